@@ -1,0 +1,148 @@
+"""The command line: the only module that prints or exits. Errors become one sentence and exit code 2."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from mailbot import __version__
+from mailbot.clock import Clock, FixedClock, SystemClock, parse_now
+from mailbot.errors import MailbotError
+
+F = TypeVar("F", bound=Callable[..., Any])
+DEFAULT_CONFIG = "service.yaml"
+
+
+class Context:
+    """What every command receives: where the configuration is and what time it is."""
+
+    def __init__(self, config: Path, clock: Clock, debug: bool) -> None:
+        self.config, self.clock, self.debug = config, clock, debug
+
+    def settings(self, *, resolve_secrets: bool = False) -> Any:
+        from mailbot.config import load_settings
+
+        return load_settings(self.config, resolve_secrets=resolve_secrets)
+
+
+def common_options(func: F) -> F:
+    """--config, --now and --debug on every command, so they can follow the command name."""
+
+    @click.option(
+        "--config",
+        "config",
+        type=click.Path(path_type=Path),
+        default=None,
+        help=f"service.yaml to use (default: $MAILBOT_CONFIG or ./{DEFAULT_CONFIG}).",
+    )
+    @click.option(
+        "--now",
+        "now",
+        metavar="ISO-8601",
+        default=None,
+        help="Pretend it is this time (e.g. 2026-12-04T16:00-05:00), for reproducible runs.",
+    )
+    @click.option("--debug", is_flag=True, default=False, help="Show tracebacks and debug logs.")
+    @functools.wraps(func)
+    def wrapper(config: Path | None, now: str | None, debug: bool, **kwargs: Any) -> Any:
+        parent = click.get_current_context().find_root().params
+        config = config or parent.get("config") or Path(os.environ.get("MAILBOT_CONFIG") or DEFAULT_CONFIG)
+        now = now or parent.get("now")
+        debug = debug or bool(parent.get("debug"))
+        click.get_current_context().meta["debug"] = debug
+        clock: Clock = FixedClock(parse_now(now)) if now else SystemClock()
+        return func(Context(config, clock, debug), **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(path_type=Path), default=None, help="service.yaml to use.")
+@click.option("--now", metavar="ISO-8601", default=None, help="Pretend it is this time.")
+@click.option("--debug", is_flag=True, default=False, help="Show tracebacks and debug logs.")
+@click.version_option(__version__, prog_name="mailbot")
+def cli(config: Path | None, now: str | None, debug: bool) -> None:
+    """mailbot keeps your Exchange service level: out-of-office, unanswered mail, nudges, digests."""
+    click.get_current_context().meta["debug"] = debug
+
+
+@cli.command()
+@common_options
+def check(ctx: Context) -> None:
+    """Validate service.yaml and the organisation folder; exit 2 listing every problem."""
+    from mailbot.report import describe_settings
+
+    settings = ctx.settings(resolve_secrets=True)
+    click.echo(describe_settings(settings, ctx.clock.now()))
+
+
+@cli.group()
+def config() -> None:
+    """Configuration helpers."""
+
+
+@config.command("schema")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=Path("config/schema"),
+    show_default=True,
+    help="Folder to write the JSON Schemas into.",
+)
+def config_schema(out: Path) -> None:
+    """Write JSON Schemas of service.yaml, people.yaml and policy.yaml for editors."""
+    from mailbot.config import export_schemas
+
+    for path in export_schemas(out):
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--received", metavar="ISO-8601", default=None, help="When the message arrived (default: now).")
+@click.option("--kind", type=click.Choice(["email", "voicemail"]), default="email", show_default=True)
+@click.option("--office", default=None, help="Office whose hours apply (default: the only/first one).")
+@common_options
+def deadline(ctx: Context, received: str | None, kind: str, office: str | None) -> None:
+    """Show when a message received at a given time must be answered, under the policy."""
+    from mailbot.report import describe_deadline
+
+    settings = ctx.settings()
+    at = parse_now(received) if received else ctx.clock.now()
+    click.echo(describe_deadline(settings, at, kind, office))
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"mailbot: {message}", err=True)
+    sys.exit(code)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `mailbot` console script."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    try:
+        cli.main(args=argv, prog_name="mailbot", standalone_mode=False)
+    except click.exceptions.Abort:
+        _fail("aborted.", 130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except MailbotError as exc:
+        if debug:
+            traceback.print_exc()
+        _fail(str(exc), 2)
+    except KeyboardInterrupt:
+        _fail("interrupted.", 130)
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+            sys.exit(1)
+        _fail(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback).", 1)

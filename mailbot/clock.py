@@ -1,0 +1,60 @@
+"""Time as a dependency: the service entry point picks a Clock, everything below receives it or `now`."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Protocol
+
+from mailbot.errors import ClockError
+
+
+class Clock(Protocol):
+    """Something that tells the current time, always timezone-aware."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock; constructed only at the service entry point (cli.py)."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still (for --now and tests); `advance` moves it on explicitly."""
+
+    def __init__(self, at: datetime) -> None:
+        self._at = require_aware(at)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def set(self, at: datetime) -> None:
+        self._at = require_aware(at)
+
+    def advance(self, **delta: float) -> datetime:
+        from datetime import timedelta
+
+        self._at = self._at + timedelta(**delta)
+        return self._at
+
+
+def require_aware(at: datetime) -> datetime:
+    """Naive datetimes are ambiguous across offices and DST, so they are refused rather than guessed."""
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ClockError(f"The time {at.isoformat()} has no timezone; add one, e.g. {at.isoformat()}+00:00.")
+    return at
+
+
+def parse_now(text: str) -> datetime:
+    """Parse a --now value (ISO-8601 with an offset or Z) into an aware datetime."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("z", "Z"))
+    except ValueError:
+        raise ClockError(
+            f"--now {text!r} is not an ISO-8601 time; use e.g. 2026-11-20T16:00:00+01:00."
+        ) from None
+    if value.tzinfo is None:
+        raise ClockError(f"--now {text!r} has no timezone offset; add one, e.g. {text}+00:00 or {text}Z.")
+    return value

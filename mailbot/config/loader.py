@@ -1,0 +1,177 @@
+"""Load service.yaml and the organisation folder, check everything, and report every problem in one error."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ValidationError
+
+from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
+from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster
+from mailbot.config.problems import key_path, line_of, read_yaml, validation_problems
+from mailbot.config.service import SecretRef, ServiceConfig
+from mailbot.domain import Person
+from mailbot.errors import ConfigError
+from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything mailbot knows from its configuration, validated and cross-checked."""
+
+    service: ServiceConfig
+    roster: Roster
+    policy: Policy
+    service_file: Path
+    organisation_dir: Path
+    calendars: dict[str, BusinessCalendar] = field(default_factory=dict)
+
+    def people(self) -> list[Person]:
+        return [_person(p, self.policy) for p in self.roster.people]
+
+    def person(self, person_id: str) -> Person:
+        return next(p for p in self.people() if p.id == person_id)
+
+    def calendar_for(self, person: Person) -> BusinessCalendar:
+        return self.calendars[person.office]
+
+    def state_url(self) -> str:
+        """The state URL; a relative SQLite path is taken from service.yaml's folder, not the cwd."""
+        url = self.service.state.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+            return prefix + str((self.service_file.parent / url[len(prefix) :]).resolve())
+        return url
+
+
+def _person(p: PersonConfig, policy: Policy) -> Person:
+    return Person(
+        id=p.id, name=p.name, email=str(p.email).lower(), team=p.team, office=p.office,
+        timezone=p.timezone or policy.offices[p.office].timezone, supervisor=p.supervisor, backup=p.backup,
+        phone=p.phone, status=p.status, successor=p.successor,
+    )  # fmt: skip
+
+
+def load_settings(service_file: Path | str, *, resolve_secrets: bool = False) -> Settings:
+    """Read and check all configuration; raises ConfigError listing every problem with file and key."""
+    service_file = Path(service_file)
+    problems: list[str] = []
+    service = _validated(service_file, ServiceConfig, problems)
+    org_dir = service_file.parent / (service.organisation if service else Path("config"))
+    if service is not None and not org_dir.is_dir():
+        problems.append(f"{service_file}: organisation: folder {org_dir} does not exist.")
+        raise ConfigError(f"The configuration in {service_file} has problems:", problems)
+    roster = _validated(org_dir / "people.yaml", Roster, problems)
+    policy = _validated(org_dir / "policy.yaml", Policy, problems)
+    calendars: dict[str, BusinessCalendar] = {}
+    if roster is not None:
+        problems += _cross_check(org_dir, roster, policy)
+    if policy is not None:
+        calendars = _calendars(org_dir, policy, problems)
+    if service is not None and resolve_secrets and not service.backend.sandbox:
+        problems += _secret_problems(service_file, service)
+    if problems or service is None or roster is None or policy is None:
+        raise ConfigError(f"The configuration in {service_file} has problems:", problems)
+    return Settings(service, roster, policy, service_file, org_dir, calendars)
+
+
+def _validated(path: Path, model: type[M], problems: list[str]) -> M | None:
+    data, root = read_yaml(path, problems)
+    if root is None:
+        return None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        problems.extend(validation_problems(path, model, exc, root))
+        return None
+
+
+def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None) -> list[str]:
+    """References between people, offices and mailboxes; each finding names people.yaml and the key."""
+    people_file = org_dir / "people.yaml"
+    _, root = read_yaml(people_file, [])
+    ids = {p.id for p in roster.people}
+    found: list[str] = []
+
+    def report(loc: tuple[str | int, ...], message: str) -> None:
+        found.append(f"{people_file}:{line_of(root, loc)}: {key_path(loc)}: {message}")
+
+    for name, counts in (("id", Counter(p.id for p in roster.people)),
+                         ("email", Counter(str(p.email).lower() for p in roster.people))):  # fmt: skip
+        for i, p in enumerate(roster.people):
+            value = p.id if name == "id" else str(p.email).lower()
+            if counts[value] > 1:
+                report(("people", i, name), f"{value!r} appears {counts[value]} times; each must be unique")
+    for i, p in enumerate(roster.people):
+        for ref in ("supervisor", "backup", "successor"):
+            value = getattr(p, ref)
+            if value is not None and value not in ids:
+                report(("people", i, ref), f"{value!r} is not a person id in the roster")
+        if policy is not None and p.office not in policy.offices:
+            report(
+                ("people", i, "office"), f"{p.office!r} is not an office in policy.yaml ({_names(policy)})"
+            )
+    for i, box in enumerate(roster.shared_mailboxes):
+        for j, owner in enumerate(box.owners):
+            if owner not in ids:
+                report(("shared_mailboxes", i, "owners", j), f"{owner!r} is not a person id in the roster")
+        if policy is not None and box.office not in policy.offices:
+            report(("shared_mailboxes", i, "office"), f"{box.office!r} is not an office in policy.yaml")
+    return found
+
+
+def _names(policy: Policy) -> str:
+    return "offices: " + ", ".join(sorted(policy.offices))
+
+
+def _calendars(org_dir: Path, policy: Policy, problems: list[str]) -> dict[str, BusinessCalendar]:
+    policy_file = org_dir / "policy.yaml"
+    _, root = read_yaml(policy_file, [])
+    calendars: dict[str, BusinessCalendar] = {}
+    for name, office in policy.offices.items():
+        parts: dict[str, Any] = {}
+        for key, build in (("hours", lambda o=office: parse_weekly_hours(o.hours)),
+                           ("holidays", lambda o=office: _office_holidays(org_dir, o))):  # fmt: skip
+            try:
+                parts[key] = build()
+            except ValueError as exc:
+                loc = ("offices", name, key)
+                problems.append(f"{policy_file}:{line_of(root, loc)}: {key_path(loc)}: {exc}")
+        if len(parts) == 2:
+            calendars[name] = BusinessCalendar(ZoneInfo(office.timezone), parts["hours"], parts["holidays"])
+    return calendars
+
+
+def _office_holidays(org_dir: Path, office: OfficeConfig) -> OfficeHolidays:
+    source = office.holidays
+    ics = IcsHolidays.from_file(org_dir / source.ics) if source.ics else None
+    country = country_holidays(source.country, source.subdivision) if source.country else None
+    return OfficeHolidays(ics, country)
+
+
+def _secret_problems(service_file: Path, service: ServiceConfig) -> list[str]:
+    found: list[str] = []
+    for loc, ref in _secret_refs(service):
+        try:
+            ref.resolve(service_file.parent)
+        except ConfigError as exc:
+            found.append(f"{service_file}: {loc}: {exc}")
+    return found
+
+
+def _secret_refs(service: ServiceConfig) -> Iterator[tuple[str, SecretRef]]:
+    backend = service.backend
+    section: Any = getattr(backend, backend.kind)
+    for key in ("password", "client_secret", "certificate"):
+        ref = getattr(section, key, None)
+        if ref is not None:
+            yield f"backend.{backend.kind}.{key}", ref
+    if service.state.password is not None:
+        yield "state.password", service.state.password

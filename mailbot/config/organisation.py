@@ -1,0 +1,165 @@
+"""config/: the organisation. people.yaml (roster), policy.yaml (offices, hours, holidays, response rules)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import EmailStr, Field, field_validator, model_validator
+
+from mailbot.config.service import Strict
+from mailbot.domain import PersonStatus
+
+_ID = r"^[a-z0-9][a-z0-9._-]*$"
+_INTERVAL = re.compile(r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
+_DAY_KEYS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
+
+
+def _check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not an IANA timezone such as Europe/Berlin or America/New_York"
+        ) from None
+    return name
+
+
+class PersonConfig(Strict):
+    id: str = Field(pattern=_ID, description="Short stable id, e.g. the login name.")
+    name: str = Field(min_length=1)
+    email: EmailStr
+    team: str = Field(min_length=1)
+    office: str = Field(description="Key of an office in policy.yaml.")
+    timezone: str | None = Field(default=None, description="Overrides the office timezone for this person.")
+    supervisor: str | None = Field(default=None, description="Person id who gets this person's digest.")
+    backup: str | None = Field(default=None, description="Person id who covers while this person is away.")
+    phone: str | None = None
+    status: PersonStatus = PersonStatus.ACTIVE
+    successor: str | None = Field(default=None, description="For departed staff: person id who now answers.")
+
+    _tz = field_validator("timezone")(lambda v: v if v is None else _check_timezone(v))
+
+    @model_validator(mode="after")
+    def _departed_has_successor(self) -> PersonConfig:
+        if self.status is PersonStatus.DEPARTED and not self.successor:
+            raise ValueError("departed staff need a `successor` who now answers their mail")
+        if self.backup is not None and self.backup == self.id:
+            raise ValueError("a person cannot be their own backup")
+        return self
+
+
+class SharedMailbox(Strict):
+    email: EmailStr
+    name: str
+    owners: list[str] = Field(min_length=1, description="Person ids who answer this mailbox.")
+    office: str
+
+
+class Roster(Strict):
+    """The whole of people.yaml."""
+
+    people: list[PersonConfig] = Field(min_length=1)
+    shared_mailboxes: list[SharedMailbox] = []
+
+
+class HolidaySource(Strict):
+    ics: str | None = Field(
+        default=None, description="An .ics file relative to config/, all-day events = closed."
+    )
+    country: str | None = Field(
+        default=None, description="ISO country code for the `holidays` package, e.g. US."
+    )
+    subdivision: str | None = Field(default=None, description="State/province code, e.g. NY.")
+
+
+class OfficeConfig(Strict):
+    timezone: str
+    hours: dict[str, str | list[str]] = Field(
+        description='Weekday or range -> "HH:MM-HH:MM" or a list of them, e.g. {mon-fri: "08:00-17:00"}.'
+    )
+    holidays: HolidaySource = HolidaySource()
+    main_number: str | None = None
+
+    _tz = field_validator("timezone")(_check_timezone)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours_shape(cls, hours: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        for key, value in hours.items():
+            if not _DAY_KEYS.match(key):
+                raise ValueError(f"{key!r} is not a weekday key like mon, fri or mon-fri")
+            for interval in [value] if isinstance(value, str) else value:
+                if not _INTERVAL.match(interval):
+                    raise ValueError(f"{interval!r} under {key} is not an interval like 08:00-17:00")
+        if not hours:
+            raise ValueError("an office needs at least one open day")
+        return hours
+
+
+class EmailRule(Strict):
+    business_days: int = Field(
+        default=1, ge=0, le=30, description="Answer member e-mail within this many business days."
+    )
+    due_soon: float = Field(
+        default=0.75, gt=0, lt=1, description="Share of the window after which it is due soon."
+    )
+
+
+class VoicemailRule(Strict):
+    deadline: Literal["same_workday"] = "same_workday"
+    due_soon: float = Field(default=0.75, gt=0, lt=1)
+    message_classes: list[str] = ["IPM.Note.Microsoft.Voicemail.UM.CA", "IPM.Note.Microsoft.Voicemail.UM"]
+    senders: list[str] = Field(default=[], description="Addresses of a voicemail-to-email gateway.")
+    subject_patterns: list[str] = Field(default=[], description="Regular expressions on the subject.")
+
+    @field_validator("subject_patterns")
+    @classmethod
+    def _compiles(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{pattern!r} is not a valid regular expression: {exc}") from None
+        return patterns
+
+
+class TouchpointRule(Strict):
+    every_business_days: int = Field(default=1, ge=1, le=30)
+    category: str = "In progress"
+
+
+class Categories(Strict):
+    no_reply_needed: str = "No reply needed"
+    done: str = "Done"
+    complaint: str = "Complaint"
+
+
+class AbsencePolicy(Strict):
+    window_days: int = Field(default=21, ge=1, le=365, description="How far ahead calendars are read.")
+    categories: list[str] = ["Vacation", "Training"]
+    keywords: list[str] = ["vacation", "holiday", "out of office", "training"]
+    min_hours: float = Field(default=4, ge=0, description="Shorter absences get no automatic reply.")
+    external_audience: Literal["none", "known", "all"] = "all"
+
+
+class OrganisationInfo(Strict):
+    name: str
+    domains: list[str] = Field(min_length=1, description="Mail domains of staff; other senders are members.")
+    member_domains: list[str] = Field(
+        default=[], description="Domains that count as members even if internal."
+    )
+    main_number: str | None = None
+
+
+class Policy(Strict):
+    """The whole of policy.yaml."""
+
+    organisation: OrganisationInfo
+    offices: dict[str, OfficeConfig] = Field(min_length=1)
+    email: EmailRule = EmailRule()
+    voicemail: VoicemailRule = VoicemailRule()
+    touchpoint: TouchpointRule = TouchpointRule()
+    categories: Categories = Categories()
+    absence: AbsencePolicy = AbsencePolicy()

@@ -1,0 +1,201 @@
+"""service.yaml: what IT edits. Connection, credentials (by reference only), state, job times, logging."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from mailbot.errors import ConfigError
+
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes (a typo would otherwise silently fall back to a default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SecretRef(Strict):
+    """A secret is named, never written inline: read from an environment variable or a file."""
+
+    env: str | None = Field(default=None, description="Name of the environment variable holding the secret.")
+    file: Path | None = Field(default=None, description="Path of a file holding the secret (first line).")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> SecretRef:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of `env` or `file`")
+        return self
+
+    def describe(self) -> str:
+        return f"environment variable {self.env}" if self.env else f"file {self.file}"
+
+    def resolve(self, base: Path) -> SecretStr:
+        """Read the secret now; raises ConfigError naming where it was looked for."""
+        if self.env:
+            value = os.environ.get(self.env)
+            if not value:
+                raise ConfigError(
+                    f"The secret in {self.describe()} is not set; export it before starting mailbot."
+                )
+            return SecretStr(value)
+        path = self.file if self.file and self.file.is_absolute() else base / (self.file or "")
+        try:
+            return SecretStr(path.read_text(encoding="utf-8").splitlines()[0].strip())
+        except (OSError, IndexError):
+            raise ConfigError(f"The secret file {path} cannot be read or is empty.") from None
+
+
+def _no_inline_secret(value: object) -> object:
+    if isinstance(value, str):
+        raise ValueError("secrets are never written inline; use {env: VARIABLE} or {file: path}")
+    return value
+
+
+class EwsSettings(Strict):
+    """On-premises Exchange through EWS (exchangelib)."""
+
+    endpoint: str | None = Field(
+        default=None,
+        description="EWS URL, e.g. https://mail.example.org/EWS/Exchange.asmx; empty = autodiscover.",
+    )
+    auth: Literal["ntlm", "basic", "oauth"] = "ntlm"
+    username: str | None = Field(
+        default=None, description="Service account for NTLM/Basic, e.g. EXAMPLE\\svc-mailbot."
+    )
+    password: SecretRef | None = None
+    tenant_id: str | None = Field(default=None, description="OAuth app-only: Entra ID tenant.")
+    client_id: str | None = None
+    client_secret: SecretRef | None = None
+    certificate: SecretRef | None = Field(default=None, description="OAuth: PEM private key + certificate.")
+    certificate_thumbprint: str | None = None
+    verify_tls: bool = True
+    max_connections: int = Field(default=4, ge=1, le=64)
+    retry_max_wait_seconds: int = Field(default=120, ge=0, le=3600)
+
+    _inline = field_validator("password", "client_secret", "certificate", mode="before")(_no_inline_secret)
+
+    @model_validator(mode="after")
+    def _auth_complete(self) -> EwsSettings:
+        missing: list[str] = []
+        if self.auth in ("ntlm", "basic"):
+            missing = [k for k in ("username", "password") if getattr(self, k) is None]
+        else:
+            missing = [k for k in ("tenant_id", "client_id") if getattr(self, k) is None]
+            if self.client_secret is None and self.certificate is None:
+                missing.append("client_secret or certificate")
+        if missing:
+            raise ValueError(f"auth {self.auth!r} needs {', '.join(missing)}")
+        return self
+
+
+class GraphSettings(Strict):
+    """Exchange Online through Microsoft Graph (msal app-only)."""
+
+    tenant_id: str
+    client_id: str
+    client_secret: SecretRef | None = None
+    certificate: SecretRef | None = None
+    certificate_thumbprint: str | None = None
+    authority: str = "https://login.microsoftonline.com"
+    base_url: str = "https://graph.microsoft.com/v1.0"
+
+    _inline = field_validator("client_secret", "certificate", mode="before")(_no_inline_secret)
+
+    @model_validator(mode="after")
+    def _credential(self) -> GraphSettings:
+        if self.client_secret is None and self.certificate is None:
+            raise ValueError("give client_secret or certificate")
+        return self
+
+
+class BackendSettings(Strict):
+    """Which Exchange to talk to. `sandbox: true` runs the embedded sandbox Exchange instead of a real one."""
+
+    kind: Literal["ews", "graph"] = "ews"
+    sandbox: bool = Field(
+        default=False,
+        description="Use the embedded sandbox Exchange (demo/trial); connection settings are ignored.",
+    )
+    service_account: str = Field(description="Mailbox of the account mailbot acts as (impersonation).")
+    ews: EwsSettings | None = None
+    graph: GraphSettings | None = None
+
+    @model_validator(mode="after")
+    def _section_for_kind(self) -> BackendSettings:
+        if not self.sandbox and getattr(self, self.kind) is None:
+            raise ValueError(
+                f"backend kind {self.kind!r} needs a `{self.kind}:` section (or set sandbox: true)"
+            )
+        return self
+
+
+class StateSettings(Strict):
+    url: str = Field(
+        default="sqlite:///state/mailbot.sqlite3",
+        description="SQLAlchemy URL: sqlite:///path (relative to service.yaml) or postgresql://user@host/db.",
+    )
+    password: SecretRef | None = Field(default=None, description="Database password, if the URL needs one.")
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str) -> str:
+        if not url.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:")):
+            raise ValueError("use a sqlite:/// or postgresql:// URL")
+        if re.search(r"//[^/@]*:[^/@]+@", url):
+            raise ValueError("put the database password in `state.password` ({env: ...}), not in the URL")
+        return url
+
+
+Hhmm = Annotated[str, Field(pattern=_HHMM.pattern, description="Local time HH:MM in the office timezone.")]
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class EveryJob(Strict):
+    every_minutes: int = Field(ge=1, le=1440)
+
+
+class DailyJob(Strict):
+    at: Hhmm
+
+
+class WeeklyJob(Strict):
+    day: Weekday = "monday"
+    at: Hhmm
+
+
+class JobSettings(Strict):
+    sync_mail: EveryJob = EveryJob(every_minutes=5)
+    apply_oof: EveryJob = EveryJob(every_minutes=60)
+    nudge: EveryJob = EveryJob(every_minutes=60)
+    digest: DailyJob = DailyJob(at="17:15")
+    weekly_status: WeeklyJob = WeeklyJob(day="monday", at="07:30")
+
+
+class LoggingSettings(Strict):
+    format: Literal["auto", "json", "console"] = Field(
+        default="auto", description="auto: readable on a terminal, JSON lines otherwise (systemd, files)."
+    )
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class HealthSettings(Strict):
+    host: str = "127.0.0.1"
+    port: int = Field(default=9464, ge=0, le=65535)
+
+
+class ServiceConfig(Strict):
+    """The whole of service.yaml."""
+
+    organisation: Path = Field(default=Path("config"), description="Folder with people.yaml, policy.yaml.")
+    backend: BackendSettings
+    state: StateSettings = StateSettings()
+    jobs: JobSettings = JobSettings()
+    logging: LoggingSettings = LoggingSettings()
+    health: HealthSettings = HealthSettings()
+    dry_run: bool = Field(default=False, description="Decide and log, but change nothing in Exchange.")

@@ -1,0 +1,76 @@
+"""Plain-text summaries for people at a terminal (the CLI prints them; nothing here prints)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from mailbot.config import Settings
+from mailbot.errors import UnknownNameError
+from mailbot.policy.business_time import BusinessCalendar
+
+_DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+
+def when(at: datetime) -> str:
+    """Tue 8 Dec 2026 16:00 EST: unambiguous for a reader, in the office's own time."""
+    return f"{_DAYS[at.weekday()]} {at.day} {at:%b %Y %H:%M %Z}"
+
+
+def describe_settings(settings: Settings, now: datetime) -> str:
+    people = settings.people()
+    active = sum(p.active for p in people)
+    backend = settings.service.backend
+    where = "embedded sandbox Exchange" if backend.sandbox else _endpoint(settings)
+    lines = [
+        f"Configuration OK: {settings.service_file}",
+        f"  organisation: {settings.policy.organisation.name} ({settings.organisation_dir})",
+        f"  people: {len(people)} ({active} active, {len(people) - active} departed), "
+        f"shared mailboxes: {len(settings.roster.shared_mailboxes)}",
+        f"  backend: {backend.kind} via {where}, acting as {backend.service_account}",
+        f"  state: {settings.service.state.url}",
+        f"  mode: {'dry run (no changes in Exchange)' if settings.service.dry_run else 'live'}",
+    ]
+    for name, cal in settings.calendars.items():
+        lines.append(f"  office {name}: {describe_office(cal, now)}")
+    rules = settings.policy
+    lines.append(
+        f"  rules: e-mail within {rules.email.business_days} business day(s), "
+        f"voicemail {rules.voicemail.deadline.replace('_', ' ')}, "
+        f"touchpoint every {rules.touchpoint.every_business_days} business day(s)"
+    )
+    return "\n".join(lines)
+
+
+def _endpoint(settings: Settings) -> str:
+    backend = settings.service.backend
+    if backend.kind == "ews" and backend.ews is not None:
+        return backend.ews.endpoint or "autodiscover"
+    return backend.graph.base_url if backend.graph is not None else "?"
+
+
+def describe_office(cal: BusinessCalendar, now: datetime) -> str:
+    local = now.astimezone(cal.tz)
+    state = "open now" if cal.is_open(local) else f"closed, opens {when(cal.next_opening(local))}"
+    closed = [d for d in (local.date() + timedelta(days=i) for i in range(60)) if d in cal.holidays]
+    upcoming = ", ".join(f"{_DAYS[d.weekday()]} {d.isoformat()}" for d in closed[:3]) or "none in 60 days"
+    return f"{cal.tz.key}, {state}; next holidays: {upcoming}"
+
+
+def describe_deadline(settings: Settings, received: datetime, kind: str, office: str | None) -> str:
+    name = office or next(iter(settings.calendars))
+    if name not in settings.calendars:
+        raise UnknownNameError("office", name, list(settings.calendars))
+    cal = settings.calendars[name]
+    local = received.astimezone(cal.tz)
+    starts = cal.next_opening(local)
+    if kind == "voicemail":
+        due, rule = cal.end_of_workday(local), "same workday"
+    else:
+        days = settings.policy.email.business_days
+        due, rule = cal.add_business_days(local, days), f"{days} business day(s)"
+    lines = [
+        f"received: {when(local)}",
+        f"clock starts: {when(starts)}" + ("" if starts == local else " (next opening)"),
+        f"due: {when(due)} ({kind}, {rule}, office {name})",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,18 @@
+"""Shared fixtures: the repository root and a private copy of the example configuration."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def example_config(tmp_path: Path) -> Path:
+    """A copy of service.yaml and config/ that a test may break; returns the copied service.yaml."""
+    shutil.copy(ROOT / "service.yaml", tmp_path / "service.yaml")
+    shutil.copytree(ROOT / "config", tmp_path / "config")
+    return tmp_path / "service.yaml"

@@ -1,0 +1,79 @@
+"""The `mailbot` command as IT runs it: real processes, exit codes, one-sentence errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def mailbot(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailbot", *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_accepts_the_shipped_example() -> None:
+    """`mailbot check` on the shipped example exits 0 and says the configuration is OK."""
+    result = mailbot("check", "--config", ROOT / "service.yaml", "--now", "2026-11-23T09:00-05:00")
+    assert 0 == result.returncode, result.stderr
+    assert result.stdout.startswith("Configuration OK")
+    assert (
+        "office main: America/New_York, open now; next holidays: Thu 2026-11-26, Fri 2026-11-27"
+        in result.stdout
+    )
+
+
+def test_check_rejects_a_broken_copy(example_config: Path) -> None:
+    """A broken copy exits 2 with file+key lines and no traceback."""
+    people = example_config.parent / "config/people.yaml"
+    people.write_text(people.read_text().replace("backup: lchen", "backup: ghost", 1))
+    result = mailbot("check", "--config", example_config)
+    assert 2 == result.returncode
+    assert "Traceback" not in result.stderr
+    assert f"{people}:" in result.stderr and "people[1].backup: 'ghost' is not a person id" in result.stderr
+
+
+def test_missing_config_file_is_one_sentence(tmp_path: Path) -> None:
+    """Pointing at a file that is not there gives one line naming it."""
+    result = mailbot("check", "--config", tmp_path / "nope.yaml")
+    assert 2 == result.returncode
+    assert "nope.yaml: cannot be read" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    """With --debug the traceback is shown as well."""
+    result = mailbot("check", "--config", tmp_path / "nope.yaml", "--debug")
+    assert 2 == result.returncode and "Traceback" in result.stderr
+
+
+def test_bad_now_is_one_sentence() -> None:
+    """An unreadable --now is reported in one sentence with an example of the right form."""
+    result = mailbot("check", "--now", "tomorrow")
+    assert 2 == result.returncode
+    assert "mailbot: --now 'tomorrow' is not an ISO-8601 time; use e.g." in result.stderr
+
+
+def test_deadline_before_a_monday_holiday() -> None:
+    """Mail received Friday 16:00 before Martin Luther King Day is due Tuesday 16:00."""
+    result = mailbot("deadline", "--received", "2027-01-15T16:00-05:00")
+    assert 0 == result.returncode, result.stderr
+    assert "due: Tue 19 Jan 2027 16:00 EST (email, 1 business day(s), office main)" in result.stdout
+
+
+def test_voicemail_after_hours_is_due_end_of_next_workday() -> None:
+    """A voicemail left at 17:30 is due at the close of the next workday."""
+    result = mailbot("deadline", "--kind", "voicemail", "--received", "2026-12-01T17:30-05:00")
+    assert "due: Wed 2 Dec 2026 17:00 EST (voicemail, same workday, office main)" in result.stdout
+
+
+def test_now_works_before_the_command_too() -> None:
+    """--now given before the command name is honoured like after it."""
+    result = mailbot("--now", "2026-11-26T10:00-05:00", "check")
+    assert "closed, opens Mon 30 Nov 2026 08:00 EST" in result.stdout

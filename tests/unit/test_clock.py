@@ -1,0 +1,41 @@
+"""The clock: --now values and the fixed clock used for reproducible runs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from mailbot.clock import FixedClock, parse_now
+from mailbot.errors import ClockError
+
+
+def test_parse_now_keeps_the_offset() -> None:
+    """An ISO-8601 time with an offset keeps that offset."""
+    expected = datetime(2026, 12, 4, 16, 0, tzinfo=timezone(timedelta(hours=-5)))
+    assert expected == parse_now("2026-12-04T16:00-05:00")
+
+
+def test_parse_now_accepts_z() -> None:
+    """A trailing Z means UTC."""
+    assert datetime(2026, 12, 4, 21, 0, tzinfo=UTC) == parse_now("2026-12-04T21:00:00Z")
+
+
+@pytest.mark.parametrize("text", ["2026-12-04T16:00", "yesterday", "2026-13-01T00:00Z"])
+def test_parse_now_refuses_what_it_cannot_place(text: str) -> None:
+    """A time without an offset, or not a time at all, is refused with a sentence."""
+    with pytest.raises(ClockError, match="--now"):
+        parse_now(text)
+
+
+def test_fixed_clock_stands_still_until_advanced() -> None:
+    """A fixed clock returns the same time until it is moved on."""
+    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert clock.now() == clock.now()
+    assert datetime(2026, 11, 23, 10, 30, tzinfo=UTC) == clock.advance(minutes=90)
+
+
+def test_fixed_clock_refuses_naive_time() -> None:
+    """A naive datetime is refused rather than guessed."""
+    with pytest.raises(ClockError):
+        FixedClock(datetime(2026, 11, 23, 9, 0))

@@ -1,0 +1,159 @@
+"""Configuration: the shipped example loads, and a broken copy reports every problem with file and key."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mailbot.config import load_settings
+from mailbot.config.schema import SCHEMAS, schema_text
+from mailbot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def problems_of(service_file: Path, **kwargs: bool) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(service_file, **kwargs)
+    return caught.value.problems
+
+
+def test_shipped_example_loads() -> None:
+    """The example organisation in config/ passes validation with its secrets resolved."""
+    settings = load_settings(ROOT / "service.yaml", resolve_secrets=True)
+    assert ["abrandt", "jokafor", "lchen", "mreyes", "pnovak"] == sorted(p.id for p in settings.people())
+    assert ["main"] == list(settings.calendars)
+
+
+def test_people_get_their_office_timezone() -> None:
+    """A person without a timezone of their own takes the office's."""
+    settings = load_settings(ROOT / "service.yaml")
+    assert "America/New_York" == settings.person("lchen").timezone
+
+
+def test_every_problem_is_reported_at_once(example_config: Path) -> None:
+    """Mistakes in three files come back together, each naming its file, line and key."""
+    edit(example_config, "dry_run: false", "dry_rn: false")
+    edit(example_config.parent / "config/people.yaml", "backup: lchen", "backup: nobody")
+    edit(example_config.parent / "config/policy.yaml", "timezone: America/New_York", "timezone: Mars/Olympus")
+    problems = problems_of(example_config)
+    assert 3 == len(problems), problems
+    service, people, policy = sorted(problems, key=lambda p: ("service" not in p, "people" not in p))
+    assert f"{example_config}:" in service and "dry_rn: unknown key; did you mean 'dry_run'?" in service
+    assert "people.yaml:" in people and "people[1].backup: 'nobody' is not a person id" in people
+    assert "policy.yaml:" in policy and "offices.main.timezone:" in policy and "Mars/Olympus" in policy
+
+
+def test_problem_names_the_line(example_config: Path) -> None:
+    """A problem points at the line in the file where the bad value stands."""
+    people_file = example_config.parent / "config/people.yaml"
+    okafor = "james.okafor@example.org\n    team: Member Services\n    office: "
+    edit(people_file, okafor + "main", okafor + "annex")
+    line = 1 + people_file.read_text().splitlines().index("    office: annex")
+    [problem] = problems_of(example_config)
+    assert problem.startswith(f"{people_file}:{line}: people[1].office: 'annex' is not an office")
+
+
+def test_inline_password_is_refused(example_config: Path) -> None:
+    """A password written into service.yaml is rejected with the way to do it instead."""
+    edit(example_config, "password: {env: MAILBOT_EWS_PASSWORD}", "password: hunter2")
+    [problem] = problems_of(example_config)
+    assert "backend.ews.password: secrets are never written inline; use {env: VARIABLE}" in problem
+    assert "hunter2" not in problem
+
+
+def test_missing_secret_is_reported_for_a_real_server(
+    example_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pointing at a real Exchange makes check look for the secret and say where it looked."""
+    monkeypatch.delenv("MAILBOT_EWS_PASSWORD", raising=False)
+    edit(example_config, "sandbox: true", "sandbox: false")
+    [problem] = problems_of(example_config, resolve_secrets=True)
+    expected = "backend.ews.password: The secret in environment variable MAILBOT_EWS_PASSWORD is not set"
+    assert expected in problem
+
+
+def test_secret_from_file_resolves(example_config: Path, tmp_path: Path) -> None:
+    """A secret kept in a file is read from its first line."""
+    (tmp_path / "ews.secret").write_text("s3cret\n")
+    edit(example_config, "sandbox: true", "sandbox: false")
+    edit(example_config, "password: {env: MAILBOT_EWS_PASSWORD}", "password: {file: ews.secret}")
+    settings = load_settings(example_config, resolve_secrets=True)
+    ews = settings.service.backend.ews
+    assert ews is not None and ews.password is not None
+    assert "s3cret" == ews.password.resolve(example_config.parent).get_secret_value()
+
+
+def test_broken_yaml_names_the_line(example_config: Path) -> None:
+    """A YAML syntax error is reported with its line, not a traceback."""
+    edit(example_config, "  level: info", "  level: [info")
+    [problem] = problems_of(example_config)
+    assert f"{example_config}:" in problem and "is not valid YAML" in problem
+
+
+def test_departed_person_needs_successor(example_config: Path) -> None:
+    """Departed staff without a successor are refused, because their mail would go nowhere."""
+    edit(example_config.parent / "config/people.yaml", "    successor: abrandt\n", "")
+    [problem] = problems_of(example_config)
+    assert "people[4]: departed staff need a `successor`" in problem
+
+
+def test_bad_hours_are_reported(example_config: Path) -> None:
+    """Office hours that close before they open are reported under the office's hours key."""
+    edit(example_config.parent / "config/policy.yaml", '"08:00-17:00"', '"17:00-08:00"')
+    [problem] = problems_of(example_config)
+    assert "offices.main.hours:" in problem
+
+
+def test_unknown_country_is_reported(example_config: Path) -> None:
+    """A country the holidays package does not know is reported under the office's holidays."""
+    edit(example_config.parent / "config/policy.yaml", "country: US", "country: ZZ")
+    [problem] = problems_of(example_config)
+    assert "offices.main.holidays: Country ZZ not available" in problem
+
+
+def test_missing_ics_is_reported(example_config: Path) -> None:
+    """A holidays file that is not there is reported, naming the file."""
+    (example_config.parent / "config/holidays.ics").unlink()
+    [problem] = problems_of(example_config)
+    assert "offices.main.holidays: cannot read" in problem and "holidays.ics" in problem
+
+
+def test_holidays_come_from_ics_and_country() -> None:
+    """The office is closed on the organisation's own days, yearly ones included, and on public holidays."""
+    calendar = load_settings(ROOT / "service.yaml").calendars["main"]
+    closed = [
+        d for d in (date(2026, 11, 26), date(2026, 11, 27), date(2027, 12, 24)) if d in calendar.holidays
+    ]
+    assert [date(2026, 11, 26), date(2026, 11, 27), date(2027, 12, 24)] == closed
+    assert date(2026, 11, 25) not in calendar.holidays
+
+
+def test_relative_sqlite_path_follows_service_file(example_config: Path) -> None:
+    """A relative SQLite path is taken relative to service.yaml, not the directory mailbot was started in."""
+    settings = load_settings(example_config)
+    expected = "sqlite:///" + str(example_config.parent.resolve() / "state/mailbot.sqlite3")
+    assert expected == settings.state_url()
+
+
+def test_password_in_database_url_is_refused(example_config: Path) -> None:
+    """A database URL carrying a password is refused in favour of a secret reference."""
+    edit(example_config, "url: sqlite:///state/mailbot.sqlite3", "url: postgresql://mb:pw@db/mailbot")
+    [problem] = problems_of(example_config)
+    assert "state.url: put the database password in `state.password`" in problem
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_committed_schemas_are_current(name: str) -> None:
+    """The JSON Schemas in config/schema match the models, so editors validate what mailbot validates."""
+    committed = json.loads((ROOT / "config/schema" / name).read_text())
+    assert json.loads(schema_text(SCHEMAS[name])) == committed
