@@ -1,0 +1,10 @@
+"""Mailbot's memory between runs: sync states, tracked messages, sent keys, OOF records, audit, job runs.
+
+`StateStore` is the port the rest of mailbot depends on; `open_store()` gives the SQLAlchemy implementation
+for a SQLite file or PostgreSQL, migrated to the current schema.
+"""
+
+from mailbot.store.port import AuditEntry, JobRun, OofRecord, StateStore
+from mailbot.store.store import SqlStore, open_store
+
+__all__ = ["AuditEntry", "JobRun", "OofRecord", "SqlStore", "StateStore", "open_store"]

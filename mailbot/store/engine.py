@@ -1,0 +1,170 @@
+"""Opening the state database: URL handling, engine set-up, Alembic migrations, readable errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlalchemy.pool import StaticPool
+
+from mailbot.errors import StoreError
+
+MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
+_HINT = "check `state.url` in service.yaml"
+_ADVISORY_LOCK_ID = 0x6D61696C626F74  # "mailbot": serialises concurrent migrations on PostgreSQL
+
+
+def database_url(url: str) -> URL:
+    """Parse a state URL, mapping plain postgresql:// (and postgres://) to the psycopg 3 driver."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        masked = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+        raise StoreError(
+            f"The state database URL {masked!r} is not a valid URL; use e.g. "
+            f"sqlite:///state/mailbot.sqlite3 or postgresql://user@host:5432/db in `state.url`."
+        ) from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"The state database {safe_url(parsed)} uses {parsed.get_backend_name()!r}, which mailbot "
+            f"does not support; use a sqlite:/// or postgresql:// URL in `state.url`."
+        )
+    return parsed
+
+
+def safe_url(url: URL) -> str:
+    """The URL as text with any password masked, fit for messages and logs."""
+    return url.render_as_string(hide_password=True)
+
+
+def alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped inside this package."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    return config
+
+
+def head_revision() -> str | None:
+    """The newest migration revision this version of mailbot knows."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The migration revision recorded in the database (None if never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def open_engine(url: str, *, migrate: bool = True) -> Engine:
+    """Create an engine for `url`, check the database answers, and (by default) migrate it to head."""
+    parsed = database_url(url)
+    engine = _create_engine(parsed)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        where, reason = safe_url(parsed), _reason(exc, parsed)
+        raise StoreError(f"Cannot open the state database at {where}: {reason}; {_HINT}.") from None
+    if migrate:
+        try:
+            upgrade(engine, "head")
+        except CommandError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"Cannot migrate the state database at {safe_url(parsed)}: {_first_line(str(exc))}; it was "
+                f"probably written by a newer mailbot, so upgrade mailbot or point `state.url` elsewhere."
+            ) from None
+        except SQLAlchemyError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"Cannot migrate the state database at {safe_url(parsed)}: {_reason(exc, parsed)}; "
+                f"check that its user may create tables."
+            ) from None
+    return engine
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Run Alembic `upgrade` in one transaction; a no-op when the database is already there."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Run Alembic `downgrade` in one transaction (for maintenance and tests)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def _create_engine(url: URL) -> Engine:
+    try:
+        if url.get_backend_name() == "sqlite":
+            return _create_sqlite_engine(url)
+        connect_args: dict[str, Any] = {} if "connect_timeout" in url.query else {"connect_timeout": 10}
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    except ArgumentError as exc:  # e.g. a driver that is not installed
+        raise StoreError(f"Cannot open the state database at {safe_url(url)}: {exc}; {_HINT}.") from None
+
+
+def _create_sqlite_engine(url: URL) -> Engine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:")
+    if in_memory:
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        parent = Path(database).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"Cannot create the directory {str(parent)!r} for the state database {safe_url(url)}: "
+                f"{exc.strerror}; {_HINT}."
+            ) from None
+        engine = create_engine(url)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, decide where transactions begin, so DDL is transactional too.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _reason(exc: SQLAlchemyError, url: URL) -> str:
+    """The driver's own first line, without the SQL, and never the password."""
+    detail = str(exc.orig) if isinstance(exc, DBAPIError) and exc.orig is not None else str(exc)
+    reason = _first_line(detail)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return reason or type(exc).__name__
+
+
+def _first_line(detail: str) -> str:
+    lines = [line.strip() for line in detail.splitlines() if line.strip()]
+    return lines[0].rstrip(".") if lines else ""

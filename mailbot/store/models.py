@@ -1,0 +1,133 @@
+"""The state database schema as SQLAlchemy models; migrations/versions/ must create exactly this."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Boolean, DateTime, Dialect, Index, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def to_utc(value: datetime, name: str = "time") -> datetime:
+    """Return `value` in UTC; naive datetimes are refused because their offset would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"The {name} {value.isoformat()} has no timezone; pass an aware datetime.")
+    return value.astimezone(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC and always read back as an aware UTC datetime (SQLite included)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        utc = to_utc(value)
+        # SQLite has no time zone type and would drop tzinfo anyway; store naive UTC explicitly.
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class SyncStateRow(Base):
+    """The opaque Exchange sync cursor of one folder of one mailbox."""
+
+    __tablename__ = "sync_state"
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(255), primary_key=True)
+    state: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrackedRow(Base):
+    """A member message watched until answered; `categories` is a JSON list of strings."""
+
+    __tablename__ = "tracked"
+    __table_args__ = (
+        Index("ix_tracked_owner_id_due_at", "owner_id", "due_at"),
+        Index("ix_tracked_answered_at_due_at", "answered_at", "due_at"),
+    )
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(998))
+    owner_id: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(998))
+    subject: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    categories: Mapped[str] = mapped_column(Text)
+
+
+class SentKeyRow(Base):
+    """A side effect (nudge, digest, e-mail) that has been claimed; the primary key makes it happen once."""
+
+    __tablename__ = "sent_key"
+
+    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class OofRecordRow(Base):
+    """An out-of-office reply mailbot set, so it only ever clears what it set itself."""
+
+    __tablename__ = "oof_record"
+
+    person_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(32))
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """One change mailbot made, with what it was before, after, and why."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(255))
+    action: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(Text)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    why: Mapped[str] = mapped_column(Text)
+
+
+class JobRunRow(Base):
+    """One finished run of a scheduled job, used to catch up after downtime."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (Index("ix_job_run_job_finished_at", "job", "finished_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job: Mapped[str] = mapped_column(String(255))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)

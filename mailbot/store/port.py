@@ -1,0 +1,127 @@
+"""The state store as a port: the values it returns and the `StateStore` protocol every backend meets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from mailbot.domain import Tracked
+
+
+@dataclass(frozen=True)
+class OofRecord:
+    """An out-of-office reply mailbot set for a person; `fingerprint` identifies the absence it covers."""
+
+    person_id: str
+    fingerprint: str
+    state: str
+    start: datetime | None
+    end: datetime | None
+    set_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One recorded change: who did what to which subject, the value before and after, and why."""
+
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    before: str | None
+    after: str | None
+    why: str
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One finished run of a scheduled job."""
+
+    job: str
+    started_at: datetime
+    finished_at: datetime
+    ok: bool
+    error: str | None = None
+
+
+class StateStore(Protocol):
+    """Everything mailbot remembers between runs. Every time passed in must be timezone-aware
+    (naive ones raise ValueError); every time returned is aware UTC."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Run the store calls made inside the `with` block as one transaction: all kept or none."""
+        ...
+
+    def schema_version(self) -> str | None:
+        """The migration revision the database is at (None if it was never migrated)."""
+        ...
+
+    def close(self) -> None: ...
+
+    # Sync states
+    def get_sync_state(self, mailbox: str, folder: str) -> str | None: ...
+
+    def put_sync_state(self, mailbox: str, folder: str, state: str, at: datetime) -> None: ...
+
+    def save_sync_batch(
+        self, mailbox: str, folder: str, items: Iterable[Tracked], state: str, at: datetime
+    ) -> None:
+        """Upsert `items` and then store the new sync `state`, in one transaction."""
+        ...
+
+    # Tracked messages
+    def upsert_tracked(self, tracked: Tracked) -> None:
+        """Insert or replace by (mailbox, message_id); an answer already recorded is never cleared."""
+        ...
+
+    def get_tracked(self, mailbox: str, message_id: str) -> Tracked | None: ...
+
+    def open_tracked(self, owner_id: str | None = None) -> list[Tracked]:
+        """Unanswered messages (of one owner, if given), soonest due first."""
+        ...
+
+    def mark_answered(self, mailbox: str, message_id: str, at: datetime) -> bool:
+        """Record the first answer; False if the message is unknown or was already answered."""
+        ...
+
+    # Side-effect keys
+    def claim(self, key: str, at: datetime, detail: str = "") -> bool:
+        """True the first time `key` is claimed, False ever after (also across processes)."""
+        ...
+
+    def was_claimed(self, key: str) -> bool: ...
+
+    # Out-of-office replies mailbot set
+    def get_oof_record(self, person_id: str) -> OofRecord | None: ...
+
+    def put_oof_record(self, record: OofRecord) -> None: ...
+
+    def delete_oof_record(self, person_id: str) -> None: ...
+
+    # Audit log
+    def audit(
+        self,
+        at: datetime,
+        actor: str,
+        action: str,
+        subject: str,
+        before: str | None,
+        after: str | None,
+        why: str,
+    ) -> None: ...
+
+    def audit_entries(self, since: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """Entries at or after `since`, oldest first; `limit` keeps the newest that many."""
+        ...
+
+    # Job runs
+    def record_job_run(
+        self, job: str, started_at: datetime, finished_at: datetime, ok: bool, error: str | None = None
+    ) -> None: ...
+
+    def last_job_run(self, job: str, ok_only: bool = True) -> JobRun | None:
+        """The most recently finished run of `job` (successful ones only, unless `ok_only` is False)."""
+        ...

@@ -1,0 +1,328 @@
+"""The StateStore contract, run against every supported database (SQLite file and PostgreSQL)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
+from mailbot.domain import MessageKind, Tracked
+from mailbot.errors import StoreError
+from mailbot.store import AuditEntry, JobRun, OofRecord, SqlStore, StateStore, open_store
+from mailbot.store.engine import database_url, downgrade, head_revision, upgrade
+from mailbot.store.models import Base
+
+CET = timezone(timedelta(hours=1))
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=CET)
+
+
+def tracked(
+    message_id: str, *, due_in_hours: float = 24, owner_id: str = "anna", **changes: object
+) -> Tracked:
+    item = Tracked(
+        mailbox="office@example.org",
+        message_id=message_id,
+        conversation_id=f"conv-{message_id}",
+        owner_id=owner_id,
+        sender="member@example.com",
+        subject=f"Question {message_id}",
+        kind=MessageKind.EMAIL,
+        received_at=T0,
+        due_at=T0 + timedelta(hours=due_in_hours),
+        categories=("member", "urgent"),
+    )
+    return replace(item, **changes)  # type: ignore[arg-type]
+
+
+def fetch(store: StateStore, message_id: str) -> Tracked:
+    """The tracked message `message_id` of the office mailbox, which the test expects to exist."""
+    item = store.get_tracked("office@example.org", message_id)
+    assert item is not None, f"{message_id} is not tracked"
+    return item
+
+
+class TestStateStoreContract:
+    """Every StateStore implementation, on every database, behaves like this."""
+
+    # Opening and migrations
+
+    def test_sql_store_satisfies_the_state_store_protocol(self, store: SqlStore) -> None:
+        """SqlStore can be used wherever the StateStore port is expected."""
+        port: StateStore = store
+        assert store is port
+
+    def test_opening_migrates_to_the_newest_schema(self, store: SqlStore) -> None:
+        """A fresh database is migrated to the head revision on open."""
+        assert head_revision() == store.schema_version()
+
+    def test_opening_again_is_harmless_and_keeps_data(self, store: SqlStore, store_url: str) -> None:
+        """Migrating an up-to-date database again changes nothing and loses nothing."""
+        store.put_sync_state("office@example.org", "Inbox", "cursor-1", T0)
+        with open_store(store_url) as again:
+            assert head_revision() == again.schema_version()
+            assert "cursor-1" == again.get_sync_state("office@example.org", "Inbox")
+
+    def test_models_match_the_migrations(self, store: SqlStore) -> None:
+        """Autogenerate finds no difference between the migrated database and the models."""
+        with store.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert [] == compare_metadata(context, Base.metadata)
+
+    def test_migrations_downgrade_and_upgrade_cleanly(self, store: SqlStore) -> None:
+        """The initial migration can be undone and redone."""
+        downgrade(store.engine, "base")
+        assert None is store.schema_version()
+        upgrade(store.engine, "head")
+        assert head_revision() == store.schema_version()
+
+    def test_opening_without_migrating_leaves_the_schema_alone(self, store_url: str) -> None:
+        """migrate=False connects but creates no tables."""
+        with open_store(store_url, migrate=False) as store:
+            assert None is store.schema_version()
+
+    # Sync states
+
+    def test_sync_state_is_none_until_stored(self, store: SqlStore) -> None:
+        """A folder never synced has no sync state."""
+        assert None is store.get_sync_state("office@example.org", "Inbox")
+
+    def test_sync_state_round_trips_and_is_replaced(self, store: SqlStore) -> None:
+        """The latest stored sync state of a folder is the one returned."""
+        store.put_sync_state("office@example.org", "Inbox", "cursor-1", T0)
+        store.put_sync_state("office@example.org", "Inbox", "cursor-2", T0 + timedelta(minutes=5))
+        store.put_sync_state("office@example.org", "Sent Items", "sent-1", T0)
+        assert "cursor-2" == store.get_sync_state("office@example.org", "Inbox")
+        assert "sent-1" == store.get_sync_state("office@example.org", "Sent Items")
+
+    def test_sync_batch_stores_items_and_state(self, store: SqlStore) -> None:
+        """A sync batch keeps its tracked messages and the new sync state together."""
+        store.save_sync_batch("office@example.org", "Inbox", [tracked("m1"), tracked("m2")], "cursor-1", T0)
+        assert ["m1", "m2"] == [t.message_id for t in store.open_tracked()]
+        assert "cursor-1" == store.get_sync_state("office@example.org", "Inbox")
+
+    def test_sync_batch_failing_midway_keeps_neither_items_nor_state(self, store: SqlStore) -> None:
+        """When one item of a batch fails, the earlier items and the new sync state are not kept either."""
+        store.put_sync_state("office@example.org", "Inbox", "cursor-1", T0)
+        broken = tracked("m2", received_at=datetime(2026, 3, 2, 9, 0))
+        with pytest.raises(ValueError, match="no timezone"):
+            store.save_sync_batch("office@example.org", "Inbox", [tracked("m1"), broken], "cursor-2", T0)
+        assert None is store.get_tracked("office@example.org", "m1")
+        assert "cursor-1" == store.get_sync_state("office@example.org", "Inbox")
+
+    def test_transaction_rolls_back_everything_on_error(self, store: SqlStore) -> None:
+        """An exception inside transaction() discards every change made in the block."""
+        with pytest.raises(RuntimeError), store.transaction():
+            store.upsert_tracked(tracked("m1"))
+            store.put_sync_state("office@example.org", "Inbox", "cursor-1", T0)
+            assert store.claim("nudge:m1", T0)
+            raise RuntimeError("Exchange went away")
+        assert None is store.get_tracked("office@example.org", "m1")
+        assert None is store.get_sync_state("office@example.org", "Inbox")
+        assert store.claim("nudge:m1", T0)
+
+    def test_transaction_commits_everything_together(self, store: SqlStore) -> None:
+        """Changes made inside a transaction() that ends normally are all kept."""
+        with store.transaction():
+            store.upsert_tracked(tracked("m1"))
+            store.audit(T0, "sync", "track", "m1", None, "open", "new member mail")
+        assert "m1" == fetch(store, "m1").message_id
+        assert 1 == len(store.audit_entries())
+
+    # Tracked messages
+
+    def test_tracked_message_round_trips(self, store: SqlStore) -> None:
+        """A tracked message reads back equal to what was stored."""
+        item = tracked("m1", kind=MessageKind.VOICEMAIL)
+        store.upsert_tracked(item)
+        assert item == store.get_tracked("office@example.org", "m1")
+
+    def test_unknown_tracked_message_is_none(self, store: SqlStore) -> None:
+        """Asking for a message never tracked gives None."""
+        assert None is store.get_tracked("office@example.org", "nope")
+
+    def test_upsert_replaces_a_tracked_message(self, store: SqlStore) -> None:
+        """Upserting the same (mailbox, message_id) replaces the stored fields."""
+        store.upsert_tracked(tracked("m1"))
+        changed = tracked("m1", owner_id="ben", subject="Re-assigned", categories=())
+        store.upsert_tracked(changed)
+        assert changed == store.get_tracked("office@example.org", "m1")
+
+    def test_upsert_keeps_a_recorded_answer(self, store: SqlStore) -> None:
+        """Re-syncing an answered message without an answer time does not reopen it."""
+        store.upsert_tracked(tracked("m1"))
+        store.mark_answered("office@example.org", "m1", T0 + timedelta(hours=2))
+        store.upsert_tracked(tracked("m1"))
+        assert T0 + timedelta(hours=2) == fetch(store, "m1").answered_at
+
+    def test_open_tracked_lists_unanswered_soonest_due_first(self, store: SqlStore) -> None:
+        """Open messages come soonest due first, answered ones are left out."""
+        for message_id, hours in [("late", 48), ("soon", 2), ("middle", 24), ("done", 1)]:
+            store.upsert_tracked(tracked(message_id, due_in_hours=hours))
+        store.mark_answered("office@example.org", "done", T0)
+        assert ["soon", "middle", "late"] == [t.message_id for t in store.open_tracked()]
+
+    def test_open_tracked_filters_by_owner(self, store: SqlStore) -> None:
+        """Given an owner, only that owner's open messages are listed."""
+        store.upsert_tracked(tracked("a1", owner_id="anna"))
+        store.upsert_tracked(tracked("b1", owner_id="ben"))
+        assert ["b1"] == [t.message_id for t in store.open_tracked("ben")]
+
+    def test_mark_answered_records_the_first_answer_only(self, store: SqlStore) -> None:
+        """The first answer is recorded; later answers and unknown messages report False."""
+        store.upsert_tracked(tracked("m1"))
+        first = store.mark_answered("office@example.org", "m1", T0 + timedelta(hours=1))
+        again = store.mark_answered("office@example.org", "m1", T0 + timedelta(hours=3))
+        unknown = store.mark_answered("office@example.org", "nope", T0)
+        assert (True, False, False) == (first, again, unknown)
+        assert T0 + timedelta(hours=1) == fetch(store, "m1").answered_at
+
+    # Time handling
+
+    def test_times_come_back_aware_utc_and_equal(self, store: SqlStore) -> None:
+        """A time stored with any offset reads back as the same instant in UTC."""
+        store.upsert_tracked(tracked("m1"))
+        received = fetch(store, "m1").received_at
+        assert (T0, UTC, datetime(2026, 3, 2, 8, 0)) == (
+            received,
+            received.tzinfo,
+            received.replace(tzinfo=None),
+        )
+
+    def test_microseconds_survive(self, store: SqlStore) -> None:
+        """Stored times keep microsecond precision."""
+        at = datetime(2026, 3, 2, 9, 0, 1, 123456, tzinfo=UTC)
+        store.record_job_run("sync", at, at, ok=True)
+        run = store.last_job_run("sync")
+        assert at == (run.finished_at if run else None)
+
+    def test_naive_times_are_refused(self, store: SqlStore) -> None:
+        """A time without a timezone is rejected with ValueError instead of being guessed."""
+        with pytest.raises(ValueError, match="no timezone"):
+            store.put_sync_state("office@example.org", "Inbox", "cursor-1", datetime(2026, 3, 2, 9, 0))
+
+    # Side-effect keys
+
+    def test_claim_succeeds_once(self, store: SqlStore) -> None:
+        """A key can be claimed the first time only."""
+        assert [True, False, False] == [store.claim("nudge:m1:2026-03-02", T0) for _ in range(3)]
+
+    def test_claim_survives_a_restart(self, store: SqlStore, store_url: str) -> None:
+        """A key claimed before a restart cannot be claimed after it."""
+        store.claim("digest:anna:2026-03-02", T0, detail="sent 3 items")
+        store.close()
+        with open_store(store_url) as restarted:
+            assert (True, False) == (
+                restarted.was_claimed("digest:anna:2026-03-02"),
+                restarted.claim("digest:anna:2026-03-02", T0),
+            )
+
+    def test_unclaimed_key_was_not_claimed(self, store: SqlStore) -> None:
+        """was_claimed is False for a key nobody claimed."""
+        store.claim("other", T0)
+        assert False is store.was_claimed("nudge:m1")
+
+    # OOF records
+
+    def test_oof_record_round_trips_and_is_replaced(self, store: SqlStore) -> None:
+        """The latest OOF record of a person is returned, with its times."""
+        store.put_oof_record(OofRecord("anna", "fp-1", "scheduled", T0, T0 + timedelta(days=5), T0))
+        latest = OofRecord("anna", "fp-2", "enabled", None, None, T0 + timedelta(hours=1))
+        store.put_oof_record(latest)
+        assert latest == store.get_oof_record("anna")
+
+    def test_oof_record_can_be_deleted(self, store: SqlStore) -> None:
+        """A deleted OOF record is gone, and deleting a missing one is harmless."""
+        store.put_oof_record(OofRecord("anna", "fp-1", "scheduled", T0, T0 + timedelta(days=5), T0))
+        store.delete_oof_record("anna")
+        store.delete_oof_record("anna")
+        assert None is store.get_oof_record("anna")
+
+    # Audit log
+
+    def test_audit_entries_come_oldest_first(self, store: SqlStore) -> None:
+        """Audit entries are listed in the order they happened."""
+        later = AuditEntry(T0 + timedelta(hours=1), "oof", "clear", "anna", "scheduled", None, "back at work")
+        earlier = AuditEntry(T0, "oof", "set", "anna", None, "scheduled", "holiday in calendar")
+        for entry in (later, earlier):
+            store.audit(
+                entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.why
+            )
+        assert [earlier, later] == store.audit_entries()
+
+    def test_audit_entries_since_and_limit(self, store: SqlStore) -> None:
+        """`since` drops older entries and `limit` keeps the newest ones, still oldest first."""
+        for hour in range(5):
+            store.audit(T0 + timedelta(hours=hour), "nudge", "send", f"m{hour}", None, None, "overdue")
+        since = [e.subject for e in store.audit_entries(since=T0 + timedelta(hours=3))]
+        newest = [e.subject for e in store.audit_entries(limit=2)]
+        assert (["m3", "m4"], ["m3", "m4"]) == (since, newest)
+
+    # Job runs
+
+    def test_last_job_run_is_none_before_any_run(self, store: SqlStore) -> None:
+        """A job that never ran has no last run."""
+        assert None is store.last_job_run("digest")
+
+    def test_last_job_run_prefers_successful_runs(self, store: SqlStore) -> None:
+        """The last successful run is returned unless failures are asked for too."""
+        good = JobRun("digest", T0, T0 + timedelta(minutes=1), True)
+        bad = JobRun("digest", T0 + timedelta(days=1), T0 + timedelta(days=1, minutes=1), False, "SMTP down")
+        for run in (good, bad):
+            store.record_job_run(run.job, run.started_at, run.finished_at, run.ok, run.error)
+        store.record_job_run("sync", T0 + timedelta(days=2), T0 + timedelta(days=2), True)
+        assert (good, bad) == (store.last_job_run("digest"), store.last_job_run("digest", ok_only=False))
+
+
+class TestOpening:
+    """Opening a state database: URLs, files, and readable errors."""
+
+    def test_unreachable_postgres_raises_a_readable_store_error_without_the_password(self) -> None:
+        """A database that refuses connections gives a StoreError naming it, with the password masked."""
+        with pytest.raises(StoreError) as caught:
+            open_store("postgresql+psycopg://postgres:secret@127.0.0.1:1/none")
+        message = str(caught.value)
+        assert (False, True, True) == (
+            "secret" in message,
+            message.startswith(
+                "Cannot open the state database at postgresql+psycopg://postgres:***@127.0.0.1:1/none"
+            ),
+            message.endswith("check `state.url` in service.yaml."),
+        )
+
+    def test_plain_postgresql_urls_use_psycopg(self) -> None:
+        """postgresql:// and postgres:// URLs are mapped to the psycopg 3 driver."""
+        assert ["postgresql+psycopg", "postgresql+psycopg"] == [
+            database_url(url).drivername for url in ("postgresql://u@h/db", "postgres://u@h/db")
+        ]
+
+    def test_unsupported_database_is_refused(self) -> None:
+        """A database other than SQLite or PostgreSQL is refused with a StoreError."""
+        with pytest.raises(StoreError, match="does not support"):
+            open_store("mysql://root:secret@localhost/mailbot")
+
+    def test_sqlite_creates_missing_directories_and_uses_wal(self, tmp_path: Path) -> None:
+        """A SQLite file in a missing directory is created, in WAL mode with foreign keys on."""
+        path = tmp_path / "deep" / "state" / "mailbot.sqlite3"
+        with open_store(f"sqlite:///{path}") as store, store.engine.connect() as connection:
+            modes = (
+                connection.execute(text("PRAGMA journal_mode")).scalar(),
+                connection.execute(text("PRAGMA foreign_keys")).scalar(),
+            )
+        assert (True, ("wal", 1)) == (path.exists(), modes)
+
+    def test_sqlite_in_an_impossible_place_raises_store_error(self, tmp_path: Path) -> None:
+        """A SQLite path below a regular file gives a StoreError instead of a traceback."""
+        (tmp_path / "file").write_text("not a directory")
+        with pytest.raises(StoreError, match="Cannot create the directory"):
+            open_store(f"sqlite:///{tmp_path / 'file' / 'state' / 'mailbot.sqlite3'}")
+
+    def test_in_memory_sqlite_works(self) -> None:
+        """An in-memory SQLite store keeps its data across calls (handy for unit tests)."""
+        with open_store("sqlite://") as store:
+            store.claim("k", T0)
+            assert False is store.claim("k", T0)
