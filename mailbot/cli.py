@@ -15,6 +15,7 @@ import click
 from mailbot import __version__
 from mailbot.clock import Clock, FixedClock, SystemClock, parse_now
 from mailbot.errors import MailbotError
+from mailbot.logging import configure_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "service.yaml"
@@ -27,9 +28,13 @@ class Context:
         self.config, self.clock, self.debug = config, clock, debug
 
     def settings(self, *, resolve_secrets: bool = False) -> Any:
+        """Load the configuration and switch logging to what service.yaml asks for."""
         from mailbot.config import load_settings
 
-        return load_settings(self.config, resolve_secrets=resolve_secrets)
+        settings = load_settings(self.config, resolve_secrets=resolve_secrets)
+        log = settings.service.logging
+        configure_logging(log.format, "debug" if self.debug else log.level)
+        return settings
 
 
 def common_options(func: F) -> F:
@@ -57,6 +62,7 @@ def common_options(func: F) -> F:
         now = now or parent.get("now")
         debug = debug or bool(parent.get("debug"))
         click.get_current_context().meta["debug"] = debug
+        configure_logging("auto", "debug" if debug else "warning")
         clock: Clock = FixedClock(parse_now(now)) if now else SystemClock()
         return func(Context(config, clock, debug), **kwargs)
 
@@ -116,6 +122,37 @@ def deadline(ctx: Context, received: str | None, kind: str, office: str | None) 
     settings = ctx.settings()
     at = parse_now(received) if received else ctx.clock.now()
     click.echo(describe_deadline(settings, at, kind, office))
+
+
+@cli.group()
+def db() -> None:
+    """The state database: where mailbot remembers what it did."""
+
+
+@db.command("status")
+@common_options
+def db_status(ctx: Context) -> None:
+    """Show which state database is configured and whether its schema is current (changes nothing)."""
+    from mailbot.store.engine import head_revision
+    from mailbot.store.store import open_store
+
+    settings = ctx.settings(resolve_secrets=True)
+    with open_store(settings.state_url(with_password=True), migrate=False) as store:
+        current, head = store.schema_version(), head_revision()
+        click.echo(f"state database: {store.describe()}")
+        click.echo(f"schema: {current or 'empty'} (this mailbot: {head})")
+        click.echo("up to date" if current == head else "needs `mailbot db upgrade`")
+
+
+@db.command("upgrade")
+@common_options
+def db_upgrade(ctx: Context) -> None:
+    """Create or migrate the state database schema to this version of mailbot."""
+    from mailbot.store.store import open_store
+
+    settings = ctx.settings(resolve_secrets=True)
+    with open_store(settings.state_url(with_password=True)) as store:
+        click.echo(f"state database {store.describe()} is at schema {store.schema_version()}")
 
 
 def _fail(message: str, code: int) -> None:

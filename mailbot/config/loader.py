@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import make_url
 
 from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
 from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster
@@ -42,12 +43,19 @@ class Settings:
     def calendar_for(self, person: Person) -> BusinessCalendar:
         return self.calendars[person.office]
 
-    def state_url(self) -> str:
-        """The state URL; a relative SQLite path is taken from service.yaml's folder, not the cwd."""
-        url = self.service.state.url
+    def state_url(self, *, with_password: bool = False) -> str:
+        """The state URL; a relative SQLite path is taken from service.yaml's folder, not the cwd.
+
+        With `with_password`, the secret named by `state.password` is put into the URL for connecting.
+        """
+        state = self.service.state
+        url = state.url
         prefix = "sqlite:///"
         if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
             return prefix + str((self.service_file.parent / url[len(prefix) :]).resolve())
+        if with_password and state.password is not None:
+            secret = state.password.resolve(self.service_file.parent).get_secret_value()
+            return make_url(url).set(password=secret).render_as_string(hide_password=False)
         return url
 
 

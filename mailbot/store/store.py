@@ -48,6 +48,10 @@ class SqlStore:
     def __repr__(self) -> str:
         return f"SqlStore({safe_url(self._engine.url)!r})"
 
+    def describe(self) -> str:
+        """Where the state lives, password masked."""
+        return safe_url(self._engine.url)
+
     @property
     def engine(self) -> Engine:
         return self._engine

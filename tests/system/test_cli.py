@@ -77,3 +77,24 @@ def test_now_works_before_the_command_too() -> None:
     """--now given before the command name is honoured like after it."""
     result = mailbot("--now", "2026-11-26T10:00-05:00", "check")
     assert "closed, opens Mon 30 Nov 2026 08:00 EST" in result.stdout
+
+
+def test_db_upgrade_then_status_reports_current(example_config: Path) -> None:
+    """`mailbot db upgrade` creates the SQLite state next to service.yaml and `db status` then says it is current."""
+    upgraded = mailbot("db", "upgrade", "--config", example_config)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (example_config.parent / "state/mailbot.sqlite3").exists()
+    status = mailbot("db", "status", "--config", example_config)
+    assert "up to date" == status.stdout.splitlines()[-1]
+
+
+def test_unreachable_database_is_one_sentence(example_config: Path) -> None:
+    """A PostgreSQL that does not answer gives exit 2 and one sentence pointing at state.url."""
+    text = example_config.read_text().replace(
+        "url: sqlite:///state/mailbot.sqlite3", "url: postgresql://mailbot@127.0.0.1:1/mailbot"
+    )
+    example_config.write_text(text)
+    result = mailbot("db", "status", "--config", example_config)
+    assert 2 == result.returncode
+    assert "Cannot open the state database at postgresql+psycopg://mailbot@127.0.0.1:1/mailbot" in result.stderr
+    assert "check `state.url` in service.yaml" in result.stderr and "Traceback" not in result.stderr

@@ -157,3 +157,18 @@ def test_committed_schemas_are_current(name: str) -> None:
     """The JSON Schemas in config/schema match the models, so editors validate what mailbot validates."""
     committed = json.loads((ROOT / "config/schema" / name).read_text())
     assert json.loads(schema_text(SCHEMAS[name])) == committed
+
+
+def test_database_password_joins_the_url_only_when_connecting(
+    example_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database password comes from its secret reference and is added only for connecting."""
+    monkeypatch.setenv("MAILBOT_DB_PASSWORD", "pa55")
+    edit(
+        example_config,
+        "url: sqlite:///state/mailbot.sqlite3",
+        "url: postgresql://mailbot@db.example.org/mailbot\n  password: {env: MAILBOT_DB_PASSWORD}",
+    )
+    settings = load_settings(example_config, resolve_secrets=True)
+    assert "postgresql://mailbot@db.example.org/mailbot" == settings.state_url()
+    assert "postgresql://mailbot:pa55@db.example.org/mailbot" == settings.state_url(with_password=True)
