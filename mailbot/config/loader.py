@@ -144,16 +144,15 @@ def _calendars(org_dir: Path, policy: Policy, problems: list[str]) -> dict[str, 
     _, root = read_yaml(policy_file, [])
     calendars: dict[str, BusinessCalendar] = {}
     for name, office in policy.offices.items():
-        parts: dict[str, Any] = {}
-        for key, build in (("hours", lambda o=office: parse_weekly_hours(o.hours)),
-                           ("holidays", lambda o=office: _office_holidays(org_dir, o))):  # fmt: skip
-            try:
-                parts[key] = build()
-            except ValueError as exc:
-                loc = ("offices", name, key)
-                problems.append(f"{policy_file}:{line_of(root, loc)}: {key_path(loc)}: {exc}")
-        if len(parts) == 2:
-            calendars[name] = BusinessCalendar(ZoneInfo(office.timezone), parts["hours"], parts["holidays"])
+        try:
+            holidays = _office_holidays(org_dir, office)
+        except ValueError as exc:
+            loc = ("offices", name, "holidays")
+            problems.append(f"{policy_file}:{line_of(root, loc)}: {key_path(loc)}: {exc}")
+            continue
+        # Hours and timezone were already checked by the model's validators.
+        hours = parse_weekly_hours(office.hours)
+        calendars[name] = BusinessCalendar(ZoneInfo(office.timezone), hours, holidays)
     return calendars
 
 

@@ -10,10 +10,9 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from mailbot.config.service import Strict
 from mailbot.domain import PersonStatus
+from mailbot.policy.business_time import parse_weekly_hours
 
 _ID = r"^[a-z0-9][a-z0-9._-]*$"
-_INTERVAL = re.compile(r"^([01]\d|2[0-4]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-_DAY_KEYS = re.compile(r"^(mon|tue|wed|thu|fri|sat|sun)(-(mon|tue|wed|thu|fri|sat|sun))?$")
 
 
 def _check_timezone(name: str) -> str:
@@ -87,12 +86,7 @@ class OfficeConfig(Strict):
     @field_validator("hours")
     @classmethod
     def _hours_shape(cls, hours: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
-        for key, value in hours.items():
-            if not _DAY_KEYS.match(key):
-                raise ValueError(f"{key!r} is not a weekday key like mon, fri or mon-fri")
-            for interval in [value] if isinstance(value, str) else value:
-                if not _INTERVAL.match(interval):
-                    raise ValueError(f"{interval!r} under {key} is not an interval like 08:00-17:00")
+        parse_weekly_hours(hours)  # the engine's own parser, so config and engine never disagree
         if not hours:
             raise ValueError("an office needs at least one open day")
         return hours

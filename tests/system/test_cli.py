@@ -80,7 +80,7 @@ def test_now_works_before_the_command_too() -> None:
 
 
 def test_db_upgrade_then_status_reports_current(example_config: Path) -> None:
-    """`mailbot db upgrade` creates the SQLite state next to service.yaml and `db status` then says it is current."""
+    """`db upgrade` creates the SQLite state beside service.yaml, and `db status` then says it is current."""
     upgraded = mailbot("db", "upgrade", "--config", example_config)
     assert upgraded.returncode == 0, upgraded.stderr
     assert (example_config.parent / "state/mailbot.sqlite3").exists()
@@ -96,5 +96,6 @@ def test_unreachable_database_is_one_sentence(example_config: Path) -> None:
     example_config.write_text(text)
     result = mailbot("db", "status", "--config", example_config)
     assert 2 == result.returncode
-    assert "Cannot open the state database at postgresql+psycopg://mailbot@127.0.0.1:1/mailbot" in result.stderr
+    expected = "Cannot open the state database at postgresql+psycopg://mailbot@127.0.0.1:1/mailbot"
+    assert expected in result.stderr
     assert "check `state.url` in service.yaml" in result.stderr and "Traceback" not in result.stderr
