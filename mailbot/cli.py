@@ -102,7 +102,8 @@ def config() -> None:
     show_default=True,
     help="Folder to write the JSON Schemas into.",
 )
-def config_schema(out: Path) -> None:
+@common_options
+def config_schema(ctx: Context, out: Path) -> None:
     """Write JSON Schemas of service.yaml, people.yaml and policy.yaml for editors."""
     from mailbot.config import export_schemas
 
