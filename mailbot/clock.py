@@ -52,9 +52,7 @@ def parse_now(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError:
-        raise ClockError(
-            f"--now {text!r} is not an ISO-8601 time; use e.g. 2026-11-20T16:00:00+01:00."
-        ) from None
+        raise ClockError(f"--now {text!r} is not an ISO-8601 time; use e.g. 2026-11-20T16:00:00+01:00.") from None
     if value.tzinfo is None:
         raise ClockError(f"--now {text!r} has no timezone offset; add one, e.g. {text}+00:00 or {text}Z.")
     return value

@@ -74,6 +74,9 @@ class MailItem:
     headers: tuple[tuple[str, str], ...] = ()
     categories: tuple[str, ...] = ()
     message_class: str = "IPM.Note"
+    folder: str = "inbox"
+    sender_name: str = ""
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -99,3 +102,75 @@ class Tracked:
     due_at: datetime
     answered_at: datetime | None = None
     categories: tuple[str, ...] = field(default=())
+
+
+class ShowAs(StrEnum):
+    """How a calendar event shows the person's time (Exchange's LegacyFreeBusyStatus)."""
+
+    FREE = "free"
+    TENTATIVE = "tentative"
+    BUSY = "busy"
+    OOF = "oof"
+    WORKING_ELSEWHERE = "working_elsewhere"
+    NO_DATA = "no_data"
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    """One event or one occurrence of a recurring series, as seen in a calendar window."""
+
+    item_id: str
+    subject: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    show_as: ShowAs
+    categories: tuple[str, ...] = ()
+    recurring: bool = False
+    cancelled: bool = False
+
+
+class OofState(StrEnum):
+    DISABLED = "disabled"
+    ENABLED = "enabled"
+    SCHEDULED = "scheduled"
+
+
+class ExternalAudience(StrEnum):
+    NONE = "none"
+    KNOWN = "known"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class OofSettings:
+    """A mailbox's automatic replies. start/end matter only when scheduled."""
+
+    state: OofState
+    internal_reply: str = ""
+    external_reply: str = ""
+    external_audience: ExternalAudience = ExternalAudience.ALL
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """A message mailbot sends or drafts; always both HTML and plain text."""
+
+    to: tuple[str, ...]
+    subject: str
+    html: str
+    text: str
+    cc: tuple[str, ...] = ()
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncBatch:
+    """One round of incremental folder sync: what changed, and the state to resume from."""
+
+    items: tuple[MailItem, ...]
+    deleted: tuple[str, ...]
+    state: str
+    more: bool

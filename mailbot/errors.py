@@ -51,3 +51,7 @@ class TemplateError(MailbotError):
 
 class ClockError(MailbotError):
     """A --now value or other time input could not be understood."""
+
+
+class SyncStateInvalid(BackendError):
+    """The server no longer accepts a saved sync state; the folder must be synced again from the start."""

@@ -62,9 +62,7 @@ def configure_logging(fmt: LogFormat = "auto", level: str = "info", stream: Text
     if fmt == "auto":
         fmt = "console" if stream.isatty() else "json"
     renderer: Any = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,

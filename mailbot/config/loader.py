@@ -123,9 +123,7 @@ def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None) -> list[s
             if value is not None and value not in ids:
                 report(("people", i, ref), f"{value!r} is not a person id in the roster")
         if policy is not None and p.office not in policy.offices:
-            report(
-                ("people", i, "office"), f"{p.office!r} is not an office in policy.yaml ({_names(policy)})"
-            )
+            report(("people", i, "office"), f"{p.office!r} is not an office in policy.yaml ({_names(policy)})")
     for i, box in enumerate(roster.shared_mailboxes):
         for j, owner in enumerate(box.owners):
             if owner not in ids:

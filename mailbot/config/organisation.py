@@ -19,9 +19,7 @@ def _check_timezone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"{name!r} is not an IANA timezone such as Europe/Berlin or America/New_York"
-        ) from None
+        raise ValueError(f"{name!r} is not an IANA timezone such as Europe/Berlin or America/New_York") from None
     return name
 
 
@@ -64,12 +62,8 @@ class Roster(Strict):
 
 
 class HolidaySource(Strict):
-    ics: str | None = Field(
-        default=None, description="An .ics file relative to config/, all-day events = closed."
-    )
-    country: str | None = Field(
-        default=None, description="ISO country code for the `holidays` package, e.g. US."
-    )
+    ics: str | None = Field(default=None, description="An .ics file relative to config/, all-day events = closed.")
+    country: str | None = Field(default=None, description="ISO country code for the `holidays` package, e.g. US.")
     subdivision: str | None = Field(default=None, description="State/province code, e.g. NY.")
 
 
@@ -96,9 +90,7 @@ class EmailRule(Strict):
     business_days: int = Field(
         default=1, ge=0, le=30, description="Answer member e-mail within this many business days."
     )
-    due_soon: float = Field(
-        default=0.75, gt=0, lt=1, description="Share of the window after which it is due soon."
-    )
+    due_soon: float = Field(default=0.75, gt=0, lt=1, description="Share of the window after which it is due soon.")
 
 
 class VoicemailRule(Strict):
@@ -141,9 +133,7 @@ class AbsencePolicy(Strict):
 class OrganisationInfo(Strict):
     name: str
     domains: list[str] = Field(min_length=1, description="Mail domains of staff; other senders are members.")
-    member_domains: list[str] = Field(
-        default=[], description="Domains that count as members even if internal."
-    )
+    member_domains: list[str] = Field(default=[], description="Domains that count as members even if internal.")
     main_number: str | None = None
 
 

@@ -40,9 +40,7 @@ class SecretRef(Strict):
         if self.env:
             value = os.environ.get(self.env)
             if not value:
-                raise ConfigError(
-                    f"The secret in {self.describe()} is not set; export it before starting mailbot."
-                )
+                raise ConfigError(f"The secret in {self.describe()} is not set; export it before starting mailbot.")
             return SecretStr(value)
         path = self.file if self.file and self.file.is_absolute() else base / (self.file or "")
         try:
@@ -65,9 +63,7 @@ class EwsSettings(Strict):
         description="EWS URL, e.g. https://mail.example.org/EWS/Exchange.asmx; empty = autodiscover.",
     )
     auth: Literal["ntlm", "basic", "oauth"] = "ntlm"
-    username: str | None = Field(
-        default=None, description="Service account for NTLM/Basic, e.g. EXAMPLE\\svc-mailbot."
-    )
+    username: str | None = Field(default=None, description="Service account for NTLM/Basic, e.g. EXAMPLE\\svc-mailbot.")
     password: SecretRef | None = None
     tenant_id: str | None = Field(default=None, description="OAuth app-only: Entra ID tenant.")
     client_id: str | None = None
@@ -129,9 +125,7 @@ class BackendSettings(Strict):
     @model_validator(mode="after")
     def _section_for_kind(self) -> BackendSettings:
         if not self.sandbox and getattr(self, self.kind) is None:
-            raise ValueError(
-                f"backend kind {self.kind!r} needs a `{self.kind}:` section (or set sandbox: true)"
-            )
+            raise ValueError(f"backend kind {self.kind!r} needs a `{self.kind}:` section (or set sandbox: true)")
         return self
 
 

@@ -66,9 +66,7 @@ class StateStore(Protocol):
 
     def put_sync_state(self, mailbox: str, folder: str, state: str, at: datetime) -> None: ...
 
-    def save_sync_batch(
-        self, mailbox: str, folder: str, items: Iterable[Tracked], state: str, at: datetime
-    ) -> None:
+    def save_sync_batch(self, mailbox: str, folder: str, items: Iterable[Tracked], state: str, at: datetime) -> None:
         """Upsert `items` and then store the new sync `state`, in one transaction."""
         ...
 

@@ -89,9 +89,7 @@ class SqlStore:
         with self._session() as s:
             s.execute(self._upsert(SyncStateRow, values, ["mailbox", "folder"]))
 
-    def save_sync_batch(
-        self, mailbox: str, folder: str, items: Iterable[Tracked], state: str, at: datetime
-    ) -> None:
+    def save_sync_batch(self, mailbox: str, folder: str, items: Iterable[Tracked], state: str, at: datetime) -> None:
         with self._session():
             for item in items:
                 self.upsert_tracked(item)

@@ -21,9 +21,7 @@ CET = timezone(timedelta(hours=1))
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=CET)
 
 
-def tracked(
-    message_id: str, *, due_in_hours: float = 24, owner_id: str = "anna", **changes: object
-) -> Tracked:
+def tracked(message_id: str, *, due_in_hours: float = 24, owner_id: str = "anna", **changes: object) -> Tracked:
     item = Tracked(
         mailbox="office@example.org",
         message_id=message_id,
@@ -249,9 +247,7 @@ class TestStateStoreContract:
         later = AuditEntry(T0 + timedelta(hours=1), "oof", "clear", "anna", "scheduled", None, "back at work")
         earlier = AuditEntry(T0, "oof", "set", "anna", None, "scheduled", "holiday in calendar")
         for entry in (later, earlier):
-            store.audit(
-                entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.why
-            )
+            store.audit(entry.at, entry.actor, entry.action, entry.subject, entry.before, entry.after, entry.why)
         assert [earlier, later] == store.audit_entries()
 
     def test_audit_entries_since_and_limit(self, store: SqlStore) -> None:
@@ -288,9 +284,7 @@ class TestOpening:
         message = str(caught.value)
         assert (False, True, True) == (
             "secret" in message,
-            message.startswith(
-                "Cannot open the state database at postgresql+psycopg://postgres:***@127.0.0.1:1/none"
-            ),
+            message.startswith("Cannot open the state database at postgresql+psycopg://postgres:***@127.0.0.1:1/none"),
             message.endswith("check `state.url` in service.yaml."),
         )
 

@@ -24,10 +24,7 @@ def test_check_accepts_the_shipped_example() -> None:
     result = mailbot("check", "--config", ROOT / "service.yaml", "--now", "2026-11-23T09:00-05:00")
     assert 0 == result.returncode, result.stderr
     assert result.stdout.startswith("Configuration OK")
-    assert (
-        "office main: America/New_York, open now; next holidays: Thu 2026-11-26, Fri 2026-11-27"
-        in result.stdout
-    )
+    assert "office main: America/New_York, open now; next holidays: Thu 2026-11-26, Fri 2026-11-27" in result.stdout
 
 
 def test_check_rejects_a_broken_copy(example_config: Path) -> None:

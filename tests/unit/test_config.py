@@ -71,9 +71,7 @@ def test_inline_password_is_refused(example_config: Path) -> None:
     assert "hunter2" not in problem
 
 
-def test_missing_secret_is_reported_for_a_real_server(
-    example_config: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_secret_is_reported_for_a_real_server(example_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Pointing at a real Exchange makes check look for the secret and say where it looked."""
     monkeypatch.delenv("MAILBOT_EWS_PASSWORD", raising=False)
     edit(example_config, "sandbox: true", "sandbox: false")
@@ -131,9 +129,7 @@ def test_missing_ics_is_reported(example_config: Path) -> None:
 def test_holidays_come_from_ics_and_country() -> None:
     """The office is closed on the organisation's own days, yearly ones included, and on public holidays."""
     calendar = load_settings(ROOT / "service.yaml").calendars["main"]
-    closed = [
-        d for d in (date(2026, 11, 26), date(2026, 11, 27), date(2027, 12, 24)) if d in calendar.holidays
-    ]
+    closed = [d for d in (date(2026, 11, 26), date(2026, 11, 27), date(2027, 12, 24)) if d in calendar.holidays]
     assert [date(2026, 11, 26), date(2026, 11, 27), date(2027, 12, 24)] == closed
     assert date(2026, 11, 25) not in calendar.holidays
 

@@ -1,0 +1,1 @@
+"""Exchange ports (base.py) and their adapters: ews.py (exchangelib), graph.py (msal + requests)."""

@@ -1,0 +1,90 @@
+"""The Exchange port: what jobs need from a mailbox server, whichever protocol carries it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from mailbot.domain import CalendarEvent, MailItem, OofSettings, OutgoingMessage, SyncBatch
+from mailbot.errors import UnknownNameError
+
+Folder = Literal["inbox", "sent"]
+
+
+class ExchangeBackend(Protocol):
+    """Many mailboxes through one service account. A failure in one mailbox raises MailboxError for it alone."""
+
+    kind: str
+
+    def calendar_view(self, mailbox: str, start: datetime, end: datetime) -> list[CalendarEvent]:
+        """Events overlapping [start, end), recurring series expanded into occurrences, ordered by start."""
+        ...
+
+    def get_oof(self, mailbox: str) -> OofSettings:
+        """The mailbox's automatic-reply settings."""
+        ...
+
+    def set_oof(self, mailbox: str, settings: OofSettings) -> None:
+        """Replace the mailbox's automatic-reply settings; scheduled times travel as UTC."""
+        ...
+
+    def sync_folder(self, mailbox: str, folder: Folder, state: str | None, max_changes: int = 100) -> SyncBatch:
+        """Changes in the folder since `state` (None = from the beginning), at most `max_changes` per call."""
+        ...
+
+    def get_message(self, mailbox: str, item_id: str) -> MailItem:
+        """Full details of one message."""
+        ...
+
+    def send(self, mailbox: str, message: OutgoingMessage) -> None:
+        """Send as `mailbox`, keeping a copy in its Sent Items."""
+        ...
+
+    def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:
+        """Save into the mailbox's Drafts for a person to edit and send; returns the item id."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+BackendFactory = Callable[..., ExchangeBackend]
+_REGISTRY: dict[str, BackendFactory] = {}
+
+
+def register(kind: str) -> Callable[[BackendFactory], BackendFactory]:
+    """Class decorator: make a backend available under `kind` (as named in service.yaml)."""
+
+    def wrap(factory: BackendFactory) -> BackendFactory:
+        _REGISTRY[kind] = factory
+        return factory
+
+    return wrap
+
+
+def backend_factory(kind: str) -> BackendFactory:
+    """The factory registered for `kind`; an unknown name lists the valid ones."""
+    _load_builtin()
+    try:
+        return _REGISTRY[kind]
+    except KeyError:
+        raise UnknownNameError("backend", kind, list(_REGISTRY)) from None
+
+
+def _load_builtin() -> None:
+    # Adapters register themselves on import; importing here keeps exchangelib/msal off the start-up path.
+    import importlib
+
+    for module in ("mailbot.exchange.ews", "mailbot.exchange.graph"):
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+def registered() -> dict[str, Any]:
+    _load_builtin()
+    return dict(_REGISTRY)
