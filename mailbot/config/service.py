@@ -42,11 +42,20 @@ class SecretRef(Strict):
             if not value:
                 raise ConfigError(f"The secret in {self.describe()} is not set; export it before starting mailbot.")
             return SecretStr(value)
+        return SecretStr(self.resolve_text(base).splitlines()[0].strip())
+
+    def resolve_text(self, base: Path) -> str:
+        """The whole secret (a PEM key and certificate span many lines); files only, env values as they are."""
+        if self.env:
+            return self.resolve(base).get_secret_value()
         path = self.file if self.file and self.file.is_absolute() else base / (self.file or "")
         try:
-            return SecretStr(path.read_text(encoding="utf-8").splitlines()[0].strip())
-        except (OSError, IndexError):
-            raise ConfigError(f"The secret file {path} cannot be read or is empty.") from None
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            text = ""
+        if not text.strip():
+            raise ConfigError(f"The secret file {path} cannot be read or is empty.")
+        return text
 
 
 def _no_inline_secret(value: object) -> object:

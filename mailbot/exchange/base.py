@@ -3,13 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from mailbot.domain import CalendarEvent, MailItem, OofSettings, OutgoingMessage, SyncBatch
 from mailbot.errors import UnknownNameError
 
 Folder = Literal["inbox", "sent"]
+
+
+@dataclass(frozen=True)
+class SandboxAccess:
+    """How to reach an embedded sandbox Exchange, which replaces the configured connection when enabled."""
+
+    url: str
+    username: str
+    password: str
+
+    @property
+    def ews_url(self) -> str:
+        return self.url + "/EWS/Exchange.asmx"
 
 
 class ExchangeBackend(Protocol):
@@ -50,12 +65,14 @@ class ExchangeBackend(Protocol):
         ...
 
 
-BackendFactory = Callable[..., ExchangeBackend]
+# A factory gets the validated `backend:` section, the folder secret files are relative to, and the sandbox
+# to use instead of the configured server (or None).
+BackendFactory = Callable[[Any, Path, "SandboxAccess | None"], ExchangeBackend]
 _REGISTRY: dict[str, BackendFactory] = {}
 
 
 def register(kind: str) -> Callable[[BackendFactory], BackendFactory]:
-    """Class decorator: make a backend available under `kind` (as named in service.yaml)."""
+    """Decorator: make a backend factory available under `kind` (as named in service.yaml)."""
 
     def wrap(factory: BackendFactory) -> BackendFactory:
         _REGISTRY[kind] = factory
@@ -85,6 +102,6 @@ def _load_builtin() -> None:
                 raise
 
 
-def registered() -> dict[str, Any]:
-    _load_builtin()
-    return dict(_REGISTRY)
+def connect(backend: Any, base: Path, sandbox: SandboxAccess | None = None) -> ExchangeBackend:
+    """The backend service.yaml asks for (`backend.kind`), connected."""
+    return backend_factory(backend.kind)(backend, base, sandbox)

@@ -1,0 +1,309 @@
+"""EWS backend for Exchange Server, through exchangelib. The only module that imports exchangelib."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import exchangelib
+from exchangelib import errors as ews_errors
+from exchangelib.services import SyncFolderItems
+
+from mailbot.config.service import BackendSettings
+from mailbot.domain import (
+    CalendarEvent,
+    ExternalAudience,
+    MailItem,
+    OofSettings,
+    OofState,
+    OutgoingMessage,
+    ShowAs,
+    SyncBatch,
+)
+from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.exchange.base import Folder, SandboxAccess, register
+
+_MESSAGE_FIELDS = [
+    "subject", "sender", "author", "to_recipients", "cc_recipients", "datetime_received", "datetime_sent",
+    "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
+]  # fmt: skip
+_CALENDAR_FIELDS = ["subject", "start", "end", "is_all_day", "legacy_free_busy_status", "categories",
+                    "is_recurring", "is_cancelled"]  # fmt: skip
+_SHOW_AS = {"Free": ShowAs.FREE, "Tentative": ShowAs.TENTATIVE, "Busy": ShowAs.BUSY, "OOF": ShowAs.OOF,
+            "WorkingElsewhere": ShowAs.WORKING_ELSEWHERE, "NoData": ShowAs.NO_DATA}  # fmt: skip
+_AUDIENCE = {ExternalAudience.NONE: "None", ExternalAudience.KNOWN: "Known", ExternalAudience.ALL: "All"}
+# Per-mailbox refusals: the mailbox is skipped, the others carry on.
+_MAILBOX_ERRORS: dict[type[Exception], str] = {
+    ews_errors.ErrorImpersonateUserDenied: "the service account may not impersonate this mailbox",
+    ews_errors.ErrorImpersonationFailed: "impersonation failed",
+    ews_errors.ErrorNonExistentMailbox: "no such mailbox on the server",
+    ews_errors.ErrorAccessDenied: "access denied",
+    ews_errors.ErrorMailboxStoreUnavailable: "the mailbox database is unavailable",
+}
+
+
+@dataclass(frozen=True)
+class EwsConnection:
+    """Where and how to reach EWS; credentials are already resolved secrets."""
+
+    endpoint: str
+    auth: str  # "ntlm" | "basic" | "oauth"
+    username: str | None = None
+    password: str | None = None
+    token_source: Any = None  # for oauth: an object with .token() -> dict (see graph.MsalTokenSource)
+    retry_max_wait: int = 120
+    max_connections: int = 4
+    verify_tls: bool = True
+
+
+class _MsalCredentials(exchangelib.OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
+    """exchangelib OAuth credentials whose tokens come from msal (app-only), renewed when they expire."""
+
+    def __init__(self, token_source: Any) -> None:
+        super().__init__(access_token=token_source.token())
+        self._source = token_source
+
+    def refresh(self, session: Any) -> None:
+        self.access_token = self._source.token()
+
+
+class EwsBackend:
+    """ExchangeBackend over EWS, acting for many mailboxes through one account by impersonation."""
+
+    kind = "ews"
+
+    def __init__(self, connection: EwsConnection) -> None:
+        if not connection.verify_tls:
+            # exchangelib sets TLS verification per process, through its adapter class.
+            exchangelib.BaseProtocol.HTTP_ADAPTER_CLS = exchangelib.NoVerifyHTTPAdapter
+        self._config = exchangelib.Configuration(
+            service_endpoint=connection.endpoint,
+            credentials=_credentials(connection),
+            auth_type={"ntlm": exchangelib.NTLM, "basic": exchangelib.BASIC, "oauth": exchangelib.OAUTH2}[
+                connection.auth
+            ],
+            retry_policy=exchangelib.FaultTolerance(max_wait=connection.retry_max_wait),
+            max_connections=connection.max_connections,
+        )
+        self._accounts: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        protocol = self._config.protocol if hasattr(self._config, "protocol") else None
+        if protocol is not None:
+            protocol.close()
+        self._accounts.clear()
+
+    def _account(self, mailbox: str) -> Any:
+        key = mailbox.lower()
+        with self._lock:
+            if key not in self._accounts:
+                self._accounts[key] = exchangelib.Account(
+                    primary_smtp_address=mailbox, config=self._config, autodiscover=False,
+                    access_type=exchangelib.IMPERSONATION, default_timezone=exchangelib.UTC,
+                )  # fmt: skip
+            return self._accounts[key]
+
+    @contextmanager
+    def _errors(self, mailbox: str) -> Iterator[None]:
+        """Translate exchangelib's exceptions into mailbot's: one sentence, mailbox named where it is one's."""
+        try:
+            yield
+        except ews_errors.ErrorInvalidSyncStateData:
+            raise SyncStateInvalid(f"{mailbox}: the saved sync state is no longer valid") from None
+        except tuple(_MAILBOX_ERRORS) as exc:
+            raise MailboxError(mailbox, _MAILBOX_ERRORS[type(exc)]) from exc
+        except ews_errors.UnauthorizedError:
+            raise BackendError(
+                f"EWS at {self._config.service_endpoint} refused the service account's credentials; "
+                "check backend.ews in service.yaml"
+            ) from None
+        except ews_errors.RateLimitError as exc:
+            raise BackendError(f"EWS kept asking to back off ({exc.wait:.0f} s), longer than allowed") from None
+        except ews_errors.TransportError as exc:
+            raise BackendError(f"EWS at {self._config.service_endpoint} cannot be reached: {exc}") from None
+        except ews_errors.ResponseMessageError as exc:
+            raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
+
+    def calendar_view(self, mailbox: str, start: datetime, end: datetime) -> list[CalendarEvent]:
+        tz = start.tzinfo or UTC
+        with self._errors(mailbox):
+            view = self._account(mailbox).calendar.view(start=_ews_dt(start), end=_ews_dt(end))
+            items = list(view.only(*_CALENDAR_FIELDS))
+        events = [_event(item, tz) for item in items]
+        return sorted(events, key=lambda e: (e.start, e.end, e.subject))
+
+    def get_oof(self, mailbox: str) -> OofSettings:
+        with self._errors(mailbox):
+            oof = self._account(mailbox).oof_settings
+        return OofSettings(
+            state=OofState(oof.state.lower()),
+            internal_reply=oof.internal_reply or "",
+            external_reply=oof.external_reply or "",
+            external_audience=ExternalAudience((oof.external_audience or "All").lower()),
+            start=_aware(oof.start) if oof.start else None,
+            end=_aware(oof.end) if oof.end else None,
+        )
+
+    def set_oof(self, mailbox: str, settings: OofSettings) -> None:
+        scheduled = settings.state is OofState.SCHEDULED
+        oof = exchangelib.OofSettings(
+            state=settings.state.value.capitalize(),
+            external_audience=_AUDIENCE[settings.external_audience],
+            internal_reply=settings.internal_reply or " ",
+            external_reply=settings.external_reply or " ",
+            # Exchange rejects some local forms; UTC is always accepted.
+            start=_ews_dt(settings.start) if scheduled and settings.start else None,
+            end=_ews_dt(settings.end) if scheduled and settings.end else None,
+        )
+        with self._errors(mailbox):
+            try:
+                self._account(mailbox).oof_settings = oof
+            except ValueError as exc:  # exchangelib's own checks, before anything is sent
+                raise MailboxError(mailbox, f"automatic replies refused: {exc}") from None
+
+    def sync_folder(self, mailbox: str, folder: Folder, state: str | None, max_changes: int = 100) -> SyncBatch:
+        with self._errors(mailbox):
+            account = self._account(mailbox)
+            target = account.inbox if folder == "inbox" else account.sent
+            service = SyncFolderItems(account=account)
+            changes = list(service.call(folder=target, shape="IdOnly", additional_fields=set(),
+                                        sync_state=state, ignore=None, max_changes_returned=max_changes,
+                                        sync_scope=None))  # fmt: skip
+            changed_ids = [(i.id, i.changekey) for kind, i in changes if kind in ("create", "update")]
+            deleted = tuple(i.id for kind, i in changes if kind == "delete")
+            items = [i for i in account.fetch(ids=changed_ids, only_fields=_MESSAGE_FIELDS) if _is_item(i)]
+        return SyncBatch(
+            items=tuple(_mail_item(mailbox, folder, item) for item in items),
+            deleted=deleted,
+            state=service.sync_state,
+            more=not service.includes_last_item_in_range,
+        )
+
+    def get_message(self, mailbox: str, item_id: str) -> MailItem:
+        with self._errors(mailbox):
+            account = self._account(mailbox)
+            [item] = list(account.fetch(ids=[(item_id, None)], only_fields=_MESSAGE_FIELDS))
+            if not _is_item(item):
+                raise MailboxError(mailbox, f"message {item_id} not found: {item}")
+        return _mail_item(mailbox, "inbox", item)
+
+    def send(self, mailbox: str, message: OutgoingMessage) -> None:
+        with self._errors(mailbox):
+            account = self._account(mailbox)
+            _message(account, account.sent, message).send_and_save()
+
+    def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:
+        with self._errors(mailbox):
+            account = self._account(mailbox)
+            draft = _message(account, account.drafts, message)
+            draft.save()
+        return str(draft.id)
+
+
+@register("ews")
+def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | None = None) -> EwsBackend:
+    """An EwsBackend for service.yaml's `backend:` section (secrets resolved now), or for the sandbox."""
+    if sandbox is not None:
+        return EwsBackend(
+            EwsConnection(sandbox.ews_url, "basic", sandbox.username, sandbox.password, retry_max_wait=10)
+        )
+    ews = backend.ews
+    if ews is None:
+        raise BackendError("backend.kind is ews but service.yaml has no `ews:` section")
+    if ews.endpoint is None:
+        raise BackendError("backend.ews.endpoint is empty; autodiscover is not supported, give the EWS URL")
+    token_source = None
+    if ews.auth == "oauth":
+        from mailbot.exchange.graph import EWS_SCOPE, MsalTokenSource
+
+        token_source = MsalTokenSource(
+            ews.tenant_id or "", ews.client_id or "", scope=EWS_SCOPE,
+            client_secret=ews.client_secret.resolve(base).get_secret_value() if ews.client_secret else None,
+            certificate_pem=ews.certificate.resolve_text(base) if ews.certificate else None,
+            thumbprint=ews.certificate_thumbprint,
+        )  # fmt: skip
+    password = ews.password.resolve(base).get_secret_value() if ews.password else None
+    return EwsBackend(
+        EwsConnection(
+            ews.endpoint,
+            ews.auth,
+            ews.username,
+            password,
+            token_source,
+            retry_max_wait=ews.retry_max_wait_seconds,
+            max_connections=ews.max_connections,
+            verify_tls=ews.verify_tls,
+        )
+    )
+
+
+def _credentials(connection: EwsConnection) -> Any:
+    if connection.auth == "oauth":
+        return _MsalCredentials(connection.token_source)
+    return exchangelib.Credentials(connection.username or "", connection.password or "")
+
+
+def _message(account: Any, folder: Any, message: OutgoingMessage) -> Any:
+    return exchangelib.Message(
+        account=account, folder=folder, subject=message.subject, body=exchangelib.HTMLBody(message.html),
+        to_recipients=[exchangelib.Mailbox(email_address=a) for a in message.to],
+        cc_recipients=[exchangelib.Mailbox(email_address=a) for a in message.cc] or None,
+        in_reply_to=message.in_reply_to,
+    )  # fmt: skip
+
+
+def _is_item(item: Any) -> bool:
+    # fetch() yields exception objects in place of items it could not get (e.g. deleted meanwhile).
+    return not isinstance(item, Exception)
+
+
+def _ews_dt(at: datetime) -> Any:
+    return exchangelib.EWSDateTime.from_datetime(at.astimezone(UTC))
+
+
+def _aware(value: Any) -> datetime:
+    """exchangelib's EWSDateTime as a plain aware datetime in UTC."""
+    return datetime.fromtimestamp(value.timestamp(), tz=UTC)
+
+
+def _when(value: Any, tz: Any) -> datetime:
+    # All-day events come back as dates: midnight in the timezone the caller asked in.
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return datetime.combine(value, time(), tzinfo=tz)
+    return _aware(value)
+
+
+def _event(item: Any, tz: Any) -> CalendarEvent:
+    return CalendarEvent(
+        item_id=str(item.id), subject=item.subject or "", start=_when(item.start, tz), end=_when(item.end, tz),
+        all_day=bool(item.is_all_day), show_as=_SHOW_AS.get(item.legacy_free_busy_status or "", ShowAs.BUSY),
+        categories=tuple(item.categories or ()), recurring=bool(item.is_recurring),
+        cancelled=bool(item.is_cancelled),
+    )  # fmt: skip
+
+
+def _address(mailbox: Any) -> str:
+    return str(getattr(mailbox, "email_address", "") or "").lower()
+
+
+def _mail_item(mailbox: str, folder: str, item: Any) -> MailItem:
+    sender = item.author or item.sender
+    recipients = [*(item.to_recipients or ()), *(item.cc_recipients or ())]
+    headers = tuple((h.name, h.value) for h in (item.headers or ()))
+    return MailItem(
+        mailbox=mailbox.lower(), item_id=str(item.id), message_id=item.message_id or "",
+        conversation_id=str(item.conversation_id.id) if item.conversation_id else "",
+        sender=_address(sender), sender_name=str(getattr(sender, "name", "") or ""),
+        recipients=tuple(_address(r) for r in recipients), subject=item.subject or "",
+        received_at=_aware(item.datetime_received or item.datetime_sent),
+        sent_at=_aware(item.datetime_sent) if item.datetime_sent else None,
+        in_reply_to=item.in_reply_to or None, references=tuple((item.references or "").split()),
+        headers=headers, categories=tuple(item.categories or ()), message_class=item.item_class or "IPM.Note",
+        folder=folder,
+    )  # fmt: skip
