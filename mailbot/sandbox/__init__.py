@@ -1,0 +1,10 @@
+"""The sandbox Exchange: an in-memory organisation served over real HTTP, speaking real EWS SOAP."""
+
+from __future__ import annotations
+
+from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.org import Organisation
+from mailbot.sandbox.scenario import load_scenario
+from mailbot.sandbox.server import SandboxServer
+
+__all__ = ["Faults", "Organisation", "SandboxServer", "load_scenario"]

@@ -1,0 +1,130 @@
+"""The EWS endpoint as a WSGI app: authentication, faults, SOAP parsing, dispatch and validation observers."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import Callable, Iterable, Sequence
+
+import structlog
+from werkzeug.wrappers import Request, Response
+
+from mailbot.sandbox import ews_folders, ews_mail, ews_misc
+from mailbot.sandbox.ews_call import Call
+from mailbot.sandbox.ews_xml import Element, SoapFault, envelope, fault, parse_envelope
+from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.org import Organisation
+
+log = structlog.get_logger(__name__)
+
+Observer = Callable[[str, Element], None]
+Operation = Callable[[Call], Element]
+
+OPERATIONS: dict[str, Operation] = {
+    "ConvertId": ews_misc.convert_id,
+    "GetFolder": ews_folders.get_folder,
+    "FindItem": ews_folders.find_item,
+    "GetItem": ews_mail.get_item,
+    "SyncFolderItems": ews_mail.sync_folder_items,
+    "CreateItem": ews_mail.create_item,
+    "UpdateItem": ews_mail.update_item,
+    "DeleteItem": ews_mail.delete_item,
+    "GetUserOofSettingsRequest": ews_misc.get_user_oof_settings,
+    "SetUserOofSettingsRequest": ews_misc.set_user_oof_settings,
+    "ResolveNames": ews_misc.resolve_names,
+    "GetServerTimeZones": ews_misc.get_server_time_zones,
+}
+_BUSY = "The server cannot service this request right now. Try again later."
+
+
+class DropConnection(ConnectionError):
+    """Raised to make the HTTP server close the socket without answering (the drop_connection fault)."""
+
+
+class EwsApp:
+    """POST /EWS/Exchange.asmx: Basic or Bearer auth, then one SOAP operation per request."""
+
+    def __init__(self, org: Organisation, faults: Faults, observers: Sequence[Observer] = ()) -> None:
+        self.org, self.faults = org, faults
+        # Keep the caller's list (not a copy), so observers added while serving take effect.
+        self.observers = observers if isinstance(observers, list) else list(observers)
+
+    def __call__(self, environ: dict[str, object], start_response: Callable[..., object]) -> Iterable[bytes]:
+        return self.handle(Request(environ))(environ, start_response)  # type: ignore[arg-type]
+
+    def handle(self, request: Request) -> Response:
+        data = request.get_data()  # always drain the body, so the kept-alive connection stays in step
+        if request.method != "POST":
+            return Response("EWS answers POST requests.\n", 405, {"Allow": "POST"}, content_type="text/plain")
+        principal = self._principal(request.headers.get("Authorization", ""))
+        if principal is None:
+            # exchangelib reads the scheme from this header to pick (and confirm) its authentication.
+            return Response(b"", 401, {"WWW-Authenticate": 'Basic realm="sandbox"'})
+        started = time.monotonic()
+        operation = "?"
+        try:
+            headers, body = parse_envelope(data)
+            operation = str(body.tag).rpartition("}")[2]
+            self._observe("request", [*headers, body])
+            injected = self._inject_fault()
+            if injected is not None:
+                return injected
+            payload, status = self._dispatch(operation, principal, headers, body), 200
+        except SoapFault as error:
+            payload, status = fault(error), 500
+        document, version, answer = envelope(payload)
+        self._observe("response", [version, answer])
+        log.debug("ews", operation=operation, principal=principal, status=status,
+                  ms=round((time.monotonic() - started) * 1000, 1))  # fmt: skip
+        return Response(document, status, content_type="text/xml; charset=utf-8")
+
+    def _dispatch(self, operation: str, principal: str, headers: list[Element], body: Element) -> Element:
+        handler = OPERATIONS.get(operation)
+        if handler is None:
+            raise SoapFault("ErrorSchemaValidation", f"The request failed schema validation: the sandbox does "
+                            f"not implement the operation {operation!r}.")  # fmt: skip
+        call = Call.start(self.org, principal, headers, body)
+        try:
+            return handler(call)
+        except SoapFault:
+            raise
+        except Exception as exc:
+            # A bug in the sandbox must look like a server error to the client, not a dropped connection.
+            log.exception("ews_operation_failed", operation=operation)
+            raise SoapFault("ErrorInternalServerError", f"An internal server error occurred: {exc}") from None
+
+    def _principal(self, authorization: str) -> str | None:
+        scheme, _, credentials = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return self.org.principal_for_token(credentials.strip())
+        if scheme.lower() != "basic":
+            return None
+        try:
+            user, _, password = base64.b64decode(credentials.strip()).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        return user.lower() if self.org.check_password(user, password) else None
+
+    def _inject_fault(self) -> Response | None:
+        injected = self.faults.take()
+        if injected is None:
+            return None
+        if injected.kind == "slow":
+            time.sleep(injected.seconds)
+            return None
+        if injected.kind == "http_503":
+            return Response("Service Unavailable\n", 503, {"Retry-After": str(injected.retry_after)},
+                            content_type="text/plain")  # fmt: skip
+        if injected.kind == "drop_connection":
+            raise DropConnection("fault: drop the connection")
+        raise SoapFault("ErrorServerBusy", _BUSY, back_off_ms=injected.back_off_ms)
+
+    def _observe(self, direction: str, elements: list[Element]) -> None:
+        for observer in self.observers:
+            for element in elements:
+                try:
+                    observer(direction, element)
+                except Exception:
+                    # An observer is a test aid; its failure must not turn into a protocol failure.
+                    log.exception("ews_observer_failed", direction=direction)

@@ -1,0 +1,94 @@
+"""Misbehaviour on demand: throttling, outages, dropped connections and slowness, each for N EWS requests.
+
+Faults apply to authenticated EWS requests in the order they were armed; the admin API arms them over HTTP.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from threading import Lock
+from typing import Any, Literal
+
+FaultKind = Literal["server_busy", "http_503", "drop_connection", "slow"]
+KINDS: tuple[FaultKind, ...] = ("server_busy", "http_503", "drop_connection", "slow")
+
+
+@dataclass
+class Fault:
+    """One armed fault; `remaining` None means until cleared."""
+
+    kind: FaultKind
+    remaining: int | None = 1
+    back_off_ms: int = 0
+    retry_after: int = 0
+    seconds: float = 0.0
+
+
+class Faults:
+    """The server's switchboard of faults; thread-safe, and every arming method returns self for chaining."""
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._armed: list[Fault] = []
+        self._fired: list[FaultKind] = []
+
+    def server_busy(self, times: int = 1, back_off_ms: int = 250) -> Faults:
+        """Answer with the ErrorServerBusy SOAP fault, asking the client to back off for `back_off_ms`."""
+        return self._arm(Fault("server_busy", times, back_off_ms=back_off_ms))
+
+    def http_503(self, times: int = 1, retry_after: int = 1) -> Faults:
+        """Answer 503 Service Unavailable with a Retry-After header (seconds)."""
+        return self._arm(Fault("http_503", times, retry_after=retry_after))
+
+    def drop_connection(self, times: int = 1) -> Faults:
+        """Close the socket without answering."""
+        return self._arm(Fault("drop_connection", times))
+
+    def slow(self, seconds: float, times: int | None = None) -> Faults:
+        """Wait `seconds` before answering normally."""
+        return self._arm(Fault("slow", times, seconds=seconds))
+
+    def arm(self, kind: str, **params: Any) -> Faults:
+        """Arm a fault by name (for the admin API); unknown kinds or parameters raise ValueError."""
+        makers: dict[str, Callable[..., Faults]] = {"server_busy": self.server_busy, "http_503": self.http_503,
+                  "drop_connection": self.drop_connection, "slow": self.slow}  # fmt: skip
+        if kind not in makers:
+            raise ValueError(f"Unknown fault {kind!r}; choose one of: {', '.join(KINDS)}.")
+        try:
+            return makers[kind](**params)
+        except TypeError as exc:
+            raise ValueError(f"Bad parameters for fault {kind!r}: {exc}.") from None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._armed.clear()
+
+    def take(self) -> Fault | None:
+        """The fault this request suffers (counted down), or None to answer normally."""
+        with self._lock:
+            for fault in self._armed:
+                if fault.remaining is not None:
+                    fault.remaining -= 1
+                    if fault.remaining <= 0:
+                        self._armed.remove(fault)
+                self._fired.append(fault.kind)
+                return fault
+            return None
+
+    def armed(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(f) for f in self._armed]
+
+    @property
+    def fired(self) -> list[FaultKind]:
+        """Every fault that has fired so far, in order (tests check that the client really met them)."""
+        with self._lock:
+            return list(self._fired)
+
+    def _arm(self, fault: Fault) -> Faults:
+        if fault.remaining is not None and fault.remaining < 1:
+            raise ValueError("A fault must fire at least once (times >= 1), or pass times=None for always.")
+        with self._lock:
+            self._armed.append(fault)
+        return self

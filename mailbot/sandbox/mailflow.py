@@ -1,0 +1,182 @@
+"""Mail moving through the organisation: outside mail arriving, mailboxes sending, drafts, automatic replies.
+
+A mixin of Organisation, which owns the state used here and the lock every public method takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from threading import RLock
+from typing import Any
+
+from mailbot.clock import Clock
+from mailbot.sandbox import events as cal
+from mailbot.sandbox import mailgen
+from mailbot.sandbox.changelog import FolderStore
+from mailbot.sandbox.records import Address, FolderName, Mailbox, MailFolder, OofConfig, OutboxEntry, StoredMessage
+
+Recipients = Iterable[str | Address]
+
+
+@dataclass
+class MailboxState:
+    """A mailbox's mutable contents; only touched under the Organisation's lock."""
+
+    info: Mailbox
+    folders: dict[FolderName, FolderStore]
+    oof: OofConfig = field(default_factory=OofConfig)
+    oof_replied: set[str] = field(default_factory=set)  # Exchange answers each sender once per OOF period
+
+
+class MailFlow:
+    """Sending and receiving; relies on Organisation for the lock, the clock and the mailbox stores."""
+
+    lock: RLock
+    clock: Clock
+    _mailboxes: dict[str, MailboxState]
+    _conversations: dict[str, str]  # Message-ID -> ConversationId, organisation-wide
+    _outbox: list[OutboxEntry]
+
+    def _state(self, email: str) -> MailboxState:
+        raise NotImplementedError
+
+    def _store(self, message: StoredMessage) -> StoredMessage:
+        raise NotImplementedError
+
+    def is_internal(self, email: str) -> bool:
+        raise NotImplementedError
+
+    def deliver_external(
+        self,
+        to: Recipients,
+        sender: str | Address,
+        subject: str,
+        body_text: str,
+        *,
+        sender_name: str = "",
+        body_html: str | None = None,
+        received_at: datetime | None = None,
+        headers: dict[str, str] | Iterable[tuple[str, str]] = (),
+        message_class: str = "IPM.Note",
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+        categories: Iterable[str] = (),
+        message_id: str | None = None,
+        cc: Recipients = (),
+        is_read: bool = False,
+    ) -> list[StoredMessage]:
+        """Mail from outside arriving in the Inbox of each internal recipient (To and Cc) that has a mailbox."""
+        author = sender if isinstance(sender, Address) else Address.parse(sender)
+        author = replace(author, name=sender_name or author.name)
+        to_list, cc_list = _addresses(to), _addresses(cc)
+        with self.lock:
+            template = self._compose(
+                mailbox="", folder="inbox", author=author, to=to_list, cc=cc_list, subject=subject, text=body_text,
+                markup=body_html, at=received_at or self.clock.now(),
+                message_id=message_id or mailgen.new_message_id(author.email), in_reply_to=in_reply_to,
+                references=tuple(references), item_class=message_class, internal=False,
+                extra=tuple(headers.items()) if isinstance(headers, dict) else tuple(headers),
+            )  # fmt: skip
+            template = replace(template, categories=tuple(categories), is_read=is_read)
+            delivered = [
+                self._store(replace(template, mailbox=a.email.lower(), item_id=mailgen.new_item_id()))
+                for a in (*to_list, *cc_list)
+                if a.email.lower() in self._mailboxes
+            ]
+            for copy in delivered:
+                self._auto_reply(copy)
+            return delivered
+
+    def send(
+        self,
+        sender_mailbox: str,
+        to: Recipients,
+        subject: str,
+        body_html: str | None,
+        body_text: str = "",
+        *,
+        cc: Recipients = (),
+        bcc: Recipients = (),
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+        save_copy: bool = True,
+        at: datetime | None = None,
+        categories: Iterable[str] = (),
+        message_id: str | None = None,
+    ) -> StoredMessage:
+        """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox."""
+        with self.lock:
+            owner = self._state(sender_mailbox).info
+            to_list, cc_list, bcc_list = _addresses(to), _addresses(cc), _addresses(bcc)
+            sent = self._compose(
+                mailbox=owner.email, folder="sentitems", author=owner.address, to=to_list, cc=cc_list,
+                subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
+                at=at or self.clock.now(), message_id=message_id or mailgen.new_message_id(owner.email),
+                in_reply_to=in_reply_to, references=tuple(references),
+            )  # fmt: skip
+            sent = replace(sent, is_read=True, categories=tuple(categories))
+            if save_copy:
+                self._store(sent)
+            outside: list[str] = []
+            for address in (*to_list, *cc_list, *bcc_list):
+                key = address.email.lower()
+                if key in self._mailboxes:
+                    self._store(replace(sent, mailbox=key, folder="inbox", item_id=mailgen.new_item_id(),
+                                        is_read=False, categories=()))  # fmt: skip
+                elif self.is_internal(key):
+                    self._store(mailgen.non_delivery_report(owner, sent, address))
+                else:
+                    outside.append(address.email)
+            if outside:
+                self._outbox.append(OutboxEntry(sent, tuple(outside)))
+            return sent
+
+    def save_draft(
+        self,
+        mailbox: str,
+        to: Recipients,
+        subject: str,
+        body_html: str | None,
+        body_text: str = "",
+        *,
+        cc: Recipients = (),
+        in_reply_to: str | None = None,
+        references: Iterable[str] = (),
+        categories: Iterable[str] = (),
+        folder: MailFolder = "drafts",
+    ) -> StoredMessage:
+        """A message in the mailbox's Drafts (or another folder), for a person to finish and send."""
+        with self.lock:
+            owner = self._state(mailbox).info
+            draft = self._compose(
+                mailbox=owner.email, folder=folder, author=owner.address, to=_addresses(to), cc=_addresses(cc),
+                subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
+                at=self.clock.now(), message_id=mailgen.new_message_id(owner.email), in_reply_to=in_reply_to,
+                references=tuple(references),
+            )  # fmt: skip
+            return self._store(replace(draft, is_draft=True, is_read=True, categories=tuple(categories)))
+
+    def _compose(self, **fields: Any) -> StoredMessage:
+        # A reply joins the thread of the first message it names that we know; anything else starts a new one.
+        named = (fields.get("in_reply_to"), *reversed(fields.get("references", ())))
+        known = next((self._conversations[n] for n in named if n and n in self._conversations), None)
+        return mailgen.compose(conversation_id=known or mailgen.new_conversation_id(), **fields)
+
+    def _auto_reply(self, delivered: StoredMessage) -> None:
+        """Automatic replies to outside senders, as Exchange sends them: once per sender while OOF is on."""
+        state = self._state(delivered.mailbox)
+        sender = delivered.author.email.lower()
+        automated = (delivered.header("Auto-Submitted") or "no").lower() != "no" or delivered.header("Precedence")
+        if automated or sender in state.oof_replied or not cal.oof_active(state.oof, self.clock.now()):
+            return
+        if state.oof.external_audience != "all" or not state.oof.external_reply:
+            return  # "known" needs the sender in the owner's contacts, which the sandbox does not model
+        state.oof_replied.add(sender)
+        reply = mailgen.auto_reply(state.info, delivered, state.oof.external_reply, self.clock.now())
+        self._outbox.append(OutboxEntry(reply, (delivered.author.email,)))
+
+
+def _addresses(recipients: Recipients) -> tuple[Address, ...]:
+    return tuple(r if isinstance(r, Address) else Address.parse(r) for r in recipients)

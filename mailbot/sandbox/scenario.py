@@ -1,0 +1,253 @@
+"""Seed an Organisation from a YAML scenario (config/sandbox.yaml): mailboxes, calendars, mail, OOF.
+
+Every problem is reported at once, with file, line and key, in one ConfigError.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mailbot.clock import Clock, FixedClock
+from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
+from mailbot.errors import ConfigError
+from mailbot.sandbox.events import check_timezone, parse_moment, parse_when
+from mailbot.sandbox.org import Organisation
+from mailbot.sandbox.records import Address, OofConfig, SandboxError
+
+Time = datetime | date | str
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class OofModel(_Model):
+    state: Literal["disabled", "enabled", "scheduled"] = "disabled"
+    audience: Literal["none", "known", "all"] = "all"
+    start: Time | None = None
+    end: Time | None = None
+    internal: str = ""
+    external: str = ""
+
+
+class EventModel(_Model):
+    subject: str
+    start: Time
+    end: Time
+    all_day: bool = False
+    show_as: Literal["free", "tentative", "busy", "oof", "working_elsewhere"] = "busy"
+    categories: list[str] = []
+    rrule: str | None = None
+    exdates: list[Time] = []
+    timezone: str | None = None
+    cancelled: bool = False
+    location: str = ""
+    body: str = ""
+
+
+class InboxModel(_Model):
+    sender: str = Field(alias="from")
+    subject: str
+    received: Time
+    to: list[str] = []
+    cc: list[str] = []
+    body: str = ""
+    html: str | None = None
+    headers: dict[str, str] = {}
+    message_class: str = "IPM.Note"
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = []
+    categories: list[str] = []
+    read: bool = False
+
+
+class SentModel(_Model):
+    to: list[str]
+    subject: str
+    sent: Time
+    message_id: str | None = None
+    cc: list[str] = []
+    body: str = ""
+    html: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = []
+    categories: list[str] = []
+
+
+class MailboxModel(_Model):
+    email: str
+    name: str
+    kind: Literal["user", "shared"] = "user"
+    timezone: str | None = None
+    oof: OofModel = OofModel()
+    calendar: list[EventModel] = []
+    inbox: list[InboxModel] = []
+    sent: list[SentModel] = []
+
+
+class AccountModel(_Model):
+    email: str
+    password: str
+
+
+class ScenarioModel(_Model):
+    clock: Time | None = None
+    timezone: str = "UTC"
+    domains: list[str] = Field(min_length=1)
+    service_account: AccountModel
+    impersonation: Literal["all"] | list[str] = "all"
+    mailboxes: list[MailboxModel] = []
+
+
+def load_scenario(source: Path | str | dict[str, Any], clock: Clock | None = None) -> Organisation:
+    """An Organisation seeded from a scenario file (or an already-parsed dict); without `clock`, a
+    FixedClock at the scenario's `clock:`."""
+    problems: list[str] = []
+    path = Path("<scenario>") if isinstance(source, dict) else Path(source)
+    data, root = (source, None) if isinstance(source, dict) else read_yaml(path, problems)
+    if problems:
+        raise ConfigError(f"The sandbox scenario {path} cannot be read.", problems)
+    try:
+        model = ScenarioModel.model_validate(data if data is not None else {})
+    except ValidationError as exc:
+        raise ConfigError(
+            f"The sandbox scenario {path} is invalid.", validation_problems(path, ScenarioModel, exc, root)
+        ) from None
+    seeder = _Seeder(path, root, model)
+    org = seeder.build(clock)
+    if seeder.problems:
+        raise ConfigError(f"The sandbox scenario {path} is invalid.", seeder.problems)
+    return org
+
+
+class _Seeder:
+    def __init__(self, path: Path, root: yaml.Node | None, model: ScenarioModel) -> None:
+        self.path, self.root, self.model = path, root, model
+        self.problems: list[str] = []
+
+    def problem(self, loc: Loc, message: str) -> None:
+        line = line_of(self.root, loc)
+        self.problems.append(f"{self.path}:{line}: {key_path(loc)}: {message}" if line else
+                             f"{self.path}: {key_path(loc)}: {message}")  # fmt: skip
+
+    def build(self, clock: Clock | None) -> Organisation:
+        m = self.model
+        if clock is None:
+            if m.clock is None:
+                self.problem(("clock",), "is required unless the caller passes a clock")
+            clock = FixedClock(self._moment(("clock",), m.clock or "2000-01-01T00:00:00Z", m.timezone))
+        grants = None if m.impersonation == "all" else m.impersonation
+        org = Organisation(clock, m.domains, m.service_account.email, m.service_account.password, grants)
+        seen: set[str] = set()
+        for i, box in enumerate(m.mailboxes):
+            if box.email.lower() in seen:
+                self.problem(("mailboxes", i, "email"), f"{box.email} is listed twice")
+            seen.add(box.email.lower())
+            self._guard(("mailboxes", i, "timezone"), lambda b=box: check_timezone(b.timezone or m.timezone))
+            org.add_mailbox(box.email, box.name, box.kind, _valid_zone(box.timezone or m.timezone))
+        for j, email in enumerate(grants or []):
+            if email.lower() not in seen:
+                self.problem(("impersonation", j), f"{email} is not one of the scenario's mailboxes")
+        mail: list[tuple[datetime, Loc, Any]] = []
+        for i, box in enumerate(m.mailboxes):
+            zone = _valid_zone(box.timezone or m.timezone)
+            self._oof(org, box, ("mailboxes", i, "oof"), zone)
+            for k, event in enumerate(box.calendar):
+                self._event(org, box.email, event, ("mailboxes", i, "calendar", k), zone)
+            for k, inbox in enumerate(box.inbox):
+                loc: Loc = ("mailboxes", i, "inbox", k)
+                mail.append((self._moment((*loc, "received"), inbox.received, zone), loc, (box.email, inbox)))
+            for k, sent in enumerate(box.sent):
+                loc = ("mailboxes", i, "sent", k)
+                mail.append((self._moment((*loc, "sent"), sent.sent, zone), loc, (box.email, sent)))
+        # Chronological order, so a reply finds the message it answers and joins its conversation.
+        for at, loc, (owner, entry) in sorted(mail, key=lambda x: x[0]):
+            self._guard(loc, lambda o=owner, e=entry, t=at: self._mail(org, o, e, t))
+        org.clear_outbox()  # seeded history is not news: the outbox shows only what is sent from now on
+        return org
+
+    def _oof(self, org: Organisation, box: MailboxModel, loc: Loc, zone: str) -> None:
+        o = box.oof
+        config = OofConfig(
+            o.state, o.audience, self._moment((*loc, "start"), o.start, zone) if o.start else None,
+            self._moment((*loc, "end"), o.end, zone) if o.end else None, o.internal, o.external,
+        )  # fmt: skip
+        self._guard(loc, lambda: org.set_oof(box.email, config))
+
+    def _event(self, org: Organisation, owner: str, e: EventModel, loc: Loc, zone: str) -> None:
+        tz = e.timezone or zone
+        try:
+            start, end = parse_when(e.start, tz), parse_when(e.end, tz)
+            exdates = [parse_when(x, tz) for x in e.exdates]
+        except ValueError as exc:
+            self.problem(loc, f"has a time that is not ISO 8601 ({exc})")
+            return
+        self._guard(loc, lambda: org.add_event(
+            owner, e.subject, start, end, all_day=e.all_day, show_as=e.show_as, categories=e.categories,
+            rrule=e.rrule, exdates=exdates, timezone=tz, cancelled=e.cancelled, location=e.location,
+            body_text=e.body,
+        ))  # fmt: skip
+
+    def _mail(self, org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime) -> None:
+        if isinstance(entry, SentModel):
+            org.send(
+                owner,
+                entry.to,
+                entry.subject,
+                entry.html,
+                entry.body,
+                cc=entry.cc,
+                at=at,
+                in_reply_to=entry.in_reply_to,
+                references=entry.references,
+                categories=entry.categories,
+                message_id=entry.message_id,
+            )
+            return
+        recipients = entry.to or [owner]
+        sender_email = Address.parse(entry.sender).email.lower()
+        if sender_email in {m.email for m in org.mailboxes()}:  # a colleague's mail: sent from their mailbox
+            org.send(
+                sender_email,
+                recipients,
+                entry.subject,
+                entry.html,
+                entry.body,
+                cc=entry.cc,
+                at=at,
+                in_reply_to=entry.in_reply_to,
+                references=entry.references,
+            )
+            return
+        org.deliver_external(
+            recipients, entry.sender, entry.subject, entry.body, body_html=entry.html, received_at=at,
+            headers=entry.headers, message_class=entry.message_class, in_reply_to=entry.in_reply_to,
+            references=entry.references, categories=entry.categories, message_id=entry.message_id,
+            cc=entry.cc, is_read=entry.read,
+        )  # fmt: skip
+
+    def _moment(self, loc: Loc, value: Time, zone: str) -> datetime:
+        try:
+            return parse_moment(value, zone)
+        except ValueError as exc:
+            self.problem(loc, f"is not an ISO 8601 time ({exc})")
+            return datetime(2000, 1, 1, tzinfo=UTC)
+
+    def _guard(self, loc: Loc, action: Any) -> None:
+        try:
+            action()
+        except (SandboxError, ValueError) as exc:
+            self.problem(loc, str(exc))
+
+
+def _valid_zone(name: str) -> str:
+    try:
+        return check_timezone(name)
+    except ValueError:
+        return "UTC"  # already reported; keep seeding to find the other problems

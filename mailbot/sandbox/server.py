@@ -1,0 +1,166 @@
+"""The sandbox on a real HTTP socket: EWS under /EWS/, the admin API under /admin, in a background thread."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from types import TracebackType
+from typing import Any
+
+import structlog
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.wrappers import Response
+
+from mailbot.sandbox.admin import AdminApp
+from mailbot.sandbox.ews_app import EwsApp, Observer
+from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.org import Organisation
+
+log = structlog.get_logger(__name__)
+
+
+class _Handler(WSGIRequestHandler):
+    """Werkzeug's handler, but with HTTP keep-alive.
+
+    Werkzeug's own run_wsgi sends `Connection: close` on every response and then drains the socket, which
+    would swallow the next request on a kept-alive connection. Real Exchange keeps connections open, and
+    exchangelib treats `Connection: close` on an error response as "server busy", which would hide a 401.
+    Our apps always read the whole request body and answer with a Content-Length, so keep-alive is safe.
+    """
+
+    timeout = 60  # seconds an idle kept-alive connection may wait for its next request
+
+    def setup(self) -> None:
+        super().setup()
+        _connections(self.server).add(self.connection)
+
+    def finish(self) -> None:
+        _connections(self.server).discard(self.connection)
+        super().finish()
+
+    def run_wsgi(self) -> None:
+        if self.headers.get("Expect", "").lower().strip() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+        environ = self.make_environ()
+        started: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
+            started.update(status=status, headers=headers)
+            return lambda data: None
+
+        try:
+            chunks = self.server.app(environ, start_response)
+            body = b"".join(chunks)
+            getattr(chunks, "close", lambda: None)()
+        except (ConnectionError, TimeoutError) as exc:
+            self.connection_dropped(exc, environ)
+            self.close_connection = True
+            return
+        code, _, reason = started["status"].partition(" ")
+        self.send_response(int(code), reason)
+        names = set()
+        for name, value in started["headers"]:
+            names.add(name.lower())
+            self.send_header(name, value)
+        if "content-length" not in names:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """The apps log each request themselves, with more context."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        log.debug("http_server", level=type, message=message % args if args else message)
+
+
+def _connections(server: Any) -> set[socket.socket]:
+    found: set[socket.socket] = server.__dict__.setdefault("sandbox_connections", set())
+    return found
+
+
+class SandboxServer:
+    """An Organisation served over HTTP on localhost; `port=0` picks a free port."""
+
+    def __init__(
+        self,
+        org: Organisation,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        observers: Sequence[Observer] = (),
+        faults: Faults | None = None,
+    ) -> None:
+        self.org = org
+        self.faults = faults or Faults()
+        self.observers: list[Observer] = list(observers)  # shared with the EWS app: tests may add more later
+        self.host, self._port = host, port
+        self.ews = EwsApp(org, self.faults, self.observers)
+        self.admin = AdminApp(org, self.faults)
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> SandboxServer:
+        server = make_server(self.host, self._port, self.wsgi, threaded=True, request_handler=_Handler)
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"sandbox-{server.port}", daemon=True)  # fmt: skip
+        self._thread.start()
+        log.info("sandbox_started", url=self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        for connection in list(_connections(server)):  # wake handler threads parked on kept-alive sockets
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        log.info("sandbox_stopped")
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:  # fmt: skip
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("The sandbox server is not running; call start() first.")
+        return f"http://{self.host}:{self._server.port}"
+
+    @property
+    def ews_url(self) -> str:
+        return self.url + "/EWS/Exchange.asmx"
+
+    @property
+    def admin_url(self) -> str:
+        return self.url + "/admin"
+
+    def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        path = str(environ.get("PATH_INFO", ""))
+        if path.lower().startswith("/ews/"):
+            return self.ews(environ, start_response)
+        if path == "/admin" or path.startswith("/admin/"):
+            return self.admin(environ, start_response)
+        return Response("Not found: the sandbox serves /EWS/Exchange.asmx and /admin.\n", 404,
+                        content_type="text/plain")(environ, start_response)  # fmt: skip
+
+
+def serve_forever(org: Organisation, host: str = "127.0.0.1", port: int = 8765) -> None:
+    """Serve until interrupted (for `mailbot sandbox serve`)."""
+    server = SandboxServer(org, host, port).start()
+    log.info("sandbox_serving", ews=server.ews_url, admin=server.admin_url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        log.info("sandbox_interrupted")
+    finally:
+        server.stop()
