@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-from collections.abc import Iterator
+import time as _time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import exchangelib
 from exchangelib import errors as ews_errors
@@ -32,10 +34,12 @@ _MESSAGE_FIELDS = [
     "subject", "sender", "author", "to_recipients", "cc_recipients", "datetime_received", "datetime_sent",
     "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
 ]  # fmt: skip
+# The timezone fields let exchangelib turn all-day events into the organiser's dates, not the host's.
 _CALENDAR_FIELDS = ["subject", "start", "end", "is_all_day", "legacy_free_busy_status", "categories",
-                    "is_recurring", "is_cancelled"]  # fmt: skip
+                    "is_recurring", "is_cancelled", "_start_timezone", "_end_timezone"]  # fmt: skip
 _SHOW_AS = {"Free": ShowAs.FREE, "Tentative": ShowAs.TENTATIVE, "Busy": ShowAs.BUSY, "OOF": ShowAs.OOF,
             "WorkingElsewhere": ShowAs.WORKING_ELSEWHERE, "NoData": ShowAs.NO_DATA}  # fmt: skip
+_DROP_RETRIES = 3
 _AUDIENCE = {ExternalAudience.NONE: "None", ExternalAudience.KNOWN: "Known", ExternalAudience.ALL: "All"}
 # Per-mailbox refusals: the mailbox is skipped, the others carry on.
 _MAILBOX_ERRORS: dict[type[Exception], str] = {
@@ -45,6 +49,49 @@ _MAILBOX_ERRORS: dict[type[Exception], str] = {
     ews_errors.ErrorAccessDenied: "access denied",
     ews_errors.ErrorMailboxStoreUnavailable: "the mailbox database is unavailable",
 }
+
+
+class _Dropped(BackendError):
+    """The connection broke before an answer came; safe to repeat for reads and replacements, not for sends."""
+
+
+_T = TypeVar("_T")
+
+
+def _idempotent(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Repeat a call whose connection dropped: exchangelib does not when its session pool holds one session."""
+
+    @functools.wraps(method)
+    def call(*args: Any, **kwargs: Any) -> _T:
+        for attempt in range(_DROP_RETRIES):
+            try:
+                return method(*args, **kwargs)
+            except _Dropped:
+                if attempt == _DROP_RETRIES - 1:
+                    raise
+                _time.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    return call
+
+
+class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
+    """FaultTolerance that treats HTTP 401 as bad credentials until the first answer succeeded.
+
+    EWS sometimes answers 401 to throttle, so exchangelib retries 401s for up to max_wait; but before any
+    request ever succeeded, a 401 means the credentials are wrong, and IT should hear that at once.
+    """
+
+    def __init__(self, max_wait: int) -> None:
+        super().__init__(max_wait=max_wait)
+        self.authenticated = False
+
+    def raise_response_errors(self, response: Any) -> Any:
+        if response.status_code == 200:
+            self.authenticated = True
+        elif response.status_code == 401 and not self.authenticated:
+            raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
+        return super().raise_response_errors(response)
 
 
 @dataclass(frozen=True)
@@ -59,6 +106,23 @@ class EwsConnection:
     retry_max_wait: int = 120
     max_connections: int = 4
     verify_tls: bool = True
+
+
+class _OofSettings(exchangelib.OofSettings):  # type: ignore[misc]
+    """exchangelib refuses a scheduled end before *its* wall clock; mailbot runs on its own clock (--now)
+    and the server is the judge of time, so that one check is left to Exchange. The rest still applies."""
+
+    def clean(self, version: Any = None) -> None:
+        me: Any = self  # exchangelib declares its fields dynamically; mypy cannot see them
+        if me.state != me.SCHEDULED or not (me.start and me.end and me.start < me.end):
+            super().clean(version=version)
+            return
+        me.state = me.ENABLED  # validate everything but the schedule, which is checked just above
+        try:
+            super().clean(version=version)
+        finally:
+            me.state = me.SCHEDULED
+        me.start, me.end = me.start.astimezone(exchangelib.UTC), me.end.astimezone(exchangelib.UTC)
 
 
 class _MsalCredentials(exchangelib.OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
@@ -87,7 +151,7 @@ class EwsBackend:
             auth_type={"ntlm": exchangelib.NTLM, "basic": exchangelib.BASIC, "oauth": exchangelib.OAUTH2}[
                 connection.auth
             ],
-            retry_policy=exchangelib.FaultTolerance(max_wait=connection.retry_max_wait),
+            retry_policy=_RetryPolicy(connection.retry_max_wait),
             max_connections=connection.max_connections,
         )
         self._accounts: dict[str, Any] = {}
@@ -125,11 +189,14 @@ class EwsBackend:
             ) from None
         except ews_errors.RateLimitError as exc:
             raise BackendError(f"EWS kept asking to back off ({exc.wait:.0f} s), longer than allowed") from None
+        except ews_errors.ErrorTimeoutExpired as exc:
+            raise _Dropped(f"EWS at {self._config.service_endpoint} dropped the connection: {exc}") from None
+        except ews_errors.ResponseMessageError as exc:  # before TransportError, its base class
+            raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
         except ews_errors.TransportError as exc:
             raise BackendError(f"EWS at {self._config.service_endpoint} cannot be reached: {exc}") from None
-        except ews_errors.ResponseMessageError as exc:
-            raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
 
+    @_idempotent
     def calendar_view(self, mailbox: str, start: datetime, end: datetime) -> list[CalendarEvent]:
         tz = start.tzinfo or UTC
         with self._errors(mailbox):
@@ -138,6 +205,7 @@ class EwsBackend:
         events = [_event(item, tz) for item in items]
         return sorted(events, key=lambda e: (e.start, e.end, e.subject))
 
+    @_idempotent
     def get_oof(self, mailbox: str) -> OofSettings:
         with self._errors(mailbox):
             oof = self._account(mailbox).oof_settings
@@ -150,9 +218,10 @@ class EwsBackend:
             end=_aware(oof.end) if oof.end else None,
         )
 
+    @_idempotent
     def set_oof(self, mailbox: str, settings: OofSettings) -> None:
         scheduled = settings.state is OofState.SCHEDULED
-        oof = exchangelib.OofSettings(
+        oof = _OofSettings(
             state=settings.state.value.capitalize(),
             external_audience=_AUDIENCE[settings.external_audience],
             internal_reply=settings.internal_reply or " ",
@@ -167,6 +236,7 @@ class EwsBackend:
             except ValueError as exc:  # exchangelib's own checks, before anything is sent
                 raise MailboxError(mailbox, f"automatic replies refused: {exc}") from None
 
+    @_idempotent
     def sync_folder(self, mailbox: str, folder: Folder, state: str | None, max_changes: int = 100) -> SyncBatch:
         with self._errors(mailbox):
             account = self._account(mailbox)
@@ -185,6 +255,7 @@ class EwsBackend:
             more=not service.includes_last_item_in_range,
         )
 
+    @_idempotent
     def get_message(self, mailbox: str, item_id: str) -> MailItem:
         with self._errors(mailbox):
             account = self._account(mailbox)
@@ -272,16 +343,18 @@ def _aware(value: Any) -> datetime:
     return datetime.fromtimestamp(value.timestamp(), tz=UTC)
 
 
-def _when(value: Any, tz: Any) -> datetime:
-    # All-day events come back as dates: midnight in the timezone the caller asked in.
+def _when(value: Any, tz: Any, *, end: bool = False) -> datetime:
+    # exchangelib gives all-day events as dates, the end date inclusive: turn them back into the half-open
+    # span [first midnight, midnight after the last day) in the timezone the caller asked in.
     if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime.combine(value, time(), tzinfo=tz)
+        return datetime.combine(value + timedelta(days=1 if end else 0), time(), tzinfo=tz)
     return _aware(value)
 
 
 def _event(item: Any, tz: Any) -> CalendarEvent:
     return CalendarEvent(
-        item_id=str(item.id), subject=item.subject or "", start=_when(item.start, tz), end=_when(item.end, tz),
+        item_id=str(item.id), subject=item.subject or "",
+        start=_when(item.start, tz), end=_when(item.end, tz, end=True),
         all_day=bool(item.is_all_day), show_as=_SHOW_AS.get(item.legacy_free_busy_status or "", ShowAs.BUSY),
         categories=tuple(item.categories or ()), recurring=bool(item.is_recurring),
         cancelled=bool(item.is_cancelled),

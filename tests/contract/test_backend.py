@@ -1,0 +1,290 @@
+"""The Exchange port's contract: every backend passes it against the sandbox Exchange over real HTTP.
+
+Every EWS request and response in these tests is validated against Microsoft's schema (see sandbox_fixtures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.domain import ExternalAudience, OofSettings, OofState, OutgoingMessage, ShowAs
+from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.exchange.base import ExchangeBackend, SandboxAccess
+from mailbot.exchange.ews import EwsBackend, EwsConnection
+from mailbot.sandbox import SandboxServer
+
+NY = ZoneInfo("America/New_York")
+UTC = ZoneInfo("UTC")
+LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
+PETR = "petr.novak@example.org"
+
+
+def ews_backend(server: SandboxServer, *, password: str | None = None) -> ExchangeBackend:
+    access = SandboxAccess(server.url, server.org.service_account, password or server.org.service_password)
+    return EwsBackend(EwsConnection(access.ews_url, "basic", access.username, access.password, retry_max_wait=5))
+
+
+BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {"ews": ews_backend}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def connect(request: pytest.FixtureRequest) -> Iterator[Callable[..., ExchangeBackend]]:
+    """A way to connect each backend kind to a sandbox; everything connected is closed afterwards."""
+    opened: list[ExchangeBackend] = []
+
+    def make(server: SandboxServer, **kwargs: Any) -> ExchangeBackend:
+        backend = BACKENDS[request.param](server, **kwargs)
+        opened.append(backend)
+        return backend
+
+    yield make
+    for backend in opened:
+        backend.close()
+
+
+@pytest.fixture
+def backend(connect: Callable[..., ExchangeBackend], sandbox: SandboxServer) -> ExchangeBackend:
+    return connect(sandbox)
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=NY)
+
+
+class TestCalendar:
+    def test_recurring_meeting_keeps_its_wall_time_across_dst(self, backend: ExchangeBackend) -> None:
+        """A weekly 10:00 meeting begun in summer is still at 10:00 New York time after the clocks went back."""
+        events = backend.calendar_view(LI, at("2026-10-26T00:00"), at("2026-11-10T00:00"))
+        starts = [e.start.astimezone(NY) for e in events if e.subject == "Member Services team meeting"]
+        assert [at("2026-10-26T10:00"), at("2026-11-02T10:00"), at("2026-11-09T10:00")] == starts
+        assert all(e.recurring for e in events if e.subject == "Member Services team meeting")
+
+    def test_all_day_vacation_spans_its_days(self, backend: ExchangeBackend) -> None:
+        """An all-day vacation Friday to Monday comes back as one all-day, out-of-office event."""
+        [vacation] = [e for e in backend.calendar_view(LI, at("2026-11-23T00:00"), at("2026-12-05T00:00"))
+                      if e.subject == "Vacation"]  # fmt: skip
+        expected = (at("2026-11-27T00:00"), at("2026-12-01T00:00"), True, ShowAs.OOF, ("Vacation",))
+        actual = (vacation.start.astimezone(NY), vacation.end.astimezone(NY), vacation.all_day, vacation.show_as,
+                  vacation.categories)  # fmt: skip
+        assert expected == actual
+
+    def test_events_come_in_start_order(self, backend: ExchangeBackend) -> None:
+        """Events are ordered by start, so the absence policy can merge neighbours."""
+        events = backend.calendar_view(LI, at("2026-11-01T00:00"), at("2026-12-31T00:00"))
+        assert sorted(events, key=lambda e: e.start) == events
+
+    def test_moved_event_shows_in_the_next_read(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """An event moved on the server is read at its new time."""
+        [entry] = [e for e in sandbox.org.events(LI) if e.subject == "Vacation"]
+        sandbox.org.update_event(
+            LI, entry.item_id, start=at("2026-12-04T00:00").date(), end=at("2026-12-08T00:00").date()
+        )
+        [vacation] = [e for e in backend.calendar_view(LI, at("2026-11-23T00:00"), at("2026-12-31T00:00"))
+                      if e.subject == "Vacation"]  # fmt: skip
+        assert at("2026-12-04T00:00") == vacation.start.astimezone(NY)
+
+
+class TestAutomaticReplies:
+    def test_scheduled_reply_round_trips_in_utc(self, backend: ExchangeBackend) -> None:
+        """A scheduled reply written is read back the same, its times as the same instants."""
+        wanted = OofSettings(OofState.SCHEDULED, "<p>Back Tuesday</p>", "<p>Back Tuesday, call +1 555 0100</p>",
+                             ExternalAudience.KNOWN, at("2026-11-27T00:00"), at("2026-12-01T08:00"))  # fmt: skip
+        backend.set_oof(LI, wanted)
+        got = backend.get_oof(LI)
+        assert (wanted.state, wanted.external_audience, wanted.start, wanted.end) == (
+            got.state, got.external_audience, got.start, got.end)  # fmt: skip
+        assert "Back Tuesday" in got.internal_reply and "+1 555 0100" in got.external_reply
+
+    def test_a_persons_own_reply_is_read_as_set(self, backend: ExchangeBackend) -> None:
+        """Anna's own scheduled reply from the scenario is read with its text and times."""
+        got = backend.get_oof(ANNA)
+        assert (OofState.SCHEDULED, at("2026-11-23T00:00"), at("2026-11-25T00:00")) == (got.state, got.start, got.end)
+        assert "training" in got.internal_reply
+
+    def test_disabling_round_trips(self, backend: ExchangeBackend) -> None:
+        """Turning replies off is read back as disabled."""
+        backend.set_oof(ANNA, OofSettings(OofState.DISABLED, "x", "y"))
+        assert OofState.DISABLED == backend.get_oof(ANNA).state
+
+    def test_reversed_schedule_is_refused_for_that_mailbox(self, backend: ExchangeBackend) -> None:
+        """A schedule ending before it starts is refused as a problem of that mailbox."""
+        bad = OofSettings(
+            OofState.SCHEDULED, "a", "b", ExternalAudience.ALL, at("2026-12-01T00:00"), at("2026-11-27T00:00")
+        )
+        with pytest.raises(MailboxError, match=LI):
+            backend.set_oof(LI, bad)
+
+    def test_schedule_already_over_is_refused_by_the_server(self, backend: ExchangeBackend) -> None:
+        """A schedule that ended before the server's now is refused like Exchange refuses it."""
+        past = OofSettings(
+            OofState.SCHEDULED, "a", "b", ExternalAudience.ALL, at("2026-11-01T00:00"), at("2026-11-02T00:00")
+        )
+        with pytest.raises(MailboxError, match=LI):
+            backend.set_oof(LI, past)
+
+
+class TestSync:
+    def test_first_sync_returns_the_whole_inbox(self, backend: ExchangeBackend) -> None:
+        """Syncing from nothing returns every message in the inbox with its details."""
+        batch = backend.sync_folder(JAMES, "inbox", None)
+        subjects = sorted(i.subject for i in batch.items)
+        expected = [
+            "Automatic reply: Your benefits statement",
+            "Question about my membership renewal",
+            "Re: Question about my membership renewal",
+            "Undeliverable: Your benefits statement",
+        ]
+        assert expected == subjects
+        assert not batch.more
+
+    def test_details_carry_threading_and_headers(self, backend: ExchangeBackend) -> None:
+        """A member's follow-up carries its message id, In-Reply-To, References, conversation and headers."""
+        items = {i.message_id: i for i in backend.sync_folder(JAMES, "inbox", None).items}
+        follow_up = items["<renewal-3@gmail.example>"]
+        assert ("<renewal-2@example.org>", ("<renewal-1@gmail.example>", "<renewal-2@example.org>")) == (
+            follow_up.in_reply_to, follow_up.references)  # fmt: skip
+        assert follow_up.conversation_id == items["<renewal-1@gmail.example>"].conversation_id != ""
+        assert ("pat.member@gmail.example", "Pat Member") == (follow_up.sender, follow_up.sender_name)
+        assert at("2026-11-21T10:15") == follow_up.received_at
+        auto = next(i for i in items.values() if i.subject.startswith("Automatic reply"))
+        assert "auto-replied" == dict((k.lower(), v) for k, v in auto.headers)["auto-submitted"]
+
+    def test_voicemail_is_recognisable_by_message_class(self, backend: ExchangeBackend) -> None:
+        """A voicemail in the shared help desk mailbox keeps its Unified Messaging message class."""
+        items = backend.sync_folder(HELP, "inbox", None).items
+        voicemail = next(i for i in items if i.subject.startswith("Voice Mail"))
+        assert "IPM.Note.Microsoft.Voicemail.UM.CA" == voicemail.message_class
+
+    def test_incremental_sync_returns_only_what_is_new(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """After a full sync, the next one returns exactly the message that arrived since."""
+        state = backend.sync_folder(LI, "inbox", None).state
+        sandbox.org.deliver_external([LI], "Pat Member <pat.member@gmail.example>", "Card", "Hello",
+                                     received_at=at("2026-11-23T09:00"))  # fmt: skip
+        batch = backend.sync_folder(LI, "inbox", state)
+        assert (["Card"], ()) == ([i.subject for i in batch.items], batch.deleted)
+        assert [] == list(backend.sync_folder(LI, "inbox", batch.state).items)
+
+    def test_sync_resumes_after_a_restart(
+        self, connect: Callable[..., ExchangeBackend], sandbox: SandboxServer
+    ) -> None:
+        """A saved sync state carries over to a new backend, as after a service restart."""
+        first = connect(sandbox)
+        state = first.sync_folder(LI, "inbox", None).state
+        first.close()
+        sandbox.org.deliver_external(
+            [LI], "dana.w@outlook.example", "Moved again", "Hi", received_at=at("2026-11-23T10:00")
+        )
+        batch = connect(sandbox).sync_folder(LI, "inbox", state)
+        assert ["Moved again"] == [i.subject for i in batch.items]
+
+    def test_category_change_and_delete_show_up(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """An owner's category (e.g. Done) comes back as a changed item, and a deletion as a deleted id."""
+        first = backend.sync_folder(LI, "inbox", None)
+        change = next(i for i in first.items if i.subject == "Change of address")
+        newsletter = next(i for i in first.items if i.subject.startswith("Member newsletter"))
+        sandbox.org.set_categories(LI, change.item_id, ["Done"])
+        sandbox.org.delete_item(LI, newsletter.item_id)
+        batch = backend.sync_folder(LI, "inbox", first.state)
+        assert ([("Change of address", ("Done",))], (newsletter.item_id,)) == (
+            [(i.subject, i.categories) for i in batch.items], batch.deleted)  # fmt: skip
+
+    def test_sync_pages_when_asked_for_few_changes(self, backend: ExchangeBackend) -> None:
+        """With one change per call the folder comes in pages that say more is waiting."""
+        page = backend.sync_folder(JAMES, "inbox", None, max_changes=1)
+        pages = [page]
+        while page.more:
+            page = backend.sync_folder(JAMES, "inbox", page.state, max_changes=1)
+            pages.append(page)
+        assert [1, 1, 1, 1] == [len(p.items) for p in pages if p.items]
+        assert 4 == len({i.item_id for p in pages for i in p.items})
+
+    def test_sent_items_sync_separately(self, backend: ExchangeBackend) -> None:
+        """Sent Items sync on their own, with the reply's threading."""
+        items = backend.sync_folder(JAMES, "sent", None).items
+        reply = next(i for i in items if i.message_id == "<renewal-2@example.org>")
+        assert ("sent", "<renewal-1@gmail.example>") == (reply.folder, reply.in_reply_to)
+
+    def test_invalid_state_asks_for_a_full_resync(self, backend: ExchangeBackend) -> None:
+        """A sync state the server no longer knows is reported as such, so the job can start over."""
+        with pytest.raises(SyncStateInvalid):
+            backend.sync_folder(LI, "inbox", "H4sIAAAAAAAEAO29B2AcSZYlJi9tynt/")
+
+    def test_get_message_returns_details(self, backend: ExchangeBackend) -> None:
+        """One message can be fetched by id with the same details as in a sync."""
+        synced = backend.sync_folder(HELP, "inbox", None).items[0]
+        assert synced == backend.get_message(HELP, synced.item_id)
+
+
+class TestSending:
+    def test_send_delivers_inside_and_keeps_a_copy(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A message sent as Li reaches James's inbox and stays in Li's Sent Items, one message id for both."""
+        backend.send(LI, OutgoingMessage((JAMES,), "Your items due today", "<p>2 items</p>", "2 items"))
+        inbox = [i for i in backend.sync_folder(JAMES, "inbox", None).items if i.subject == "Your items due today"]
+        sent = [i for i in backend.sync_folder(LI, "sent", None).items if i.subject == "Your items due today"]
+        assert 1 == len(inbox) == len(sent)
+        assert (LI, inbox[0].message_id) == (inbox[0].sender, sent[0].message_id)
+
+    def test_mail_to_members_leaves_the_organisation(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """Mail to an outside address goes out, not into any mailbox."""
+        backend.send(JAMES, OutgoingMessage(("pat.member@gmail.example",), "Re: renewal", "<p>Yes</p>", "Yes",
+                                            in_reply_to="<renewal-3@gmail.example>"))  # fmt: skip
+        [entry] = sandbox.org.outbox()
+        assert (["pat.member@gmail.example"], "<renewal-3@gmail.example>") == (
+            list(entry.recipients), entry.message.in_reply_to)  # fmt: skip
+
+    def test_draft_lands_in_drafts(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A saved draft is in the owner's Drafts and nothing is sent."""
+        item_id = backend.save_draft(
+            JAMES, OutgoingMessage(("pat.member@gmail.example",), "Update", "<p>Soon</p>", "Soon")
+        )
+        drafts = sandbox.org.messages(JAMES, "drafts")
+        assert ([item_id], [], ["Update"]) == (
+            [d.item_id for d in drafts],
+            sandbox.org.outbox(),
+            [d.subject for d in drafts],
+        )
+
+
+class TestAccess:
+    def test_impersonation_denied_fails_only_that_mailbox(self, backend: ExchangeBackend) -> None:
+        """A mailbox the service account may not impersonate fails alone; the next mailbox still works."""
+        with pytest.raises(MailboxError, match=PETR):
+            backend.get_oof(PETR)
+        assert OofState.DISABLED == backend.get_oof(LI).state
+
+    def test_wrong_password_is_a_backend_error(
+        self, connect: Callable[..., ExchangeBackend], sandbox: SandboxServer
+    ) -> None:
+        """Credentials the server refuses make one sentence about the service account, not a traceback."""
+        with pytest.raises(BackendError, match="credentials"):
+            connect(sandbox, password="wrong").get_oof(LI)
+
+
+class TestFaults:
+    def test_server_busy_is_waited_out(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """ErrorServerBusy with a back-off is honoured and the call then succeeds."""
+        backend.get_oof(LI)  # connect first, so the fault hits a real operation
+        sandbox.faults.server_busy(times=2, back_off_ms=200)
+        assert OofState.DISABLED == backend.get_oof(LI).state
+
+    def test_http_503_with_retry_after_is_retried(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A 503 with Retry-After is retried and the call then succeeds."""
+        backend.get_oof(LI)
+        sandbox.faults.http_503(times=1, retry_after=1)
+        assert 4 == len(backend.sync_folder(JAMES, "inbox", None).items)
+
+    def test_dropped_connection_is_retried(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A connection dropped without an answer is retried and the call then succeeds."""
+        backend.get_oof(LI)
+        sandbox.faults.drop_connection(times=1)
+        assert OofState.SCHEDULED == backend.get_oof(ANNA).state
+
+    def test_slow_answers_still_arrive(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A slow server still answers within the client's patience."""
+        sandbox.faults.slow(0.3, times=2)
+        assert 3 == len(backend.sync_folder(HELP, "inbox", None).items)
