@@ -32,8 +32,10 @@ class Context:
         from mailbot.config import load_settings
 
         settings = load_settings(self.config, resolve_secrets=resolve_secrets)
+        # One-off commands talk to a person: only warnings and errors go to the log unless --debug.
+        # The long-running service (`mailbot run`) uses the level from service.yaml.
         log = settings.service.logging
-        configure_logging(log.format, "debug" if self.debug else log.level)
+        configure_logging(log.format, "debug" if self.debug else "warning")
         return settings
 
 
@@ -123,6 +125,91 @@ def deadline(ctx: Context, received: str | None, kind: str, office: str | None) 
     settings = ctx.settings()
     at = parse_now(received) if received else ctx.clock.now()
     click.echo(describe_deadline(settings, at, kind, office))
+
+
+@cli.group()
+def oof() -> None:
+    """Out-of-office replies kept in step with calendars."""
+
+
+def _oof_run(ctx: Context, person: str | None, *, dry_run: bool) -> None:
+    from mailbot.jobs.apply_oof import JOB, apply_oof
+    from mailbot.jobs.deps import run_job
+    from mailbot.report import describe_oof
+    from mailbot.runtime import open_deps
+
+    settings = ctx.settings(resolve_secrets=True)
+    if person is not None and person not in {p.id for p in settings.people()}:
+        from mailbot.errors import UnknownNameError
+
+        raise UnknownNameError("person", person, [p.id for p in settings.people()])
+    with open_deps(settings, ctx.clock, dry_run=dry_run) as deps:
+        result = run_job(JOB, lambda d, now: apply_oof(d, now, only=person), deps, ctx.clock.now())
+    for outcome in result.details.values():
+        click.echo(describe_oof(outcome) + "\n")
+    for problem in result.problems:
+        click.echo(f"mailbot: could not manage {problem}", err=True)
+    if result.problems:
+        sys.exit(1)  # partial failure: the other mailboxes were handled
+
+
+@oof.command("plan")
+@click.argument("person", required=False)
+@common_options
+def oof_plan(ctx: Context, person: str | None) -> None:
+    """Show what mailbot would do with each person's automatic replies (changes nothing)."""
+    _oof_run(ctx, person, dry_run=True)
+
+
+@oof.command("apply")
+@click.argument("person", required=False)
+@click.option("--dry-run", is_flag=True, help="Decide and show, but change nothing.")
+@common_options
+def oof_apply(ctx: Context, person: str | None, dry_run: bool) -> None:
+    """Set, update or clear automatic replies from calendars; a person's own reply is left alone."""
+    _oof_run(ctx, person, dry_run=dry_run)
+
+
+@cli.group()
+def templates() -> None:
+    """Style-guide message templates."""
+
+
+@templates.command("check")
+@common_options
+def templates_check(ctx: Context) -> None:
+    """Render every template with sample data; exit 2 on an unknown placeholder or broken template."""
+    from mailbot.errors import TemplateError
+    from mailbot.policy.templates import TemplateRenderer
+
+    folder = ctx.settings().templates_dir
+    problems = TemplateRenderer(folder).check_all()
+    if problems:
+        raise TemplateError(f"The templates in {folder} have problems:\n" + "\n".join(f"  - {p}" for p in problems))
+    click.echo(f"templates OK: {len(list(folder.glob('*.j2')))} files in {folder}")
+
+
+@cli.group()
+def sandbox() -> None:
+    """The sandbox Exchange (EWS over HTTP on this machine) for trials, demos and tests."""
+
+
+@sandbox.command("serve")
+@click.option(
+    "--scenario", type=click.Path(path_type=Path), default=None, help="Scenario YAML (default: from service.yaml)."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8765, show_default=True, type=int)
+@common_options
+def sandbox_serve(ctx: Context, scenario: Path | None, host: str, port: int) -> None:
+    """Serve the sandbox Exchange until interrupted; point backend.sandbox_url at it."""
+    from mailbot.sandbox import load_scenario
+    from mailbot.sandbox.server import serve_forever
+
+    path = scenario or ctx.settings().sandbox_scenario
+    org = load_scenario(path, clock=ctx.clock)
+    click.echo(f"sandbox Exchange for {path} on http://{host}:{port}/EWS/Exchange.asmx (Ctrl-C stops it)")
+    serve_forever(org, host, port)
 
 
 @cli.group()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
+from mailbot.domain import OofSettings, OofState
 from mailbot.errors import UnknownNameError
+from mailbot.jobs.apply_oof import PersonOutcome
 from mailbot.policy.business_time import BusinessCalendar
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -74,3 +77,29 @@ def describe_deadline(settings: Settings, received: datetime, kind: str, office:
         f"due: {when(due)} ({kind}, {rule}, office {name})",
     ]
     return "\n".join(lines)
+
+
+def describe_oof(outcome: PersonOutcome, *, show_text: bool = True) -> str:
+    """One person's out-of-office decision, readable by a supervisor."""
+    person, plan, decision = outcome.person, outcome.plan, outcome.decision
+    verb = {"set": "will set", "clear": "will clear", "leave_manual": "leaves alone", "unchanged": "keeps"}
+    done = {"set": "set", "clear": "cleared", "leave_manual": "left alone", "unchanged": "kept"}
+    action = (done if outcome.done else verb)[decision.action]
+    lines = [
+        f"{person.name} <{person.email}>: mailbot {action} the automatic reply",
+        f"  plan: {plan.why}",
+        f"  in Exchange now: {_oof_state(outcome.current, ZoneInfo(person.timezone))}",
+        f"  decision: {decision.why}",
+    ]
+    if show_text and decision.action == "set":
+        for label, rendered in (("internal reply", plan.internal), ("external reply", plan.external)):
+            if rendered is not None:
+                lines.append(f"  {label}:")
+                lines += [f"    | {line}" for line in rendered.text.strip().splitlines()]
+    return "\n".join(lines)
+
+
+def _oof_state(settings: OofSettings, tz: ZoneInfo) -> str:
+    if settings.state is OofState.SCHEDULED and settings.start and settings.end:
+        return f"scheduled {when(settings.start.astimezone(tz))} to {when(settings.end.astimezone(tz))}"
+    return settings.state.value

@@ -34,6 +34,14 @@ class Settings:
     organisation_dir: Path
     calendars: dict[str, BusinessCalendar] = field(default_factory=dict)
 
+    @property
+    def templates_dir(self) -> Path:
+        return self.service_file.parent / self.service.templates
+
+    @property
+    def sandbox_scenario(self) -> Path:
+        return self.service_file.parent / self.service.backend.sandbox_scenario
+
     def people(self) -> list[Person]:
         return [_person(p, self.policy) for p in self.roster.people]
 

@@ -127,6 +127,14 @@ class BackendSettings(Strict):
         default=False,
         description="Use the embedded sandbox Exchange (demo/trial); connection settings are ignored.",
     )
+    sandbox_scenario: Path = Field(
+        default=Path("config/sandbox.yaml"),
+        description="Organisation the sandbox starts with (relative to service.yaml).",
+    )
+    sandbox_url: str | None = Field(
+        default=None,
+        description="Use a sandbox already serving there (`mailbot sandbox serve`) instead of starting one in-process.",
+    )
     service_account: str = Field(description="Mailbox of the account mailbot acts as (impersonation).")
     ews: EwsSettings | None = None
     graph: GraphSettings | None = None
@@ -196,6 +204,9 @@ class ServiceConfig(Strict):
     """The whole of service.yaml."""
 
     organisation: Path = Field(default=Path("config"), description="Folder with people.yaml, policy.yaml.")
+    templates: Path = Field(
+        default=Path("message_templates"), description="Folder of style-guide message templates (Jinja2)."
+    )
     backend: BackendSettings
     state: StateSettings = StateSettings()
     jobs: JobSettings = JobSettings()

@@ -96,3 +96,37 @@ def test_unreachable_database_is_one_sentence(example_config: Path) -> None:
     expected = "Cannot open the state database at postgresql+psycopg://mailbot@127.0.0.1:1/mailbot"
     assert expected in result.stderr
     assert "check `state.url` in service.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_oof_plan_shows_decisions_and_texts(example_config: Path) -> None:
+    """`mailbot oof plan` on the embedded sandbox shows each person's decision and the reply Li would get."""
+    result = mailbot("oof", "plan", "--config", example_config, "--now", "2026-11-23T09:00-05:00")
+    assert 1 == result.returncode  # Petr's mailbox is off limits in the example: a partial failure
+    assert "Li Chen <li.chen@example.org>: mailbot will set the automatic reply" in result.stdout
+    assert "I will return on Tuesday, December 1 at 8:00 am." in result.stdout
+    assert "Anna Brandt <anna.brandt@example.org>: mailbot leaves alone the automatic reply" in result.stdout
+    assert "could not manage Petr Novak" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_oof_plan_for_an_unknown_person_lists_the_valid_ones(example_config: Path) -> None:
+    """Asking for a person not in the roster names the ids that are."""
+    result = mailbot("oof", "plan", "anna", "--config", example_config)
+    assert (
+        "mailbot: Unknown person 'anna'; choose one of: abrandt, jokafor, lchen, mreyes, pnovak."
+        == result.stderr.strip()
+    )
+
+
+def test_templates_check_passes_on_the_shipped_templates() -> None:
+    """The shipped style-guide templates all render with sample data."""
+    result = mailbot("templates", "check")
+    assert 0 == result.returncode and result.stdout.startswith("templates OK")
+
+
+def test_templates_check_names_an_unknown_placeholder(example_config: Path) -> None:
+    """A misspelt placeholder fails the check with the template and placeholder named."""
+    page = example_config.parent / "message_templates/oof_external.txt.j2"
+    page.write_text(page.read_text().replace("person.name", "persn.name", 1))
+    result = mailbot("templates", "check", "--config", example_config)
+    assert 2 == result.returncode
+    assert "oof_external.txt.j2" in result.stderr and "persn" in result.stderr

@@ -1,0 +1,112 @@
+"""Keep every person's automatic replies in step with their calendar, never touching a reply they set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from mailbot.domain import OofSettings, OofState, Person
+from mailbot.errors import MailboxError
+from mailbot.jobs.deps import Deps, JobResult
+from mailbot.policy.absence import Decision, OofPlan, decide, find_absences, fingerprint, plan_oof
+from mailbot.policy.templates import TemplateRenderer
+from mailbot.store import OofRecord
+
+JOB = "apply_oof"
+# Look back a week so an absence already under way keeps its real start (and its merge with a Friday off).
+_LOOKBACK = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PersonOutcome:
+    """What mailbot decided for one person, with the texts, for `oof plan` and the audit."""
+
+    person: Person
+    plan: OofPlan
+    current: OofSettings
+    decision: Decision
+    done: bool
+
+
+def plan_person(
+    deps: Deps, person: Person, now: datetime, renderer: TemplateRenderer
+) -> tuple[OofPlan, OofSettings, Decision]:
+    """Read calendar and current reply, and decide; nothing is changed."""
+    settings, email = deps.settings, person.email
+    calendar = settings.calendar_for(person)
+    events = []
+    if person.active:
+        window = timedelta(days=settings.policy.absence.window_days)
+        events = deps.backend.calendar_view(email, (now - _LOOKBACK).astimezone(calendar.tz), now + window)
+    absences = find_absences(events, person.id, calendar, settings.policy.absence)
+    plan = plan_oof(
+        person, absences, now, calendar, policy=settings.policy.absence, org=settings.policy.organisation,
+        backup=_person(deps, person.backup), successor=_person(deps, person.successor), renderer=renderer,
+        office_phone=settings.policy.offices[person.office].main_number,
+    )  # fmt: skip
+    current = deps.backend.get_oof(email)
+    record = deps.store.get_oof_record(person.id)
+    return plan, current, decide(plan, current, record.fingerprint if record else None, now=now)
+
+
+def apply_oof(deps: Deps, now: datetime, *, only: str | None = None) -> JobResult:
+    """One pass over the roster (or one person); each mailbox's failure is reported and the rest go on."""
+    result = JobResult(JOB)
+    renderer = TemplateRenderer(deps.settings.templates_dir)
+    for person in deps.settings.people():
+        if only is not None and person.id != only:
+            continue
+        try:
+            outcome = apply_person(deps, person, now, renderer)
+        except MailboxError as exc:
+            result.problems.append(f"{person.name}: {exc}")
+            continue
+        result.details[person.id] = outcome
+        if outcome.done:
+            result.changes.append(f"{person.name}: {outcome.decision.why}")
+        elif deps.dry_run and outcome.decision.action in ("set", "clear"):
+            result.changes.append(f"{person.name} (dry run, not done): {outcome.decision.why}")
+    return result
+
+
+def apply_person(deps: Deps, person: Person, now: datetime, renderer: TemplateRenderer) -> PersonOutcome:
+    plan, current, decision = plan_person(deps, person, now, renderer)
+    done = False
+    if decision.action in ("set", "clear") and not deps.dry_run:
+        _carry_out(deps, person, current, decision, now)
+        done = True
+    elif (
+        decision.action == "leave_manual"
+        and not deps.dry_run
+        # Audit a person's own reply once per version of it, not on every hourly run.
+        and deps.store.claim(f"oof-manual:{person.id}:{fingerprint(current)}", now)
+    ):
+        deps.store.audit(now, "mailbot", "oof_left_manual", person.id, _describe(current), None, decision.why)
+    return PersonOutcome(person, plan, current, decision, done)
+
+
+def _carry_out(deps: Deps, person: Person, current: OofSettings, decision: Decision, now: datetime) -> None:
+    if decision.action == "set":
+        assert decision.settings is not None, "a set decision carries the settings"
+        new = decision.settings
+    else:
+        # Clearing turns mailbot's reply off and keeps its text, as a person switching it off would.
+        new = replace(current, state=OofState.DISABLED, start=None, end=None)
+    deps.backend.set_oof(person.email, new)
+    if new.state is OofState.DISABLED:
+        deps.store.delete_oof_record(person.id)
+    else:
+        deps.store.put_oof_record(OofRecord(person.id, fingerprint(new), new.state.value, new.start, new.end, now))
+    deps.store.audit(
+        now, "mailbot", f"oof_{decision.action}", person.id, _describe(current), _describe(new), decision.why
+    )
+
+
+def _person(deps: Deps, person_id: str | None) -> Person | None:
+    return deps.settings.person(person_id) if person_id else None
+
+
+def _describe(settings: OofSettings) -> str:
+    if settings.state is OofState.SCHEDULED and settings.start and settings.end:
+        return f"scheduled {settings.start.isoformat()} .. {settings.end.isoformat()}"
+    return settings.state.value
