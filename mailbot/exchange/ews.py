@@ -98,7 +98,7 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
 class EwsConnection:
     """Where and how to reach EWS; credentials are already resolved secrets."""
 
-    endpoint: str
+    endpoint: str | None  # None: find each mailbox's server by autodiscover
     auth: str  # "ntlm" | "basic" | "oauth"
     username: str | None = None
     password: str | None = None
@@ -154,6 +154,8 @@ class EwsBackend:
             retry_policy=_RetryPolicy(connection.retry_max_wait),
             max_connections=connection.max_connections,
         )
+        self._autodiscover = connection.endpoint is None
+        self._where = connection.endpoint or "the autodiscovered EWS endpoint"
         self._accounts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -168,7 +170,7 @@ class EwsBackend:
         with self._lock:
             if key not in self._accounts:
                 self._accounts[key] = exchangelib.Account(
-                    primary_smtp_address=mailbox, config=self._config, autodiscover=False,
+                    primary_smtp_address=mailbox, config=self._config, autodiscover=self._autodiscover,
                     access_type=exchangelib.IMPERSONATION, default_timezone=exchangelib.UTC,
                 )  # fmt: skip
             return self._accounts[key]
@@ -184,17 +186,16 @@ class EwsBackend:
             raise MailboxError(mailbox, _MAILBOX_ERRORS[type(exc)]) from exc
         except ews_errors.UnauthorizedError:
             raise BackendError(
-                f"EWS at {self._config.service_endpoint} refused the service account's credentials; "
-                "check backend.ews in service.yaml"
+                f"EWS at {self._where} refused the service account's credentials; check backend.ews in service.yaml"
             ) from None
         except ews_errors.RateLimitError as exc:
             raise BackendError(f"EWS kept asking to back off ({exc.wait:.0f} s), longer than allowed") from None
         except ews_errors.ErrorTimeoutExpired as exc:
-            raise _Dropped(f"EWS at {self._config.service_endpoint} dropped the connection: {exc}") from None
+            raise _Dropped(f"EWS at {self._where} dropped the connection: {exc}") from None
         except ews_errors.ResponseMessageError as exc:  # before TransportError, its base class
             raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
         except ews_errors.TransportError as exc:
-            raise BackendError(f"EWS at {self._config.service_endpoint} cannot be reached: {exc}") from None
+            raise BackendError(f"EWS at {self._where} cannot be reached: {exc}") from None
 
     @_idempotent
     def calendar_view(self, mailbox: str, start: datetime, end: datetime) -> list[CalendarEvent]:
@@ -287,8 +288,6 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
     ews = backend.ews
     if ews is None:
         raise BackendError("backend.kind is ews but service.yaml has no `ews:` section")
-    if ews.endpoint is None:
-        raise BackendError("backend.ews.endpoint is empty; autodiscover is not supported, give the EWS URL")
     token_source = None
     if ews.auth == "oauth":
         from mailbot.exchange.graph import EWS_SCOPE, MsalTokenSource
