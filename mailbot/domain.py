@@ -102,6 +102,9 @@ class Tracked:
     due_at: datetime
     answered_at: datetime | None = None
     categories: tuple[str, ...] = field(default=())
+    item_id: str = ""
+    sender_name: str = ""
+    resolution: str = ""  # how it stopped being open: reply, done, no_reply_needed, removed
 
 
 class ShowAs(StrEnum):

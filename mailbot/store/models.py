@@ -65,6 +65,8 @@ class TrackedRow(Base):
     __table_args__ = (
         Index("ix_tracked_owner_id_due_at", "owner_id", "due_at"),
         Index("ix_tracked_answered_at_due_at", "answered_at", "due_at"),
+        Index("ix_tracked_mailbox_item_id", "mailbox", "item_id"),
+        Index("ix_tracked_conversation_id", "conversation_id"),
     )
 
     mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
@@ -78,6 +80,9 @@ class TrackedRow(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     categories: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(String(512), server_default="")
+    sender_name: Mapped[str] = mapped_column(Text, server_default="")
+    resolution: Mapped[str] = mapped_column(String(32), server_default="")
 
 
 class SentKeyRow(Base):

@@ -81,7 +81,7 @@ class StateStore(Protocol):
         """Unanswered messages (of one owner, if given), soonest due first."""
         ...
 
-    def mark_answered(self, mailbox: str, message_id: str, at: datetime) -> bool:
+    def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         """Record the first answer; False if the message is unknown or was already answered."""
         ...
 

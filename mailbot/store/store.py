@@ -110,8 +110,14 @@ class SqlStore:
             "due_at": to_utc(tracked.due_at, "due time"),
             "answered_at": _utc_or_none(tracked.answered_at, "answer time"),
             "categories": json.dumps(list(tracked.categories)),
+            "item_id": tracked.item_id,
+            "sender_name": tracked.sender_name,
+            "resolution": tracked.resolution,
         }
-        keep_answer = {"answered_at": func.coalesce(values["answered_at"], TrackedRow.answered_at)}
+        keep_answer = {
+            "answered_at": func.coalesce(values["answered_at"], TrackedRow.answered_at),
+            "resolution": func.coalesce(func.nullif(values["resolution"], ""), TrackedRow.resolution),
+        }
         with self._session() as s:
             s.execute(self._upsert(TrackedRow, values, ["mailbox", "message_id"], keep_answer))
 
@@ -128,7 +134,7 @@ class SqlStore:
         with self._session() as s:
             return [_tracked(row) for row in s.scalars(query)]
 
-    def mark_answered(self, mailbox: str, message_id: str, at: datetime) -> bool:
+    def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         statement = (
             update(TrackedRow)
             .where(
@@ -136,7 +142,7 @@ class SqlStore:
                 TrackedRow.message_id == message_id,
                 TrackedRow.answered_at.is_(None),
             )
-            .values(answered_at=to_utc(at, "answer time"))
+            .values(answered_at=to_utc(at, "answer time"), resolution=resolution)
             .execution_options(synchronize_session=False)
         )
         with self._session() as s:
@@ -305,4 +311,7 @@ def _tracked(row: TrackedRow) -> Tracked:
         due_at=row.due_at,
         answered_at=row.answered_at,
         categories=tuple(json.loads(row.categories)),
+        item_id=row.item_id,
+        sender_name=row.sender_name,
+        resolution=row.resolution,
     )

@@ -179,6 +179,20 @@ class TestStateStoreContract:
         assert (True, False, False) == (first, again, unknown)
         assert T0 + timedelta(hours=1) == fetch(store, "m1").answered_at
 
+    def test_item_details_and_resolution_round_trip(self, store: SqlStore) -> None:
+        """The Exchange item id, the sender's name and how the message was resolved are kept."""
+        store.upsert_tracked(tracked("m1", item_id="AAMk=1", sender_name="Pat Member"))
+        store.mark_answered("office@example.org", "m1", T0, resolution="done")
+        item = fetch(store, "m1")
+        assert ("AAMk=1", "Pat Member", "done") == (item.item_id, item.sender_name, item.resolution)
+
+    def test_resync_keeps_the_resolution(self, store: SqlStore) -> None:
+        """Re-syncing a resolved message without a resolution keeps the one recorded."""
+        store.upsert_tracked(tracked("m1"))
+        store.mark_answered("office@example.org", "m1", T0, resolution="no_reply_needed")
+        store.upsert_tracked(tracked("m1"))
+        assert "no_reply_needed" == fetch(store, "m1").resolution
+
     # Time handling
 
     def test_times_come_back_aware_utc_and_equal(self, store: SqlStore) -> None:
