@@ -248,11 +248,25 @@ def _departed_samples() -> list[Context]:
     return [departed_context(_AWAY, successor, _ORG) for successor in (_COVER, None)]
 
 
-# Adding a template (nudge, digest, weekly_status, voicemail_script) is one entry here: name -> sample contexts.
+def _digest_samples() -> Sequence[Context]:
+    from mailbot.policy.message_samples import digest_samples  # here, not on top: digest.py imports this module
+
+    return digest_samples()
+
+
+def _nudge_samples() -> Sequence[Context]:
+    from mailbot.policy.message_samples import nudge_samples  # here, not on top: nudge.py imports this module
+
+    return nudge_samples()
+
+
+# Adding a template (weekly_status, voicemail_script) is one entry here: name -> sample contexts.
 SAMPLES: dict[str, Callable[[], Sequence[Context]]] = {
     "oof_internal": _oof_samples,
     "oof_external": _oof_samples,
     "departed": _departed_samples,
+    "digest": _digest_samples,
+    "nudge": _nudge_samples,
 }
 
 

@@ -147,11 +147,11 @@ def test_the_departed_reply_falls_back_to_the_main_number() -> None:
 
 def test_check_all_reports_a_template_without_sample_data_and_a_lone_form(folder: Path) -> None:
     """A new template with no sample, and a message with only one of its two forms, are both reported."""
-    (folder / "nudge.txt.j2").write_text("Hi", encoding="utf-8")
+    (folder / "weekly_status.txt.j2").write_text("Hi", encoding="utf-8")
     (folder / "departed.txt.j2").unlink()
     expected = [
         "departed.txt.j2 is missing next to departed.html.j2.",
-        "nudge.txt.j2: no sample data; add 'nudge' to SAMPLES in mailbot.policy.templates.",
+        "weekly_status.txt.j2: no sample data; add 'weekly_status' to SAMPLES in mailbot.policy.templates.",
     ]
     assert expected == TemplateRenderer(folder).check_all()
 

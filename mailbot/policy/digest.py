@@ -1,0 +1,238 @@
+"""The supervisor's end-of-day digest: who has what open, who is out and with which reply, what went wrong.
+
+build_digest turns the jobs' findings into a DigestModel of finished text; render_digest fills the templates
+with it. The model's fields are the digest templates' placeholders (message_templates/README.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from mailbot.domain import Person, TrackState
+from mailbot.policy.messages import (
+    ItemView,
+    Message,
+    OpenItem,
+    item_view,
+    moment_text,
+    one_line,
+    person_view,
+    plural,
+    sort_key,
+)
+from mailbot.policy.templates import TemplateRenderer, date_text
+
+__all__ = [
+    "DigestModel",
+    "Message",
+    "OpenItem",
+    "Presence",
+    "SectionView",
+    "StaffSection",
+    "Totals",
+    "build_digest",
+    "digest_context",
+    "render_digest",
+]
+
+Reply = Literal["mailbot", "own", "missing", "none"]
+_REPLY_LABELS: dict[str, str] = {
+    "mailbot": "mailbot's automatic reply is on",
+    "own": "their own automatic reply is on",
+    "missing": "no automatic reply is on",
+    "none": "",
+}
+
+
+@dataclass(frozen=True)
+class Presence:
+    """Whether a person is out and whose automatic reply answers for them meanwhile."""
+
+    away: bool
+    reply: Reply
+    return_at: datetime | None
+    backup: Person | None
+
+
+@dataclass(frozen=True)
+class StaffSection:
+    """What the jobs found for one person the supervisor looks after."""
+
+    person: Person
+    emails: tuple[OpenItem, ...]
+    voicemails: tuple[OpenItem, ...]
+    presence: Presence
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """One person's part of the digest, as the templates show it."""
+
+    name: str
+    first_name: str
+    email: str
+    team: str
+    departed: bool
+    away: bool
+    reply: str  # mailbot, own, missing, none
+    status: str  # Away until 8:00 am tomorrow; mailbot's automatic reply is on; Li Chen covers.
+    open_count: int
+    overdue_count: int
+    nothing_open: bool
+    emails: tuple[ItemView, ...]
+    voicemails: tuple[ItemView, ...]
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Counts over the whole digest; `open` and `overdue` cover e-mails and voicemails alike."""
+
+    open: int
+    overdue: int
+    emails: int
+    voicemails: int
+    away: int
+    attention: int
+
+
+@dataclass(frozen=True)
+class DigestModel:
+    """The whole digest as finished text; asdict(model) is the template context."""
+
+    subject: str
+    title: str  # Service level digest for Monday, November 23
+    day_text: str
+    supervisor: dict[str, Any]  # name, first_name, email, phone
+    organisation: dict[str, str]
+    summary: str
+    totals: Totals
+    attention: tuple[str, ...]  # Anna Brandt: away with no automatic reply.
+    sections: tuple[SectionView, ...]
+
+
+def build_digest(
+    supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str
+) -> DigestModel:
+    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed."""
+    ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
+    views = tuple(_section_view(s, day, tz) for s in ordered)
+    attention = tuple(line for s in ordered for line in _attention(s))
+    totals = Totals(
+        open=sum(v.open_count for v in views),
+        overdue=sum(v.overdue_count for v in views),
+        emails=sum(len(v.emails) for v in views),
+        voicemails=sum(len(v.voicemails) for v in views),
+        away=sum(v.away and not v.departed for v in views),
+        attention=len(attention),
+    )
+    day_text = date_text(datetime.combine(day, time(), tzinfo=tz))
+    title = f"Service level digest for {day_text}"
+    counts = f"{totals.overdue} overdue, {totals.open} open" if totals.open else "nothing open"
+    return DigestModel(
+        subject=f"{title}: {counts}",
+        title=title,
+        day_text=day_text,
+        supervisor=person_view(supervisor),
+        organisation={"name": organisation_name},
+        summary=_summary(totals),
+        totals=totals,
+        attention=attention,
+        sections=views,
+    )
+
+
+def digest_context(model: DigestModel) -> dict[str, Any]:
+    """The digest templates' context: the model as plain dicts, so a misspelt placeholder lists the known."""
+    return asdict(model)
+
+
+def render_digest(model: DigestModel, renderer: TemplateRenderer) -> Message:
+    """The digest message from the digest.html.j2 and digest.txt.j2 templates."""
+    rendered = renderer.render("digest", digest_context(model))
+    return Message(model.subject, rendered.html, rendered.text)
+
+
+def _section_view(section: StaffSection, day: date, tz: ZoneInfo) -> SectionView:
+    person, presence = section.person, section.presence
+    emails = sorted((e for e in section.emails if e.state is not TrackState.ANSWERED), key=sort_key)
+    voicemails = sorted((v for v in section.voicemails if _not_returned(v, day, tz)), key=sort_key)
+    listed = [*emails, *voicemails]
+    own = f"{person.name.split()[0]}'s mailbox"
+    return SectionView(
+        name=person.name,
+        first_name=person.name.split()[0],
+        email=person.email,
+        team=person.team,
+        departed=not person.active,
+        away=presence.away,
+        reply=presence.reply,
+        status=_status(person, presence, day, tz),
+        open_count=len(listed),
+        overdue_count=sum(item.state is TrackState.OVERDUE for item in listed),
+        nothing_open=not listed,
+        emails=tuple(item_view(item, day, tz, own) for item in emails),
+        voicemails=tuple(item_view(item, day, tz, own) for item in voicemails),
+        problems=tuple(one_line(problem) for problem in section.problems),
+    )
+
+
+def _not_returned(item: OpenItem, day: date, tz: ZoneInfo) -> bool:
+    """A phone message the day failed to return: overdue, or one whose clock ran on `day`.
+
+    Due on `day` catches a message left after closing the evening before, whose workday was `day`.
+    """
+    if item.state is TrackState.OVERDUE:
+        return True
+    tracked = item.tracked
+    days = {tracked.received_at.astimezone(tz).date(), tracked.due_at.astimezone(tz).date()}
+    return item.state is not TrackState.ANSWERED and day in days
+
+
+def _status(person: Person, presence: Presence, day: date, tz: ZoneInfo) -> str:
+    """One sentence: in or out (and until when), whose automatic reply is on, who covers."""
+    if not person.active:
+        parts = ["Has left"]
+    elif presence.away:
+        until = f" until {moment_text(presence.return_at, day, tz)}" if presence.return_at else ""
+        parts = [f"Away{until}"]
+    else:
+        parts = ["In the office"]
+    parts.append(_REPLY_LABELS[presence.reply])
+    if presence.backup is not None and (presence.away or not person.active):
+        parts.append(f"{presence.backup.name} covers")
+    return "; ".join(part for part in parts if part) + "."
+
+
+def _attention(section: StaffSection) -> list[str]:
+    """What the supervisor should act on for this person: a missing reply, or mailbot being unable to act."""
+    name = section.person.name
+    lines = [f"{name}: {_sentence(problem)}" for problem in section.problems]
+    if section.presence.reply == "missing":
+        where = "has left" if not section.person.active else "is away"
+        lines.insert(0, f"{name} {where} with no automatic reply on.")
+    return lines
+
+
+def _sentence(text: str) -> str:
+    line = one_line(text)
+    return line if not line or line[-1] in ".!?" else line + "."
+
+
+def _summary(totals: Totals) -> str:
+    """'7 member messages open (5 e-mails, 2 voicemails), 2 overdue. 1 person away. 1 thing needs attention.'"""
+    if totals.open:
+        kinds = f"{plural(totals.emails, 'e-mail')}, {plural(totals.voicemails, 'voicemail')}"
+        sentences = [f"{plural(totals.open, 'member message')} open ({kinds}), {totals.overdue} overdue."]
+    else:
+        sentences = ["No member messages open."]
+    if totals.away:
+        sentences.append(f"{plural(totals.away, 'person', 'people')} away.")
+    if totals.attention:
+        sentences.append(f"{plural(totals.attention, 'thing')} need{'s' if totals.attention == 1 else ''} attention.")
+    return " ".join(sentences)

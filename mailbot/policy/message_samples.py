@@ -1,0 +1,105 @@
+"""Sample nudges and digests for `TemplateRenderer.check_all`, from the example organisation in config/.
+
+They are built by the real build_nudge and build_digest, so the check sees exactly the placeholders real
+messages have. Between them they reach every branch: away with each kind of reply, departed, problems,
+nothing open, a single item, and a member who writes markup into the subject and their name.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mailbot.domain import MessageKind, Person, PersonStatus, Tracked, TrackState
+from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest, digest_context
+from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
+
+_NY = ZoneInfo("America/New_York")
+_ORG = "Riverside Members' Association"
+_DAY = date(2026, 11, 23)  # a Monday
+_HELP = "help@example.org"
+
+
+def _person(pid: str, name: str, team: str = "Member Services", **more: Any) -> Person:
+    email = name.lower().replace(" ", ".") + "@example.org"
+    return Person(pid, name, email, team, "main", _NY.key, **more)
+
+
+MARIA = _person("mreyes", "Maria Reyes")
+JAMES = _person("jokafor", "James Okafor", supervisor="mreyes", backup="lchen")
+LI = _person("lchen", "Li Chen", supervisor="mreyes", backup="jokafor")
+ANNA = _person("abrandt", "Anna Brandt", "Benefits", supervisor="mreyes", backup="lchen")
+PETR = _person("pnovak", "Petr Novak", "Benefits", supervisor="mreyes", status=PersonStatus.DEPARTED)
+HOSTILE_SUBJECT = "</td><script>alert(1)</script>\r\nBcc: everyone"
+HOSTILE_NAME = "<img src=x onerror=alert(1)>"
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=_NY)
+
+
+def item(
+    owner: Person,
+    subject: str,
+    received: datetime,
+    due: datetime,
+    state: TrackState,
+    hours: float,
+    *,
+    shared: bool = False,
+    kind: MessageKind = MessageKind.EMAIL,
+    sender_name: str = "Jane Doe",
+) -> OpenItem:
+    """One open item in the owner's own mailbox, or the shared help desk's."""
+    mailbox = _HELP if shared else owner.email
+    message_id = f"<{owner.id}.{received:%d%H%M}@members.example>"
+    tracked = Tracked(mailbox, message_id, message_id, owner.id, "jane.doe@example.com", subject, kind, received, due)
+    return OpenItem(tracked, state, timedelta(hours=hours), "Member Help Desk" if shared else "", sender_name)
+
+
+def _sections() -> list[StaffSection]:
+    overdue = item(JAMES, "Membership renewal", _at(20, 9, 12), _at(23, 9, 12), TrackState.OVERDUE, 9, shared=True)
+    soon = item(JAMES, "Change of address", _at(23, 10), _at(24, 10), TrackState.DUE_SOON, 7)
+    fresh = item(JAMES, "", _at(23, 15), _at(24, 15), TrackState.ON_TRACK, 2)
+    hostile = item(LI, HOSTILE_SUBJECT, _at(23, 11), _at(24, 11), TrackState.DUE_SOON, 6, sender_name=HOSTILE_NAME)
+    call = item(
+        LI,
+        "Voice Mail from +1 555 0199 (42 seconds)",
+        _at(23, 14, 5),
+        _at(23, 17),
+        TrackState.OVERDUE,
+        2.9,
+        kind=MessageKind.VOICEMAIL,
+        sender_name="",
+    )
+    left = item(PETR, "Benefit claim", _at(19, 16), _at(20, 16), TrackState.OVERDUE, 18)
+    back = _at(24, 8)
+    problem = "mailbot could not manage the automatic reply: the service account may not impersonate this mailbox"
+    return [
+        StaffSection(JAMES, (fresh, overdue, soon), (), Presence(True, "mailbot", back, LI)),
+        StaffSection(LI, (hostile,), (call,), Presence(False, "none", None, None)),
+        StaffSection(ANNA, (), (), Presence(True, "missing", back, LI), (problem,)),
+        StaffSection(PETR, (left,), (), Presence(True, "none", None, ANNA)),
+    ]
+
+
+def digest_samples() -> list[dict[str, Any]]:
+    """A busy day, a day with everyone present and nothing open, and a supervisor with nobody listed."""
+    quiet = [StaffSection(p, (), (), Presence(False, "none", None, None)) for p in (JAMES, LI)]
+    own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
+    return [
+        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG))
+        for sections in (_sections(), quiet, own_reply, [])
+    ]
+
+
+def nudge_samples() -> list[dict[str, Any]]:
+    """Li's own items plus James's while he is away; then a single item with nobody covered."""
+    busy = _sections()
+    reason = "James Okafor is away until 8:00 am tomorrow"
+    lines = [NudgeLine(i, LI, False) for i in (*busy[1].emails, *busy[1].voicemails)]
+    lines += [NudgeLine(i, JAMES, True, reason) for i in busy[0].emails]
+    lines += [NudgeLine(i, PETR, True) for i in busy[3].emails]
+    single = [NudgeLine(busy[0].emails[2], JAMES, False)]
+    return [nudge_context(build_nudge(p, ls, _at(23, 17, 5), _NY, _ORG)) for p, ls in ((LI, lines), (JAMES, single))]
