@@ -171,6 +171,104 @@ def oof_apply(ctx: Context, person: str | None, dry_run: bool) -> None:
 
 
 @cli.group()
+def track() -> None:
+    """Member mail tracked against the service standard."""
+
+
+def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool) -> Any:
+    """Run one job on the configured backend and print what it did; partial failures exit 1."""
+    from mailbot.jobs.deps import run_job
+    from mailbot.runtime import open_deps
+
+    settings = ctx.settings(resolve_secrets=True)
+    with open_deps(settings, ctx.clock, dry_run=dry_run) as deps:
+        result = run_job(job, step, deps, ctx.clock.now())
+    for change in result.changes:
+        click.echo(change)
+    if not result.changes:
+        click.echo("nothing to do")
+    for problem in result.problems:
+        click.echo(f"mailbot: {problem}", err=True)
+    return result
+
+
+@track.command("sync")
+@click.option("--dry-run", is_flag=True, help="Show what would be tracked or closed; change nothing.")
+@common_options
+def track_sync(ctx: Context, dry_run: bool) -> None:
+    """Read new mail in every watched mailbox: start clocks on member mail, stop them on answers."""
+    from mailbot.jobs.sync_mail import JOB, sync_mail
+
+    result = _run_and_report(ctx, JOB, sync_mail, dry_run=dry_run)
+    sys.exit(1 if result.problems else 0)
+
+
+@cli.command()
+@common_options
+def status(ctx: Context) -> None:
+    """A table of open member messages per owner, overdue first (from the state database)."""
+    from mailbot.jobs.open_items import open_items
+    from mailbot.report import status_table
+    from mailbot.store import open_store
+
+    settings = ctx.settings(resolve_secrets=True)
+    with open_store(settings.state_url(with_password=True)) as store:
+        items = open_items(settings, store, ctx.clock.now())
+    click.echo(status_table(settings, items, ctx.clock.now()))
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Show who would be nudged; send nothing.")
+@common_options
+def nudge(ctx: Context, dry_run: bool) -> None:
+    """Tell owners (or their backups) about member mail due soon or overdue; each level once."""
+    from mailbot.jobs.nudge import JOB
+    from mailbot.jobs.nudge import nudge as nudge_job
+
+    result = _run_and_report(ctx, JOB, nudge_job, dry_run=dry_run)
+    sys.exit(1 if result.problems else 0)
+
+
+@cli.command()
+@click.option("--print", "print_", is_flag=True, help="Render the digests and print the text (sends nothing).")
+@click.option("--send", is_flag=True, help="Send each supervisor today's digest (once a day).")
+@click.option("--html", "html_dir", type=click.Path(path_type=Path), default=None, help="Also write HTML files here.")
+@click.option("--supervisor", default=None, help="Only this supervisor's digest (person id).")
+@click.option("--dry-run", is_flag=True, help="With --send: render but send nothing.")
+@common_options
+def digest(
+    ctx: Context, print_: bool, send: bool, html_dir: Path | None, supervisor: str | None, dry_run: bool
+) -> None:
+    """The end-of-day digest for supervisors: open member mail, voicemails, who is away."""
+    from mailbot.jobs.deps import run_job
+    from mailbot.jobs.digest import JOB
+    from mailbot.jobs.digest import digest as digest_job
+    from mailbot.runtime import open_deps
+
+    if print_ == send:
+        raise click.UsageError("Choose one of --print or --send.")
+    settings = ctx.settings(resolve_secrets=True)
+    with open_deps(settings, ctx.clock, dry_run=dry_run or print_) as deps:
+        result = run_job(JOB, lambda d, now: digest_job(d, now, send=send, only=supervisor), deps, ctx.clock.now())
+    for built in result.details.values():
+        if print_:
+            click.echo(f"To: {built.supervisor.name} <{built.supervisor.email}>\nSubject: {built.message.subject}\n")
+            click.echo(built.message.text)
+        if html_dir is not None:
+            html_dir.mkdir(parents=True, exist_ok=True)
+            path = html_dir / f"digest-{built.supervisor.id}-{built.day.isoformat()}.html"
+            path.write_text(built.message.html, encoding="utf-8")
+            click.echo(f"wrote {path}")
+    for change in result.changes:
+        click.echo(change)
+    if send and not result.changes and not result.problems:
+        click.echo("nothing sent: today's digests were already sent")
+    for problem in result.problems:
+        click.echo(f"mailbot: {problem}", err=True)
+    sys.exit(1 if result.problems else 0)
+
+
+@cli.group()
 def templates() -> None:
     """Style-guide message templates."""
 

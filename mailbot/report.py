@@ -6,10 +6,11 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
-from mailbot.domain import OofSettings, OofState
+from mailbot.domain import OofSettings, OofState, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
 from mailbot.policy.business_time import BusinessCalendar
+from mailbot.policy.messages import OpenItem, one_line
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -103,3 +104,32 @@ def _oof_state(settings: OofSettings, tz: ZoneInfo) -> str:
     if settings.state is OofState.SCHEDULED and settings.start and settings.end:
         return f"scheduled {when(settings.start.astimezone(tz))} to {when(settings.end.astimezone(tz))}"
     return settings.state.value
+
+
+def status_table(settings: Settings, items: list[OpenItem], now: datetime) -> str:
+    """Open member messages per owner for a terminal: overdue first, then by due time."""
+    if not items:
+        return "No member messages are waiting for an answer."
+    order = {TrackState.OVERDUE: 0, TrackState.DUE_SOON: 1, TrackState.ON_TRACK: 2}
+    rows = sorted(items, key=lambda i: (i.tracked.owner_id, order.get(i.state, 3), i.tracked.due_at))
+    header = ("owner", "state", "kind", "due", "age (bh)", "from", "subject")
+    table = [header] + [_status_row(settings, i) for i in rows]
+    widths = [min(max(len(r[c]) for r in table), 40) for c in range(len(header))]
+    lines = ["  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
+    overdue = sum(i.state is TrackState.OVERDUE for i in items)
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    local = now.astimezone(_office_tz(settings))
+    return "\n".join([*lines, "", f"{len(items)} open, {overdue} overdue (as of {when(local)})"])
+
+
+def _status_row(settings: Settings, item: OpenItem) -> tuple[str, ...]:
+    t = item.tracked
+    owner = next((p.name for p in settings.people() if p.id == t.owner_id), item.mailbox_name or t.owner_id)
+    due = when(t.due_at.astimezone(_office_tz(settings)))
+    hours = f"{item.age.total_seconds() / 3600:.1f}"
+    sender = one_line(t.sender_name or t.sender)
+    return (owner, item.state.value.replace("_", " "), t.kind.value, due, hours, sender, one_line(t.subject))
+
+
+def _office_tz(settings: Settings) -> ZoneInfo:
+    return ZoneInfo(settings.policy.offices[next(iter(settings.policy.offices))].timezone)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from mailbot.domain import OofSettings, OofState, Person
 from mailbot.errors import MailboxError
-from mailbot.jobs.deps import Deps, JobResult
+from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
 from mailbot.policy.absence import Decision, OofPlan, decide, find_absences, fingerprint, plan_oof
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.store import OofRecord
@@ -60,6 +60,7 @@ def apply_oof(deps: Deps, now: datetime, *, only: str | None = None) -> JobResul
             outcome = apply_person(deps, person, now, renderer)
         except MailboxError as exc:
             result.problems.append(f"{person.name}: {exc}")
+            note_mailbox_failure(deps, JOB, person.email, str(exc), now)
             continue
         result.details[person.id] = outcome
         if outcome.done:

@@ -40,6 +40,14 @@ class JobResult:
         return not self.problems
 
 
+def note_mailbox_failure(deps: Deps, job: str, mailbox: str, problem: str, now: datetime) -> None:
+    """Keep a mailbox that could not be handled in the audit, once per job and day, for the digest."""
+    if deps.dry_run:
+        return
+    if deps.store.claim(f"failed:{job}:{mailbox.lower()}:{now.date().isoformat()}", now, problem):
+        deps.store.audit(now, "mailbot", "mailbox_failed", mailbox.lower(), None, None, f"{job}: {problem}")
+
+
 def run_job(name: str, step: Callable[[Deps, datetime], JobResult], deps: Deps, now: datetime) -> JobResult:
     """Run one job step and record the run; a known error becomes a failed run, never a crashed service."""
     log = deps.log.bind(job=name)

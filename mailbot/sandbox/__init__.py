@@ -6,5 +6,6 @@ from mailbot.sandbox.faults import Faults
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.scenario import load_scenario
 from mailbot.sandbox.server import SandboxServer
+from mailbot.sandbox.tls import SandboxCA
 
-__all__ = ["Faults", "Organisation", "SandboxServer", "load_scenario"]
+__all__ = ["Faults", "Organisation", "SandboxCA", "SandboxServer", "load_scenario"]

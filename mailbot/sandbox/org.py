@@ -17,6 +17,7 @@ from typing import Literal
 from mailbot.clock import Clock
 from mailbot.sandbox import events as cal
 from mailbot.sandbox import mailgen
+from mailbot.sandbox.apps import AppRegistration, AppRegistry
 from mailbot.sandbox.changelog import FolderStore, decode_state, encode_state
 from mailbot.sandbox.mailflow import MailboxState, MailFlow
 from mailbot.sandbox.records import (
@@ -66,6 +67,7 @@ class Organisation(MailFlow):
         self._conversations: dict[str, str] = {}  # Message-ID -> ConversationId, organisation-wide
         self._outbox: list[OutboxEntry] = []
         self._tokens: dict[str, tuple[str, datetime]] = {}
+        self.apps = AppRegistry()  # Entra ID app registrations, for the token endpoint (identity.py)
 
     # -- people and access -------------------------------------------------------------------------------
 
@@ -111,6 +113,20 @@ class Organisation(MailFlow):
         with self.lock:
             principal, expires = self._tokens.get(token, ("", self.clock.now()))
         return principal if principal and self.clock.now() < expires else None
+
+    def expire_tokens(self) -> int:
+        """End every bearer token now, as a revocation would; returns how many were still valid."""
+        with self.lock:
+            now = self.clock.now()
+            live = {token: (principal, now) for token, (principal, expires) in self._tokens.items() if now < expires}
+            self._tokens.update(live)
+            return len(live)
+
+    def register_app(
+        self, tenant_id: str, client_id: str, *, secret: str | None = None, certificate_pem: str | None = None
+    ) -> AppRegistration:
+        """An Entra ID app whose app-only tokens act as the service account (same mailboxes to impersonate)."""
+        return self.apps.register(tenant_id, client_id, secret=secret, certificate_pem=certificate_pem)
 
     # -- items, folders and sync (mail itself moves in MailFlow: deliver_external, send, save_draft) -------
 

@@ -96,6 +96,15 @@ class AccountModel(_Model):
     password: str
 
 
+class AppModel(_Model):
+    """An Entra ID app registration for the token endpoint; its tokens act as the service account."""
+
+    tenant_id: str
+    client_id: str
+    secret: str | None = None
+    certificate: str | None = None  # the public certificate, PEM
+
+
 class ScenarioModel(_Model):
     clock: Time | None = None
     timezone: str = "UTC"
@@ -103,6 +112,7 @@ class ScenarioModel(_Model):
     service_account: AccountModel
     impersonation: Literal["all"] | list[str] = "all"
     mailboxes: list[MailboxModel] = []
+    apps: list[AppModel] = []
 
 
 def load_scenario(source: Path | str | dict[str, Any], clock: Clock | None = None) -> Organisation:
@@ -151,6 +161,9 @@ class _Seeder:
             seen.add(box.email.lower())
             self._guard(("mailboxes", i, "timezone"), lambda b=box: check_timezone(b.timezone or m.timezone))
             org.add_mailbox(box.email, box.name, box.kind, _valid_zone(box.timezone or m.timezone))
+        for k, app in enumerate(m.apps):
+            self._guard(("apps", k), lambda a=app: org.register_app(a.tenant_id, a.client_id, secret=a.secret,
+                                                                    certificate_pem=a.certificate))  # fmt: skip
         for j, email in enumerate(grants or []):
             if email.lower() not in seen:
                 self.problem(("impersonation", j), f"{email} is not one of the scenario's mailboxes")

@@ -1,11 +1,17 @@
-"""The sandbox on a real HTTP socket: EWS under /EWS/, the admin API under /admin, in a background thread."""
+"""The sandbox on a real HTTP socket: EWS under /EWS/, the admin API under /admin, in a background thread.
+
+With `tls` it serves HTTPS instead, and then also suits msal and exchangelib's OAuth, which insist on https: the
+token endpoint (identity.py) answers under /{tenant}/..., so the server's URL is the OAuth authority too.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import socket
+import ssl
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -13,10 +19,13 @@ import structlog
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Response
 
+from mailbot.clock import Clock, SystemClock
 from mailbot.sandbox.admin import AdminApp
 from mailbot.sandbox.ews_app import EwsApp, Observer
 from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.identity import IdentityApp, bearer_challenge
 from mailbot.sandbox.org import Organisation
+from mailbot.sandbox.tls import SandboxCA
 
 log = structlog.get_logger(__name__)
 
@@ -82,7 +91,11 @@ def _connections(server: Any) -> set[socket.socket]:
 
 
 class SandboxServer:
-    """An Organisation served over HTTP on localhost; `port=0` picks a free port."""
+    """An Organisation served over HTTP on localhost; `port=0` picks a free port.
+
+    `tls` (a SandboxCA, or an ssl.SSLContext for the server side) makes it HTTPS. `assertion_clock` judges the
+    times in OAuth client assertions, which msal stamps with the machine's clock (default: the system clock).
+    """
 
     def __init__(
         self,
@@ -91,18 +104,24 @@ class SandboxServer:
         port: int = 0,
         observers: Sequence[Observer] = (),
         faults: Faults | None = None,
+        tls: SandboxCA | ssl.SSLContext | None = None,
+        assertion_clock: Clock | None = None,
     ) -> None:
         self.org = org
+        self.tls = tls
         self.faults = faults or Faults()
         self.observers: list[Observer] = list(observers)  # shared with the EWS app: tests may add more later
         self.host, self._port = host, port
         self.ews = EwsApp(org, self.faults, self.observers)
         self.admin = AdminApp(org, self.faults)
+        self.identity = IdentityApp(org, assertion_clock or SystemClock())
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
     def start(self) -> SandboxServer:
-        server = make_server(self.host, self._port, self.wsgi, threaded=True, request_handler=_Handler)
+        context = self.tls.server_context() if isinstance(self.tls, SandboxCA) else self.tls
+        server = make_server(self.host, self._port, self.wsgi, threaded=True, request_handler=_Handler,
+                             ssl_context=context)  # fmt: skip
         self._server = server
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"sandbox-{server.port}", daemon=True)  # fmt: skip
@@ -134,7 +153,18 @@ class SandboxServer:
     def url(self) -> str:
         if self._server is None:
             raise RuntimeError("The sandbox server is not running; call start() first.")
-        return f"http://{self.host}:{self._server.port}"
+        scheme = "http" if self.tls is None else "https"
+        return f"{scheme}://{self.host}:{self._server.port}"
+
+    @property
+    def ca_bundle_path(self) -> Path | None:
+        """The PEM file of the CA that signed the server's certificate (None without a SandboxCA)."""
+        return self.tls.ca_bundle_path if isinstance(self.tls, SandboxCA) else None
+
+    @property
+    def authority(self) -> str:
+        """The OAuth authority for msal (tenant id appended): the server itself, so https only with `tls`."""
+        return self.url
 
     @property
     def ews_url(self) -> str:
@@ -147,10 +177,15 @@ class SandboxServer:
     def wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO", ""))
         if path.lower().startswith("/ews/"):
+            if str(environ.get("HTTP_AUTHORIZATION", "")).lower().startswith("bearer "):
+                start_response = bearer_challenge(environ, start_response)
             return self.ews(environ, start_response)
         if path == "/admin" or path.startswith("/admin/"):
             return self.admin(environ, start_response)
-        return Response("Not found: the sandbox serves /EWS/Exchange.asmx and /admin.\n", 404,
+        if self.identity.serves(path):
+            return self.identity(environ, start_response)
+        return Response("Not found: the sandbox serves /EWS/Exchange.asmx, /admin and the token endpoint "
+                        "/{tenant}/oauth2/v2.0/token.\n", 404,
                         content_type="text/plain")(environ, start_response)  # fmt: skip
 
 

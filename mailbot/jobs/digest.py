@@ -1,0 +1,117 @@
+"""The end-of-day digest: one e-mail per supervisor per day about the people they look after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.domain import MessageKind, OutgoingMessage, Person
+from mailbot.errors import BackendError
+from mailbot.jobs.deps import Deps, JobResult
+from mailbot.jobs.open_items import for_people, open_items
+from mailbot.jobs.presence import whereabouts
+from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
+from mailbot.policy.messages import Message, OpenItem
+from mailbot.policy.templates import TemplateRenderer
+
+JOB = "digest"
+
+
+@dataclass(frozen=True)
+class Digest:
+    supervisor: Person
+    day: date
+    message: Message
+    sent: bool
+
+
+def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = None) -> JobResult:
+    """Build (and, with `send`, mail) each supervisor's digest; a supervisor gets at most one a day."""
+    result = JobResult(JOB)
+    settings = deps.settings
+    items = open_items(settings, deps.store, now)
+    renderer = TemplateRenderer(settings.templates_dir)
+    for supervisor in supervisors(deps):
+        if only is not None and supervisor.id != only:
+            continue
+        tz = ZoneInfo(supervisor.timezone)
+        day = now.astimezone(tz).date()
+        sections = [_section(deps, person, items, now) for person in _team(deps, supervisor)]
+        sections += _shared_sections(deps, supervisor, items)
+        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name)
+        message = render_digest(model, renderer)
+        sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result)
+        result.details[supervisor.id] = Digest(supervisor, day, message, sent)
+    return result
+
+
+def supervisors(deps: Deps) -> list[Person]:
+    ids = sorted({p.supervisor for p in deps.settings.people() if p.supervisor})
+    return [deps.settings.person(i) for i in ids]
+
+
+def _team(deps: Deps, supervisor: Person) -> list[Person]:
+    return [p for p in deps.settings.people() if p.supervisor == supervisor.id]
+
+
+def _section(deps: Deps, person: Person, items: list[OpenItem], now: datetime) -> StaffSection:
+    own = [i for i in items if i.tracked.owner_id == person.id]
+    where = whereabouts(deps, person, now)
+    backup = deps.settings.person(person.backup) if person.backup else None
+    if not person.active and person.successor:
+        backup = deps.settings.person(person.successor)
+    presence = Presence(where.away, where.reply, where.return_at, backup)
+    problems = [f"mailbot could not read the calendar or automatic reply: {where.problem}"] if where.problem else []
+    problems += _failures_today(deps, person, now)
+    return StaffSection(person, *_split(own), presence, tuple(dict.fromkeys(problems)))
+
+
+def _failures_today(deps: Deps, person: Person, now: datetime) -> list[str]:
+    """Mailboxes the jobs could not handle today (noted in the audit), in words for the supervisor."""
+    tz = ZoneInfo(person.timezone)
+    midnight = datetime.combine(now.astimezone(tz).date(), datetime.min.time(), tzinfo=tz)
+    found = []
+    for entry in deps.store.audit_entries(since=midnight):
+        if entry.action == "mailbox_failed" and entry.subject == person.email:
+            job, _, problem = entry.why.partition(": ")
+            what = {"apply_oof": "manage the automatic reply", "sync_mail": "read the mailbox"}.get(job, job)
+            found.append(f"mailbot could not {what}: {problem.split(': ', 1)[-1]}")
+    return found
+
+
+def _shared_sections(deps: Deps, supervisor: Person, items: list[OpenItem]) -> list[StaffSection]:
+    """A shared mailbox gets its own section when the supervisor looks after one of its owners."""
+    team = {p.id for p in _team(deps, supervisor)}
+    sections = []
+    for box in deps.settings.roster.shared_mailboxes:
+        if not team.intersection(box.owners):
+            continue
+        mailbox = Person(
+            id=str(box.email), name=box.name, email=str(box.email), team="Shared mailbox", office=box.office,
+            timezone=deps.settings.policy.offices[box.office].timezone,
+        )  # fmt: skip
+        shared = [i for i in for_people(items, deps.settings, set(box.owners)) if i.tracked.mailbox == mailbox.email]
+        sections.append(StaffSection(mailbox, *_split(shared), Presence(False, "none", None, None)))
+    return sections
+
+
+def _split(items: list[OpenItem]) -> tuple[tuple[OpenItem, ...], tuple[OpenItem, ...]]:
+    emails = tuple(i for i in items if i.tracked.kind is MessageKind.EMAIL)
+    return emails, tuple(i for i in items if i.tracked.kind is MessageKind.VOICEMAIL)
+
+
+def _send(deps: Deps, supervisor: Person, day: date, message: Message, now: datetime, result: JobResult) -> bool:
+    store, sender = deps.store, deps.settings.service.backend.service_account
+    key = f"digest:{supervisor.id}:{day.isoformat()}"
+    try:
+        with store.transaction():
+            if not store.claim(key, now, supervisor.email):
+                return False
+            deps.backend.send(sender, OutgoingMessage((supervisor.email,), message.subject, message.html, message.text))
+            store.audit(now, "mailbot", "digest_sent", supervisor.id, None, message.subject, f"digest for {day}")
+    except BackendError as exc:
+        result.problems.append(f"digest to {supervisor.name} not sent: {exc}")
+        return False
+    result.changes.append(f"sent {supervisor.name} the digest: {message.subject}")
+    return True

@@ -1,0 +1,91 @@
+"""Nudge the people who answer member mail: one message per person per run, each item level once.
+
+An item goes to its owner; to the owner's backup while the owner is away; to the supervisor for departed
+staff (or an away owner without a backup). Shared mailbox items go to every listed owner.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mailbot.domain import OutgoingMessage, Person, TrackState
+from mailbot.errors import BackendError
+from mailbot.jobs.deps import Deps, JobResult
+from mailbot.jobs.open_items import answerers, open_items
+from mailbot.jobs.presence import Whereabouts, whereabouts
+from mailbot.policy.messages import Message, OpenItem
+from mailbot.policy.nudge import NudgeLine, build_nudge, render_nudge
+from mailbot.policy.templates import TemplateRenderer, date_text
+
+JOB = "nudge"
+_LEVELS = (TrackState.DUE_SOON, TrackState.OVERDUE)
+
+
+def nudge(deps: Deps, now: datetime) -> JobResult:
+    """Send this run's nudges; an item's due-soon and overdue levels are each announced once per person."""
+    result = JobResult(JOB)
+    settings, store = deps.settings, deps.store
+    places: dict[str, Whereabouts] = {}
+    inbox: dict[str, list[tuple[NudgeLine, str]]] = defaultdict(list)
+    for item in open_items(settings, store, now):
+        if item.state not in _LEVELS:
+            continue
+        for owner in answerers(settings, item):
+            recipient, line = _route(deps, item, owner, now, places)
+            key = f"nudge:{recipient.id}:{item.tracked.mailbox}:{item.tracked.message_id}:{item.state.value}"
+            if not store.was_claimed(key):
+                inbox[recipient.id].append((line, key))
+    renderer = TemplateRenderer(settings.templates_dir)
+    for recipient_id, entries in sorted(inbox.items()):
+        recipient = settings.person(recipient_id)
+        tz = ZoneInfo(recipient.timezone)
+        model = build_nudge(recipient, [line for line, _ in entries], now, tz, settings.policy.organisation.name)
+        message = render_nudge(model, renderer)
+        if deps.dry_run:
+            result.changes.append(f"would nudge {recipient.name}: {message.subject}")
+            continue
+        _send(deps, recipient, message, [key for _, key in entries], now, result)
+    return result
+
+
+def _route(
+    deps: Deps, item: OpenItem, owner: Person, now: datetime, places: dict[str, Whereabouts]
+) -> tuple[Person, NudgeLine]:
+    settings = deps.settings
+    if not owner.active:
+        covering = _supervisor_or_successor(deps, owner)
+        return covering, NudgeLine(item, owner, True, f"{owner.name} has left")
+    if owner.id not in places:
+        places[owner.id] = whereabouts(deps, owner, now)
+    where = places[owner.id]
+    if not where.away:
+        return owner, NudgeLine(item, owner, False)
+    until = f" until {date_text(where.return_at.astimezone(ZoneInfo(owner.timezone)))}" if where.return_at else ""
+    reason = f"{owner.name} is away{until}"
+    if owner.backup:
+        return settings.person(owner.backup), NudgeLine(item, owner, True, reason)
+    return _supervisor_or_successor(deps, owner), NudgeLine(item, owner, True, reason)
+
+
+def _supervisor_or_successor(deps: Deps, owner: Person) -> Person:
+    for candidate in (owner.supervisor, owner.successor, owner.backup):
+        if candidate:
+            return deps.settings.person(candidate)
+    return owner  # nobody else is named: the owner's own mailbox is the only place left
+
+
+def _send(deps: Deps, recipient: Person, message: Message, keys: list[str], now: datetime, result: JobResult) -> None:
+    store, sender = deps.store, deps.settings.service.backend.service_account
+    try:
+        # Claims and the send share one transaction: if sending fails, nothing is marked as sent.
+        with store.transaction():
+            for key in keys:
+                store.claim(key, now, recipient.email)
+            deps.backend.send(sender, OutgoingMessage((recipient.email,), message.subject, message.html, message.text))
+            store.audit(now, "mailbot", "nudge_sent", recipient.id, None, message.subject, f"{len(keys)} item(s)")
+    except BackendError as exc:
+        result.problems.append(f"nudge to {recipient.name} not sent: {exc}")
+        return
+    result.changes.append(f"nudged {recipient.name}: {message.subject}")

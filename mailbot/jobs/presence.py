@@ -1,0 +1,60 @@
+"""Who is away right now, and whose automatic reply covers it: for nudge routing and the digest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from mailbot.domain import Absence, OofSettings, OofState, Person
+from mailbot.errors import MailboxError
+from mailbot.jobs.deps import Deps
+from mailbot.policy.absence import find_absences, fingerprint
+
+ReplyOwner = Literal["mailbot", "own", "missing", "none"]
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    """A person's state at `now`: away or not, the absence, and whose automatic reply is running."""
+
+    person: Person
+    away: bool
+    absence: Absence | None
+    reply: ReplyOwner
+    return_at: datetime | None
+    problem: str | None = None
+
+
+def reply_active(settings: OofSettings, now: datetime) -> bool:
+    """An automatic reply that members get now (a scheduled one only within its window)."""
+    if settings.state is OofState.ENABLED:
+        return True
+    if settings.state is OofState.SCHEDULED and settings.start and settings.end:
+        return settings.start <= now < settings.end
+    return False
+
+
+def whereabouts(deps: Deps, person: Person, now: datetime) -> Whereabouts:
+    """Away when the calendar says so or an automatic reply is running; departed staff are always away."""
+    if not person.active:
+        return Whereabouts(person, True, None, "none", None)
+    calendar = deps.settings.calendar_for(person)
+    try:
+        events = deps.backend.calendar_view(
+            person.email, (now - timedelta(days=7)).astimezone(calendar.tz), now + timedelta(days=1)
+        )
+        current = deps.backend.get_oof(person.email)
+    except MailboxError as exc:
+        return Whereabouts(person, False, None, "none", None, problem=str(exc))
+    absences = find_absences(events, person.id, calendar, deps.settings.policy.absence)
+    absence = next((a for a in absences if a.start <= now < a.end), None)
+    running = reply_active(current, now)
+    record = deps.store.get_oof_record(person.id)
+    if running:
+        reply: ReplyOwner = "mailbot" if record is not None and record.fingerprint == fingerprint(current) else "own"
+    else:
+        reply = "missing" if absence is not None else "none"
+    away = absence is not None or running
+    return_at = calendar.next_opening(absence.end) if absence else (current.end if running else None)
+    return Whereabouts(person, away, absence, reply, return_at)

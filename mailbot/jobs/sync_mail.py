@@ -1,0 +1,179 @@
+"""Track member mail: sync inboxes and sent items incrementally, start clocks, close them on answers.
+
+Order within a run: sent items first (replies kept in memory), then inboxes (new items tracked, each page
+saved with its sync state in one transaction), then replies matched against everything open, saved with
+the sent-items states. A reply is therefore never read before the message it answers could be tracked,
+and a crash at any point leaves states that make the next run see the same changes again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from mailbot.domain import MailItem, Tracked
+from mailbot.errors import MailboxError, SyncStateInvalid
+from mailbot.exchange.base import Folder
+from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
+from mailbot.policy.classify import SlaRules, classify, has_category
+from mailbot.policy.sla import deadline_for, find_answer
+
+JOB = "sync_mail"
+_PAGE = 100
+
+
+@dataclass
+class _Run:
+    deps: Deps
+    rules: SlaRules
+    now: datetime
+    result: JobResult
+    replies: list[MailItem] = field(default_factory=list)
+    sent_states: dict[str, str] = field(default_factory=dict)
+
+
+def sync_mail(deps: Deps, now: datetime) -> JobResult:
+    """One tracking pass over every watched mailbox; a failing mailbox is reported and skipped."""
+    run = _Run(deps, SlaRules.from_settings(deps.settings), now, JobResult(JOB))
+    mailboxes = watched_mailboxes(deps)
+    failed: set[str] = set()
+    for mailbox in mailboxes:
+        _guard(run, mailbox, failed, lambda m: _collect_sent(run, m))
+    for mailbox in mailboxes:
+        if mailbox not in failed:
+            _guard(run, mailbox, failed, lambda m: _track_inbox(run, m))
+    _close_answered(run)
+    run.result.details["open"] = len(deps.store.open_tracked())
+    return run.result
+
+
+def watched_mailboxes(deps: Deps) -> list[str]:
+    """Every staff member's mailbox (departed too: their members still wait) and every shared mailbox."""
+    people = [p.email for p in deps.settings.people()]
+    shared = [str(box.email).lower() for box in deps.settings.roster.shared_mailboxes]
+    return [*people, *shared]
+
+
+def _guard(run: _Run, mailbox: str, failed: set[str], step: Callable[[str], None]) -> None:
+    try:
+        step(mailbox)
+    except MailboxError as exc:
+        failed.add(mailbox)
+        if str(exc) not in run.result.problems:
+            run.result.problems.append(str(exc))
+            note_mailbox_failure(run.deps, JOB, mailbox, str(exc), run.now)
+
+
+def _pages(run: _Run, mailbox: str, folder: Folder) -> list[tuple[list[MailItem], tuple[str, ...], str]]:
+    """All pages of changes since the saved state; an expired state starts over (tracking is idempotent)."""
+    state = run.deps.store.get_sync_state(mailbox, folder)
+    pages: list[tuple[list[MailItem], tuple[str, ...], str]] = []
+    while True:
+        try:
+            batch = run.deps.backend.sync_folder(mailbox, folder, state, max_changes=_PAGE)
+        except SyncStateInvalid:
+            if state is None:
+                raise
+            run.deps.log.warning("sync state expired; syncing the folder again", mailbox=mailbox, folder=folder)
+            state, pages = None, []
+            continue
+        pages.append((list(batch.items), batch.deleted, batch.state))
+        state = batch.state
+        if not batch.more:
+            return pages
+
+
+def _collect_sent(run: _Run, mailbox: str) -> None:
+    for items, _deleted, state in _pages(run, mailbox, "sent"):
+        run.replies.extend(items)
+        run.sent_states[mailbox] = state
+
+
+def _track_inbox(run: _Run, mailbox: str) -> None:
+    store = run.deps.store
+    for items, deleted, state in _pages(run, mailbox, "inbox"):
+        new = [t for t in (_tracked(run, item) for item in items) if t is not None]
+        if run.deps.dry_run:
+            run.result.changes += [f"would track {t.subject!r} from {t.sender} in {mailbox}" for t in new]
+            continue
+        with store.transaction():
+            store.save_sync_batch(mailbox, "inbox", new, state, run.now)
+            _resolve_by_category(run, items)
+            _resolve_removed(run, mailbox, deleted)
+        run.result.changes += [f"tracking {t.subject!r} from {t.sender} in {mailbox}" for t in new]
+
+
+def _tracked(run: _Run, item: MailItem) -> Tracked | None:
+    verdict = classify(item, run.rules)
+    if not verdict.counts:
+        return None
+    settings = run.deps.settings
+    owner = _owner_id(run, item.mailbox)
+    calendar = settings.calendars[_office_of(run, item.mailbox)]
+    deadline = deadline_for(verdict.kind, item.received_at, calendar, run.rules)
+    return Tracked(
+        mailbox=item.mailbox, message_id=item.message_id, conversation_id=item.conversation_id, owner_id=owner,
+        sender=item.sender, subject=item.subject, kind=verdict.kind, received_at=item.received_at,
+        due_at=deadline.due_at, categories=item.categories, item_id=item.item_id, sender_name=item.sender_name,
+    )  # fmt: skip
+
+
+def _owner_id(run: _Run, mailbox: str) -> str:
+    """The person whose mailbox it is; a shared mailbox's items belong to the mailbox (its owners share it)."""
+    person = next((p for p in run.deps.settings.people() if p.email == mailbox.lower()), None)
+    return person.id if person else mailbox.lower()
+
+
+def _office_of(run: _Run, mailbox: str) -> str:
+    settings = run.deps.settings
+    person = next((p for p in settings.people() if p.email == mailbox.lower()), None)
+    if person is not None:
+        return person.office
+    return next(str(b.office) for b in settings.roster.shared_mailboxes if str(b.email).lower() == mailbox.lower())
+
+
+def _resolve_by_category(run: _Run, items: list[MailItem]) -> None:
+    """An owner who answered by phone marks the message Done; "No reply needed" later also closes it."""
+    categories = run.deps.settings.policy.categories
+    for item in items:
+        for name, resolution in ((categories.done, "done"), (categories.no_reply_needed, "no_reply_needed")):
+            if has_category(item.categories, name) and run.deps.store.mark_answered(
+                item.mailbox, item.message_id, run.now, resolution
+            ):
+                run.result.changes.append(f"closed {item.subject!r} in {item.mailbox}: marked {name}")
+
+
+def _resolve_removed(run: _Run, mailbox: str, deleted: tuple[str, ...]) -> None:
+    """Mail deleted from the inbox is no longer waited on; the audit keeps who and when."""
+    if not deleted:
+        return
+    gone = set(deleted)
+    for t in run.deps.store.open_tracked():
+        if (
+            t.mailbox == mailbox
+            and t.item_id in gone
+            and run.deps.store.mark_answered(t.mailbox, t.message_id, run.now, "removed")
+        ):
+            run.deps.store.audit(run.now, "mailbot", "tracking_stopped", t.message_id, t.subject, None,
+                                 f"removed from the inbox of {mailbox}")  # fmt: skip
+
+
+def _close_answered(run: _Run) -> None:
+    """Match this run's staff replies against every open item, then save the sent-items states with them."""
+    store = run.deps.store
+    answered = []
+    for t in store.open_tracked() if run.replies else []:
+        # Only replies close items here; categories were handled while syncing the inbox.
+        at = find_answer(replace(t, categories=()), run.replies, run.rules, run.now)
+        if at is not None:
+            answered.append((t, at))
+    if run.deps.dry_run:
+        run.result.changes += [f"would close {t.subject!r} in {t.mailbox}: answered" for t, _ in answered]
+        return
+    with store.transaction():
+        for t, at in answered:
+            if store.mark_answered(t.mailbox, t.message_id, at, "reply"):
+                run.result.changes.append(f"closed {t.subject!r} in {t.mailbox}: answered")
+        for mailbox, state in run.sent_states.items():
+            store.put_sync_state(mailbox, "sent", state, run.now)
