@@ -1,6 +1,7 @@
 """Pytest plugin: the sandbox Exchange on a real socket, every EWS message checked against Microsoft's schema.
 
-Fixtures: `ews_schema` (session), `schema_violations`, `sandbox`, `make_sandbox`. Helper: `ews_account`.
+Fixtures: `ews_schema` (session), `schema_violations`, `sandbox`, `make_sandbox`; over HTTPS with the token
+endpoint for OAuth: `sandbox_ca` (session), `make_tls_sandbox`, `tls_sandbox`. Helper: `ews_account`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from mailbot.sandbox import Organisation, SandboxServer, load_scenario
+from mailbot.sandbox import Organisation, SandboxCA, SandboxServer, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_DIR = ROOT.parent / "shared" / "ews-schema"
@@ -65,10 +66,12 @@ def make_sandbox(ews_schema: Any, schema_violations: list[str]) -> Iterator[Call
 
     started: list[SandboxServer] = []
 
-    def make(scenario: dict[str, Any] | Path | None = None, *, org: Organisation | None = None) -> SandboxServer:
+    def make(
+        scenario: dict[str, Any] | Path | None = None, *, org: Organisation | None = None, tls: SandboxCA | None = None
+    ) -> SandboxServer:
         if org is None:
             org = load_scenario(scenario if scenario is not None else EXAMPLE_SCENARIO)
-        server = SandboxServer(org, observers=[schema_validator(ews_schema, schema_violations)]).start()
+        server = SandboxServer(org, observers=[schema_validator(ews_schema, schema_violations)], tls=tls).start()
         started.append(server)
         return server
 
@@ -82,6 +85,44 @@ def make_sandbox(ews_schema: Any, schema_violations: list[str]) -> Iterator[Call
 def sandbox(make_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
     """The example organisation (config/sandbox.yaml) served on a free port, its clock fixed at the scenario's."""
     return make_sandbox(EXAMPLE_SCENARIO)
+
+
+# Environment variables that could redirect or weaken TLS trust, or route localhost through a proxy.
+_TLS_ENVIRONMENT = ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "MSAL_FORCE_REGION", "HTTPS_PROXY", "https_proxy",
+                    "ALL_PROXY", "all_proxy")  # fmt: skip
+
+
+@pytest.fixture(scope="session")
+def sandbox_ca(tmp_path_factory: pytest.TempPathFactory) -> SandboxCA:
+    """A throwaway certificate authority for this test session, its certificate in `ca_bundle_path`."""
+    return SandboxCA(tmp_path_factory.mktemp("sandbox-ca"))
+
+
+@pytest.fixture
+def make_tls_sandbox(
+    make_sandbox: Callable[..., SandboxServer], sandbox_ca: SandboxCA, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., SandboxServer]:
+    """Like make_sandbox, but over HTTPS signed by `sandbox_ca`, with the token endpoint as OAuth authority.
+
+    For the test, exchangelib's sessions trust that CA (whatever `verify` requests hands them), and the
+    environment's CA bundle, proxy and msal region variables are removed, so they can neither break nor fake a pass.
+    """
+    from exchangelib.protocol import BaseProtocol
+
+    for name in _TLS_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(BaseProtocol, "HTTP_ADAPTER_CLS", sandbox_ca.adapter_class())
+
+    def make(scenario: dict[str, Any] | Path | None = None, *, org: Organisation | None = None) -> SandboxServer:
+        return make_sandbox(scenario, org=org, tls=sandbox_ca)
+
+    return make
+
+
+@pytest.fixture
+def tls_sandbox(make_tls_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
+    """The example organisation over HTTPS (see make_tls_sandbox); msal trusts it through `sandbox_ca`."""
+    return make_tls_sandbox(EXAMPLE_SCENARIO)
 
 
 def ews_account(

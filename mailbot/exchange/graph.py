@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import msal
+import requests
 
 from mailbot.errors import BackendError
 
@@ -38,16 +39,20 @@ class MsalTokenSource:
             raise BackendError("OAuth needs a client secret or a certificate; set one in service.yaml")
         extra: dict[str, Any] = {"http_client": http_client} if http_client is not None else {}
         self._scope = scope
-        self._app = msal.ConfidentialClientApplication(
-            client_id,
-            client_credential=credential,
-            authority=f"{authority.rstrip('/')}/{tenant_id}",
-            # A configured authority is trusted as given: no instance discovery against Microsoft's cloud,
-            # so sovereign clouds and the sandbox's token endpoint work the same way.
-            instance_discovery=False,
-            validate_authority=False,
-            **extra,
-        )
+        where = f"{authority.rstrip('/')}/{tenant_id}"
+        try:
+            self._app = msal.ConfidentialClientApplication(
+                client_id,
+                client_credential=credential,
+                authority=where,
+                # A configured authority is trusted as given: no instance discovery against Microsoft's cloud,
+                # so sovereign clouds and the sandbox's token endpoint work the same way.
+                instance_discovery=False,
+                validate_authority=False,
+                **extra,
+            )
+        except (ValueError, requests.RequestException) as exc:  # msal reads the authority's metadata right away
+            raise BackendError(f"The identity platform at {where} cannot be used: {exc}") from None
 
     def token(self) -> dict[str, Any]:
         """A current access token as an OAuth2 token dict (access_token, token_type, expires_in)."""
