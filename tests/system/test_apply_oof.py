@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pytest
 import yaml
 
-from mailbot.config import Settings, load_settings
 from mailbot.domain import OofState
-from mailbot.exchange.base import SandboxAccess
-from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.jobs import Deps
 from mailbot.jobs.apply_oof import apply_oof
 from mailbot.sandbox import SandboxServer
-from mailbot.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
@@ -28,28 +22,6 @@ LI, JAMES, ANNA, PETR = ("li.chen@example.org", "james.okafor@example.org", "ann
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=NY)
-
-
-@pytest.fixture
-def settings() -> Settings:
-    return load_settings(ROOT / "service.yaml")
-
-
-@pytest.fixture
-def deps_for(settings: Settings, tmp_path: Path) -> Iterator[Callable[..., Deps]]:
-    """Job dependencies wired to a given sandbox: the EWS backend over HTTP and a SQLite store."""
-    opened: list[Any] = []
-
-    def make(server: SandboxServer, *, dry_run: bool = False) -> Deps:
-        access = SandboxAccess(server.url, server.org.service_account, server.org.service_password)
-        backend = EwsBackend(EwsConnection(access.ews_url, "basic", access.username, access.password, retry_max_wait=5))
-        store = open_store(f"sqlite:///{tmp_path / 'state.sqlite3'}")
-        opened.extend([backend, store])
-        return Deps(settings, backend, store, dry_run=dry_run)
-
-    yield make
-    for thing in opened:
-        thing.close()
 
 
 def run(deps: Deps, server: SandboxServer, now: datetime) -> Any:

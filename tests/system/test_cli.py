@@ -130,3 +130,30 @@ def test_templates_check_names_an_unknown_placeholder(example_config: Path) -> N
     result = mailbot("templates", "check", "--config", example_config)
     assert 2 == result.returncode
     assert "oof_external.txt.j2" in result.stderr and "persn" in result.stderr
+
+
+def test_track_sync_then_status_and_digest(example_config: Path) -> None:
+    """`track sync`, then `status` and `digest --print` show the same open member mail in a terminal."""
+    synced = mailbot("track", "sync", "--config", example_config, "--now", "2026-11-23T09:00-05:00")
+    assert 1 == synced.returncode  # Petr's mailbox is off limits in the example
+    assert "tracking 'Lost membership card' from jordan.lee@mail.example in help@example.org" in synced.stdout
+    status = mailbot("status", "--config", example_config, "--now", "2026-11-23T17:30-05:00")
+    assert "6 open, 1 overdue (as of Mon 23 Nov 2026 17:30 EST)" in status.stdout
+    printed = mailbot("digest", "--print", "--config", example_config, "--now", "2026-11-23T17:30-05:00")
+    assert "Subject: Service level digest for Monday, November 23: 1 overdue, 6 open" in printed.stdout
+    assert "Petr Novak: mailbot could not read the mailbox" in printed.stdout
+
+
+def test_digest_needs_print_or_send(example_config: Path) -> None:
+    """Asking for a digest without saying print or send is a usage error."""
+    result = mailbot("digest", "--config", example_config)
+    assert 2 == result.returncode and "Choose one of --print or --send." in result.stderr
+
+
+def test_nudge_dry_run_sends_nothing(example_config: Path) -> None:
+    """`nudge --dry-run` names who would be nudged and records nothing, so a real run still sends."""
+    mailbot("track", "sync", "--config", example_config, "--now", "2026-11-23T09:00-05:00")
+    dry = mailbot("nudge", "--dry-run", "--config", example_config, "--now", "2026-11-23T16:00-05:00")
+    assert "would nudge James Okafor: 4 member messages need an answer soon" in dry.stdout
+    real = mailbot("nudge", "--config", example_config, "--now", "2026-11-23T16:00-05:00")
+    assert "nudged James Okafor: 4 member messages need an answer soon" in real.stdout
