@@ -40,8 +40,9 @@ def ensure_venv() -> None:
 
 
 def task_demo(args: list[str]) -> None:
-    """Run the demo on the embedded default configuration."""
-    run(BIN / "mailbot", "check", "--config", ROOT / "service.yaml", *args)
+    """Check the shipped configuration, then run the demo week on the embedded sandbox Exchange."""
+    run(BIN / "mailbot", "check", "--config", ROOT / "service.yaml")
+    run(BIN / "mailbot", "demo", "--config", ROOT / "service.yaml", *args)
 
 
 def task_test(args: list[str]) -> None:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
+from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
@@ -133,3 +134,26 @@ def _status_row(settings: Settings, item: OpenItem) -> tuple[str, ...]:
 
 def _office_tz(settings: Settings) -> ZoneInfo:
     return ZoneInfo(settings.policy.offices[next(iter(settings.policy.offices))].timezone)
+
+
+def describe_demo(result: DemoResult) -> str:
+    """The demo week, a day per paragraph, then what it adds up to."""
+    lines: list[str] = []
+    for day in result.days:
+        head = (
+            f"{day.day:%A} {day.day.day} {day.day:%B}: {day.tracked} member message(s) tracked, {day.answered} answered"
+        )
+        lines += ["", head]
+        lines += [f"  - {h}" for h in day.happenings]
+        lines += [f"  * out of office: {c}" for c in day.oof]
+        lines += [f"  * {c}" for c in day.nudges]
+        lines += [f"  * {c}" for c in day.digests]
+    lines += [
+        "",
+        f"Answered by a reply: {result.answered} ({result.within_deadline} within the standard); "
+        f"still open at the end: {result.open_at_end}.",
+    ]
+    lines += [f"Could not manage: {p}" for p in result.problems]
+    if result.digest_path is not None:
+        lines.append(f"Last digest (HTML): {result.digest_path}")
+    return "\n".join(lines)

@@ -13,12 +13,18 @@ from mailbot.store import open_store
 
 
 @contextmanager
-def open_deps(settings: Settings, clock: Clock, *, dry_run: bool = False) -> Iterator[Deps]:
-    """Everything a job needs, opened now and closed on exit (sandbox included, when configured)."""
+def open_deps(
+    settings: Settings, clock: Clock, *, dry_run: bool = False, sandbox: SandboxAccess | None = None
+) -> Iterator[Deps]:
+    """Everything a job needs, opened now and closed on exit (sandbox included, when configured).
+
+    `sandbox` connects to a sandbox the caller already runs (the demo plays the staff on it).
+    """
     with ExitStack() as stack:
         store = open_store(settings.state_url(with_password=True))
         stack.callback(store.close)
-        sandbox = stack.enter_context(_sandbox(settings, clock)) if settings.service.backend.sandbox else None
+        if sandbox is None and settings.service.backend.sandbox:
+            sandbox = stack.enter_context(_sandbox(settings, clock))
         backend = connect(settings.service.backend, settings.service_file.parent, sandbox)
         stack.callback(backend.close)
         yield Deps(settings, backend, store, dry_run=dry_run or settings.service.dry_run)

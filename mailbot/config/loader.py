@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -41,6 +41,11 @@ class Settings:
     @property
     def sandbox_scenario(self) -> Path:
         return self.service_file.parent / self.service.backend.sandbox_scenario
+
+    def with_state_url(self, url: str) -> Settings:
+        """The same settings with the state database somewhere else (the demo keeps its own)."""
+        state = self.service.state.model_copy(update={"url": url, "password": None})
+        return replace(self, service=self.service.model_copy(update={"state": state}))
 
     def people(self) -> list[Person]:
         return [_person(p, self.policy) for p in self.roster.people]

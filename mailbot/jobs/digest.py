@@ -37,6 +37,8 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
             continue
         tz = ZoneInfo(supervisor.timezone)
         day = now.astimezone(tz).date()
+        if send and not settings.calendar_for(supervisor).is_business_day(day):
+            continue  # nobody wants a service-level digest for a day the office is closed
         sections = [_section(deps, person, items, now) for person in _team(deps, supervisor)]
         sections += _shared_sections(deps, supervisor, items)
         model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name)

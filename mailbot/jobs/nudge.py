@@ -40,6 +40,8 @@ def nudge(deps: Deps, now: datetime) -> JobResult:
     renderer = TemplateRenderer(settings.templates_dir)
     for recipient_id, entries in sorted(inbox.items()):
         recipient = settings.person(recipient_id)
+        if not settings.calendar_for(recipient).is_open(now):
+            continue  # nudges wait for office hours; the items stay unclaimed until then
         tz = ZoneInfo(recipient.timezone)
         model = build_nudge(recipient, [line for line, _ in entries], now, tz, settings.policy.organisation.name)
         message = render_nudge(model, renderer)

@@ -148,3 +148,13 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def _utc(at: datetime) -> datetime:
     # Deadlines from different zones must sort by instant, not by wall clock.
     return at.astimezone(UTC)
+
+
+def standalone_html(message: Message) -> str:
+    """The message as a whole HTML page (mail bodies are fragments; a file opened in a browser needs a head)."""
+    from html import escape
+
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(message.subject)}</title>\n</head>\n<body>\n{message.html}\n</body>\n</html>\n"
+    )

@@ -81,6 +81,10 @@ class StateStore(Protocol):
         """Unanswered messages (of one owner, if given), soonest due first."""
         ...
 
+    def tracked_received(self, since: datetime, until: datetime | None = None) -> list[Tracked]:
+        """Every tracked message received in [since, until), answered or not, oldest first (for reports)."""
+        ...
+
     def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         """Record the first answer; False if the message is unknown or was already answered."""
         ...

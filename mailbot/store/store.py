@@ -134,6 +134,14 @@ class SqlStore:
         with self._session() as s:
             return [_tracked(row) for row in s.scalars(query)]
 
+    def tracked_received(self, since: datetime, until: datetime | None = None) -> list[Tracked]:
+        query = select(TrackedRow).where(TrackedRow.received_at >= to_utc(since, "start"))
+        if until is not None:
+            query = query.where(TrackedRow.received_at < to_utc(until, "end"))
+        query = query.order_by(TrackedRow.received_at, TrackedRow.mailbox, TrackedRow.message_id)
+        with self._session() as s:
+            return [_tracked(row) for row in s.scalars(query)]
+
     def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         statement = (
             update(TrackedRow)

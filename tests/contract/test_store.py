@@ -179,6 +179,14 @@ class TestStateStoreContract:
         assert (True, False, False) == (first, again, unknown)
         assert T0 + timedelta(hours=1) == fetch(store, "m1").answered_at
 
+    def test_tracked_received_lists_a_window_answered_or_not(self, store: SqlStore) -> None:
+        """Messages received in the window come oldest first, answered ones included."""
+        for message_id, hours in [("before", -1), ("first", 0), ("second", 2), ("after", 5)]:
+            store.upsert_tracked(tracked(message_id, received_at=T0 + timedelta(hours=hours)))
+        store.mark_answered("office@example.org", "second", T0 + timedelta(hours=3))
+        window = store.tracked_received(T0, T0 + timedelta(hours=5))
+        assert ["first", "second"] == [t.message_id for t in window]
+
     def test_item_details_and_resolution_round_trip(self, store: SqlStore) -> None:
         """The Exchange item id, the sender's name and how the message was resolved are kept."""
         store.upsert_tracked(tracked("m1", item_id="AAMk=1", sender_name="Pat Member"))

@@ -1,0 +1,215 @@
+"""`mailbot demo`: a simulated week at the example organisation, on the embedded sandbox Exchange.
+
+The sandbox plays the members and the staff (mail arriving, replies, a voicemail returned by phone);
+mailbot runs its real jobs on a fast clock, through the real EWS backend, with SQLite state in a
+temporary folder. Nothing here prints: the CLI shows the progress and the summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from mailbot.clock import FixedClock
+from mailbot.config import Settings
+from mailbot.exchange.base import SandboxAccess
+from mailbot.jobs import Deps, run_job
+from mailbot.jobs.apply_oof import apply_oof
+from mailbot.jobs.digest import digest
+from mailbot.jobs.nudge import nudge
+from mailbot.jobs.sync_mail import sync_mail
+from mailbot.policy.messages import standalone_html
+from mailbot.runtime import open_deps
+from mailbot.sandbox import Organisation, SandboxServer, load_scenario
+
+NY = ZoneInfo("America/New_York")
+START = datetime(2026, 11, 23, 7, 0, tzinfo=NY)  # the example scenario's Monday
+DAYS = 9  # through Tuesday 1 December, when Li is back from her Thanksgiving-bridging vacation
+STEP = timedelta(hours=1)
+PAT, DANA, RIVERA = (
+    "Pat Member <pat.member@gmail.example>",
+    "dana.w@outlook.example",
+    "Sam Rivera <sam.rivera@mail.example>",
+)
+LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
+
+Act = Callable[[Organisation], str]
+
+
+def _reply(mailbox: str, subject: str, text: str, *, inbox: str | None = None) -> Act:
+    """Staff answering the member message with `subject` in `inbox` (their own by default), in its thread."""
+
+    def act(org: Organisation) -> str:
+        original = next(m for m in org.messages(inbox or mailbox, "inbox") if m.subject == subject)
+        references = (*original.references, original.message_id)
+        org.send(mailbox, [original.author.email], f"Re: {subject.removeprefix('Re: ')}", f"<p>{text}</p>", text,
+                 in_reply_to=original.message_id, references=references)  # fmt: skip
+        return f"{org.mailbox(mailbox).name} answers {original.author.name or original.author.email}: {subject}"
+
+    return act
+
+
+def _member(mailbox: str, sender: str, subject: str, text: str, message_id: str, **extra: object) -> Act:
+    def act(org: Organisation) -> str:
+        org.deliver_external([mailbox], sender, subject, text, message_id=message_id, **extra)  # type: ignore[arg-type]
+        return f"{sender.split(' <')[0]} writes to {org.mailbox(mailbox).name}: {subject}"
+
+    return act
+
+
+def _mark(mailbox: str, subject: str, category: str) -> Act:
+    def act(org: Organisation) -> str:
+        for message in org.messages(mailbox, "inbox"):
+            if message.subject == subject:
+                org.set_categories(mailbox, message.item_id, [category])
+        return f"{org.mailbox(mailbox).name} marks {subject!r} {category}"
+
+    return act
+
+
+def _at(day: int, hhmm: str) -> datetime:
+    hour, minute = map(int, hhmm.split(":"))
+    return datetime.combine(START.date() + timedelta(days=day), time(hour, minute), tzinfo=NY)
+
+
+# What the people do during the week; mailbot only watches, decides and nudges.
+STORY: list[tuple[datetime, Act]] = [
+    (_at(0, "09:30"), _reply(JAMES, "Re: Question about my membership renewal", "Yes, retirees too.")),
+    (_at(0, "10:10"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Direct deposit form",
+                              "Where do I find the direct deposit form?", "<dd-1@mail.example>")),
+    (_at(0, "11:00"), _reply(LI, "Change of address", "Thanks Dana, your address is updated.")),
+    (_at(0, "13:55"), _member(HELP, "Unified Messaging <um@example.org>", "Voice Mail from +1 555 0142 (18 seconds)",
+                              "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
+                              message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
+    (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
+    (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
+    (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
+    (_at(1, "09:10"), _reply(LI, "Direct deposit form", "It is on the member portal under Forms.")),
+    (_at(1, "10:00"), _member(ANNA, "Robin Hale <robin.hale@gmail.example>", "Pension options",
+                              "Could someone explain the pension options?", "<pension-2@gmail.example>")),
+    (_at(1, "16:00"), _member(JAMES, RIVERA, "Automatic reply: Statement", "I am away until 1 December.",
+                              "<auto-9@mail.example>", headers={"Auto-Submitted": "auto-replied"})),
+    (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
+    (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
+    (_at(2, "11:00"), _reply(JAMES, "Lost membership card", "A replacement card is on its way.", inbox=HELP)),
+    (_at(2, "16:20"), _member(LI, PAT, "Before the holiday", "Is the office open on Friday?",
+                              "<holiday-4@gmail.example>")),
+    (_at(5, "11:00"), _member(HELP, "Taylor Quinn <tq@mail.example>", "Weekend question",
+                              "Can I update my beneficiary online?", "<weekend-1@mail.example>")),
+    (_at(7, "08:30"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Card PIN",
+                              "My new card came without a PIN letter.", "<pin-1@mail.example>")),
+    (_at(7, "14:20"), _reply(JAMES, "Before the holiday", "We were closed Friday; open again today.", inbox=LI)),
+    (_at(7, "15:00"), _reply(JAMES, "Weekend question", "Yes, on the member portal.", inbox=HELP)),
+    (_at(8, "08:20"), _reply(LI, "Card PIN", "The PIN letter follows separately; it should arrive this week.")),
+    (_at(8, "09:05"), _reply(LI, "Re: Question about my membership renewal", "Following up for James.", inbox=JAMES)),
+]  # fmt: skip
+
+
+@dataclass
+class DaySummary:
+    day: date
+    tracked: int = 0
+    answered: int = 0
+    nudges: list[str] = field(default_factory=list)
+    oof: list[str] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    happenings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    days: list[DaySummary]
+    digest_path: Path | None
+    open_at_end: int
+    within_deadline: int
+    answered: int
+    problems: list[str]
+
+
+class Demo:
+    """The week as a sequence of ticks; iterate `ticks()` (the CLI shows a progress bar), then read `result`."""
+
+    def __init__(self, settings: Settings, folder: Path) -> None:
+        self.settings = settings.with_state_url(f"sqlite:///{folder / 'demo-state.sqlite3'}")
+        self.folder = folder
+        self.clock = FixedClock(START)
+        self._days: dict[date, DaySummary] = {}
+        self._problems: list[str] = []
+        self._digest_path: Path | None = None
+        self.result: DemoResult | None = None
+
+    def moments(self) -> list[datetime]:
+        """Every hour from 07:00 to 19:00 on each day, plus the digest time from service.yaml."""
+        digest_at = self.settings.service.jobs.digest.at
+        moments = []
+        for day in range(DAYS):
+            moment = _at(day, "07:00")
+            while moment <= _at(day, "19:00"):
+                moments.append(moment)
+                moment += STEP
+            moments.append(_at(day, digest_at))
+        return sorted(set(moments))
+
+    def ticks(self) -> Iterator[datetime]:
+        with self._world() as (org, deps):
+            story = sorted(STORY, key=lambda event: event[0])
+            for moment in self.moments():
+                while story and story[0][0] <= moment:
+                    when, act = story.pop(0)
+                    self.clock.set(when)
+                    self._day(when).happenings.append(f"{when:%H:%M} {act(org)}")
+                self.clock.set(moment)
+                self._run_jobs(deps, moment)
+                yield moment
+            self.result = self._finish(deps)
+
+    @contextmanager
+    def _world(self) -> Iterator[tuple[Organisation, Deps]]:
+        org = load_scenario(self.settings.sandbox_scenario, clock=self.clock)
+        server = SandboxServer(org).start()
+        try:
+            access = SandboxAccess(server.url, org.service_account, org.service_password)
+            with open_deps(self.settings, self.clock, sandbox=access) as deps:
+                yield org, deps
+        finally:
+            server.stop()
+
+    def _run_jobs(self, deps: Deps, now: datetime) -> None:
+        summary = self._day(now)
+        synced = run_job("sync_mail", sync_mail, deps, now)
+        summary.tracked += sum(c.startswith("tracking ") for c in synced.changes)
+        summary.answered += sum(c.startswith("closed ") for c in synced.changes)
+        if now.minute == 0 and now.hour % 2 == 1:  # every other hour, as a service would
+            summary.oof += run_job("apply_oof", apply_oof, deps, now).changes
+        if now.minute == 0:
+            summary.nudges += run_job("nudge", nudge, deps, now).changes
+        if f"{now:%H:%M}" == self.settings.service.jobs.digest.at:
+            self._digest(deps, now, summary)
+        self._problems += [p for p in synced.problems if p not in self._problems]
+
+    def _digest(self, deps: Deps, now: datetime, summary: DaySummary) -> None:
+        result = run_job("digest", digest, deps, now)
+        summary.digests += result.changes
+        for built in result.details.values():
+            if built.sent:
+                path = self.folder / f"digest-{built.supervisor.id}-{built.day.isoformat()}.html"
+                path.write_text(standalone_html(built.message), encoding="utf-8")
+                self._digest_path = path
+
+    def _day(self, at: datetime) -> DaySummary:
+        day = at.astimezone(NY).date()
+        return self._days.setdefault(day, DaySummary(day))
+
+    def _finish(self, deps: Deps) -> DemoResult:
+        tracked = deps.store.tracked_received(START - timedelta(days=30))
+        answered = [t for t in tracked if t.answered_at is not None and t.resolution == "reply"]
+        on_time = [t for t in answered if t.answered_at is not None and t.answered_at <= t.due_at]
+        return DemoResult(
+            days=[self._days[d] for d in sorted(self._days)], digest_path=self._digest_path,
+            open_at_end=sum(t.answered_at is None for t in tracked), within_deadline=len(on_time),
+            answered=len(answered), problems=self._problems,
+        )  # fmt: skip
