@@ -170,6 +170,34 @@ def oof_apply(ctx: Context, person: str | None, dry_run: bool) -> None:
     _oof_run(ctx, person, dry_run=dry_run)
 
 
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the demo's state and digests (default: a new temporary folder).",
+)
+@common_options
+def demo(ctx: Context, out: Path | None) -> None:
+    """A simulated week at the example organisation on the embedded sandbox Exchange (about a minute)."""
+    import tempfile
+
+    from mailbot.demo import Demo
+    from mailbot.report import describe_demo
+
+    settings = ctx.settings()
+    folder = out or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    run = Demo(settings, folder)
+    click.echo(f"Simulating {settings.policy.organisation.name}'s week on the sandbox Exchange (state in {folder})")
+    with click.progressbar(run.ticks(), length=len(run.moments()), label="week",
+                           item_show_func=lambda at: f"{at:%a %d %b %H:%M}" if at else "") as ticks:  # fmt: skip
+        for _ in ticks:
+            pass
+    assert run.result is not None
+    click.echo(describe_demo(run.result))
+
+
 @cli.group()
 def track() -> None:
     """Member mail tracked against the service standard."""
@@ -243,6 +271,7 @@ def digest(
     from mailbot.jobs.deps import run_job
     from mailbot.jobs.digest import JOB
     from mailbot.jobs.digest import digest as digest_job
+    from mailbot.policy.messages import standalone_html
     from mailbot.runtime import open_deps
 
     if print_ == send:
@@ -257,7 +286,7 @@ def digest(
         if html_dir is not None:
             html_dir.mkdir(parents=True, exist_ok=True)
             path = html_dir / f"digest-{built.supervisor.id}-{built.day.isoformat()}.html"
-            path.write_text(built.message.html, encoding="utf-8")
+            path.write_text(standalone_html(built.message), encoding="utf-8")
             click.echo(f"wrote {path}")
     for change in result.changes:
         click.echo(change)
@@ -308,6 +337,42 @@ def sandbox_serve(ctx: Context, scenario: Path | None, host: str, port: int) -> 
     org = load_scenario(path, clock=ctx.clock)
     click.echo(f"sandbox Exchange for {path} on http://{host}:{port}/EWS/Exchange.asmx (Ctrl-C stops it)")
     serve_forever(org, host, port)
+
+
+@cli.command("run")
+@click.option("--once", is_flag=True, help="Run what is due now (missed runs included), then exit.")
+@common_options
+def run_service_command(ctx: Context, once: bool) -> None:
+    """Run as a service: jobs at the times in service.yaml, /healthz and /metrics; SIGTERM stops it cleanly."""
+    from mailbot.clock import OffsetClock
+    from mailbot.service.loop import run_service
+
+    settings = ctx.settings(resolve_secrets=True)
+    log = settings.service.logging
+    configure_logging(log.format, "debug" if ctx.debug else log.level, stream=sys.stdout)
+    # --now sets where the service's clock starts; from there it moves on at the pace of the wall clock.
+    clock = OffsetClock(ctx.clock.now(), SystemClock()) if isinstance(ctx.clock, FixedClock) else ctx.clock
+    sys.exit(run_service(settings, clock, once=once, environ=os.environ))
+
+
+@cli.group("service")
+def service_group() -> None:
+    """Installing mailbot as a system service."""
+
+
+@service_group.command("unit")
+@click.option("--user", default="mailbot", show_default=True, help="Dedicated user (and group) the service runs as.")
+@click.option(
+    "--config", "config_file", default="/etc/mailbot/service.yaml", show_default=True, help="service.yaml it reads."
+)
+@click.option("--state-dir", default="/var/lib/mailbot", show_default=True, help="The one folder it may write to.")
+def service_unit(user: str, config_file: str, state_dir: str) -> None:
+    """Print a hardened systemd unit for `mailbot run` (save it as /etc/systemd/system/mailbot.service)."""
+    from mailbot.service.unit import mailbot_command, render_unit
+
+    command = mailbot_command(sys.argv[0], sys.executable)
+    config_path, state_path = str(Path(config_file).absolute()), str(Path(state_dir).absolute())
+    click.echo(render_unit(command, user=user, config=config_path, state_dir=state_path), nl=False)
 
 
 @cli.group()

@@ -40,6 +40,17 @@ class FixedClock:
         return self._at
 
 
+class OffsetClock:
+    """Starts at `start` and moves on with the wall clock (`mailbot run --now`): a fixed start, real pace."""
+
+    def __init__(self, start: datetime, wall: Clock) -> None:
+        self._start, self._wall = require_aware(start), wall
+        self._origin = wall.now()
+
+    def now(self) -> datetime:
+        return self._start + (self._wall.now() - self._origin)
+
+
 def require_aware(at: datetime) -> datetime:
     """Naive datetimes are ambiguous across offices and DST, so they are refused rather than guessed."""
     if at.tzinfo is None or at.utcoffset() is None:

@@ -17,6 +17,8 @@ from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.sandbox import SandboxServer
+from mailbot.service.counting import CountingBackend
+from mailbot.service.metrics import Metrics
 
 NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
@@ -29,7 +31,12 @@ def ews_backend(server: SandboxServer, *, password: str | None = None) -> Exchan
     return EwsBackend(EwsConnection(access.ews_url, "basic", access.username, access.password, retry_max_wait=5))
 
 
-BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {"ews": ews_backend}
+def counting_ews_backend(server: SandboxServer, **kwargs: Any) -> ExchangeBackend:
+    """EWS inside the service's counting decorator, which must not change what the port does."""
+    return CountingBackend(ews_backend(server, **kwargs), Metrics(), lambda: None)
+
+
+BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {"ews": ews_backend, "ews+counting": counting_ews_backend}
 
 
 @pytest.fixture(params=sorted(BACKENDS))

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from mailbot.clock import FixedClock, parse_now
+from mailbot.clock import FixedClock, OffsetClock, parse_now
 from mailbot.errors import ClockError
 
 
@@ -39,3 +39,12 @@ def test_fixed_clock_refuses_naive_time() -> None:
     """A naive datetime is refused rather than guessed."""
     with pytest.raises(ClockError):
         FixedClock(datetime(2026, 11, 23, 9, 0))
+
+
+def test_offset_clock_starts_at_the_given_time_and_keeps_the_wall_clocks_pace() -> None:
+    """An offset clock reads its start time first, then moves on exactly as far as the wall clock does."""
+    wall = FixedClock(datetime(2030, 1, 1, 12, 0, tzinfo=UTC))
+    clock = OffsetClock(datetime(2026, 11, 23, 14, 0, tzinfo=UTC), wall)
+    assert datetime(2026, 11, 23, 14, 0, tzinfo=UTC) == clock.now()
+    wall.advance(seconds=90)
+    assert datetime(2026, 11, 23, 14, 1, 30, tzinfo=UTC) == clock.now()

@@ -354,10 +354,10 @@ def test_invalid_scheduled_oof_is_refused(start: datetime | None, end: datetime)
 
 
 def test_example_scenario_seeds_the_week() -> None:
-    """The example scenario starts on Monday morning with the roster's mailboxes, mail, events and Anna's OOF."""
+    """The example scenario starts on Monday morning with the roster's mailboxes and mailbot's own, mail and OOF."""
     org = load_scenario(SCENARIO)
     assert MONDAY == org.clock.now()
-    assert 6 == len(org.mailboxes())
+    assert 7 == len(org.mailboxes())
     assert "shared" == org.mailbox(HELP).kind
     assert "scheduled" == org.get_oof("anna.brandt@example.org").state
     assert False is org.may_impersonate("petr.novak@example.org")

@@ -1,0 +1,1 @@
+"""The long-running service (`mailbot run`): scheduling, health and metrics, systemd integration."""

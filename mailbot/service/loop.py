@@ -1,0 +1,149 @@
+"""`mailbot run`: the service's life from start to SIGTERM.
+
+Start: open the store and Exchange, serve /healthz and /metrics, check Exchange (READY=1 once healthy), catch
+up missed runs, then tick until SIGTERM or SIGINT. A stop request lets the running job finish, runs no
+further job, sends STOPPING=1 and returns 0.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import structlog
+
+from mailbot.clock import Clock
+from mailbot.config import Settings
+from mailbot.errors import MailboxError
+from mailbot.jobs import Deps
+from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
+from mailbot.runtime import open_deps
+from mailbot.service.counting import CountingBackend
+from mailbot.service.health import HealthServer, HealthState
+from mailbot.service.metrics import Metrics
+from mailbot.service.notify import Liveness, Notifier, Watchdog, watchdog_seconds
+from mailbot.service.runner import JobRunner
+from mailbot.service.scheduler import JOBS, Outcome, Scheduler, Ticker
+from mailbot.service.timing import timings
+
+TICK_SECONDS = 5  # how often the scheduler is asked what is due (job times are whole minutes)
+PROBE_SECONDS = 60  # how often Exchange is checked for /healthz
+
+
+def run_service(settings: Settings, clock: Clock, *, once: bool, environ: Mapping[str, str]) -> int:
+    """Run the service until stopped (or, with `once`, run what is due now); returns the exit code."""
+    stop, received = threading.Event(), list[str]()
+    restore = _stop_on_signals(stop, received)
+    try:
+        with open_deps(settings, clock) as opened:
+            service = _Service(settings, clock, opened, stop, environ)
+            return service.once() if once else service.serve(received)
+    finally:
+        restore()
+
+
+class _Service:
+    def __init__(
+        self, settings: Settings, clock: Clock, opened: Deps, stop: threading.Event, environ: Mapping[str, str]
+    ) -> None:
+        self.settings, self.clock, self.stop, self.environ = settings, clock, stop, environ
+        self.log: Any = structlog.get_logger("mailbot.service")
+        self.metrics, self.liveness = Metrics(), Liveness()
+        self.backend = CountingBackend(opened.backend, self.metrics, self.liveness.beat)
+        self.deps = replace(opened, backend=self.backend)
+        interval = timedelta(minutes=settings.service.jobs.sync_mail.every_minutes)
+        self.health = HealthState(clock.now(), SYNC_MAIL, interval)
+        self.runner = JobRunner(self.deps, self.backend, JOBS, clock, self.health, self.metrics)
+        self.scheduler = Scheduler(timings(settings, list(JOBS)), self.runner)
+        self.notifier = Notifier.from_env(environ)
+        self.ready, self.status = False, ""
+
+    def once(self) -> int:
+        ran = self.catch_up()
+        return 0 if all(outcome is Outcome.OK for outcome in ran.values()) else 1
+
+    def serve(self, received: list[str]) -> int:
+        cfg = self.settings.service.health
+        server = HealthServer(cfg.host, cfg.port, self.health, self.metrics, self.clock).start()
+        self.log.info("health server listening", url=f"http://{cfg.host}:{server.port}/healthz", port=server.port)
+        timeout = watchdog_seconds(self.environ)
+        watchdog = Watchdog(self.notifier, timeout, self.liveness).start() if timeout else None
+        try:
+            self.runner.refresh_items(self.clock.now())
+            self.probe()
+            self.catch_up()
+            ticker = Ticker()
+            ticker.every(TICK_SECONDS, self.tick)
+            ticker.every(PROBE_SECONDS, self.probe)
+            ticker.run_until(self.stop)
+        finally:
+            self.log.info("stopping", signal=received[0] if received else None)
+            self.notifier.stopping("stopping")
+            if watchdog is not None:
+                watchdog.stop()
+            server.stop()
+        return 0
+
+    def catch_up(self) -> dict[str, Outcome]:
+        """Plan every job from its last success in the store and run the missed ones once, now."""
+        now, store, last = self.clock.now(), self.deps.store, {}
+        for name in JOBS:
+            success = store.last_job_run(name)
+            self.health.seed(name, success, store.last_job_run(name, ok_only=False))
+            last[name] = success.finished_at if success else None
+        missed = self.scheduler.start(now, last)
+        self.log.info("catching up" if missed else "no run missed", jobs=missed)
+        return self.scheduler.tick(now, self.stop.is_set)
+
+    def tick(self) -> None:
+        self.liveness.beat()
+        self.scheduler.tick(self.clock.now(), self.stop.is_set)
+        name, at = self.scheduler.next_due()
+        self._status(f"next: {name} at {at.isoformat(timespec='minutes')}")
+
+    def probe(self) -> None:
+        """Check that Exchange answers (a cheap read of mailbot's own automatic reply); READY=1 once healthy."""
+        now = self.clock.now()
+        try:
+            self.backend.get_oof(self.settings.service.backend.service_account)
+            reachable = True
+        except MailboxError as exc:  # Exchange answered, about this mailbox
+            self.log.warning("Exchange refused the health check", error=str(exc))
+            reachable = True
+        except Exception as exc:
+            self.log.warning("Exchange is unreachable", error=str(exc))
+            reachable = False
+        self.health.record_probe(reachable, now)
+        self.metrics.set("mailbot_backend_reachable", 1 if reachable else 0)
+        status, _ = self.health.report(now)
+        if not self.ready and status != "failing":
+            self.ready = True
+            self.notifier.ready(f"serving; {status}")
+            self.log.info("ready", status=status)
+
+    def _status(self, text: str) -> None:
+        if text != self.status:
+            self.status = text
+            self.notifier.status(text)
+
+
+def _stop_on_signals(stop: threading.Event, received: list[str]) -> Callable[[], None]:
+    """SIGTERM and SIGINT ask the loop to stop; the handler only sets a flag (logging there could deadlock)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handle(signum: int, _frame: object) -> None:
+        received.append(signal.Signals(signum).name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    def restore() -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    return restore

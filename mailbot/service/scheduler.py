@@ -1,0 +1,133 @@
+"""Which jobs run when: the registry, the due-time decisions (`Scheduler`), and the real loop (`Ticker`).
+
+`Scheduler` decides from a `now` it is given, so tests drive it tick by tick. `Ticker` is the only user of the
+`schedule` library: it wakes the service for its chores (a scheduler tick every few seconds, the Exchange
+check every minute) and sleeps in between. Job times are not left to `schedule` because it reads the naive
+local wall clock (no `--now`, and the host's DST changes leak in) and its `.at(time, tz)` needs pytz.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import schedule
+import structlog
+
+from mailbot.jobs import Deps, JobResult
+from mailbot.jobs.apply_oof import JOB as APPLY_OOF
+from mailbot.jobs.apply_oof import apply_oof
+from mailbot.jobs.digest import JOB as DIGEST
+from mailbot.jobs.digest import digest
+from mailbot.jobs.nudge import JOB as NUDGE
+from mailbot.jobs.nudge import nudge
+from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
+from mailbot.jobs.sync_mail import sync_mail
+from mailbot.service.timing import Timing
+
+JobStep = Callable[[Deps, datetime], JobResult]
+
+# The jobs the service runs, in the order they run when due together (sync first: the others read its result).
+# Scheduled at the times service.yaml's `jobs:` gives them; weekly_status joins here once it exists.
+JOBS: dict[str, JobStep] = {
+    SYNC_MAIL: sync_mail,
+    APPLY_OOF: apply_oof,
+    NUDGE: nudge,
+    DIGEST: digest,
+}
+
+MAX_RETRIES = 5  # early retries after failed runs (1, 2, 4, 8, 16 minutes), then only the regular times
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    PARTIAL = "partial"  # finished, but some mailboxes or messages failed
+    ERROR = "error"  # the job raised
+
+
+@dataclass
+class _Slot:
+    timing: Timing
+    due: datetime
+    failures: int = 0
+
+
+class Scheduler:
+    """Runs each job when it is due; `run(name, now)` runs one job and never raises."""
+
+    def __init__(self, timings: Mapping[str, Timing], run: Callable[[str, datetime], Outcome]) -> None:
+        self._timings, self._run = dict(timings), run
+        self._slots: dict[str, _Slot] = {}
+
+    def start(self, now: datetime, last_success: Mapping[str, datetime | None]) -> list[str]:
+        """Plan each job's first run from its last success; returns the jobs to catch up now (run once each)."""
+        self._slots = {name: _Slot(t, t.first_due(last_success.get(name), now)) for name, t in self._timings.items()}
+        return self.due(now)
+
+    def due(self, now: datetime) -> list[str]:
+        return [name for name, slot in self._slots.items() if slot.due <= now]
+
+    def due_at(self, name: str) -> datetime:
+        return self._slots[name].due
+
+    def next_due(self) -> tuple[str, datetime]:
+        return min(((name, slot.due) for name, slot in self._slots.items()), key=lambda pair: pair[1])
+
+    def tick(self, now: datetime, stopping: Callable[[], bool] = lambda: False) -> dict[str, Outcome]:
+        """Run every job due at `now`, one after the other, unless asked to stop in between."""
+        ran: dict[str, Outcome] = {}
+        for name in self.due(now):
+            if stopping():
+                break
+            ran[name] = self._run(name, now)
+            self._reschedule(self._slots[name], now, ran[name])
+        return ran
+
+    @staticmethod
+    def _reschedule(slot: _Slot, now: datetime, outcome: Outcome) -> None:
+        # Keep the cadence from the planned time, not from the (seconds later) tick that ran it.
+        regular = slot.timing.next_after(slot.due)
+        if regular <= now:
+            regular = slot.timing.next_after(now)
+        failed = outcome is Outcome.ERROR or (outcome is Outcome.PARTIAL and slot.timing.retry_partial)
+        slot.failures = slot.failures + 1 if failed else 0
+        if failed and slot.failures <= MAX_RETRIES:
+            slot.due = min(regular, now + timedelta(minutes=2 ** (slot.failures - 1)))
+        else:
+            slot.due = regular
+
+
+class Ticker:
+    """The service's loop on the `schedule` library: run the chores that are due, sleep until the next one."""
+
+    def __init__(self, max_sleep: float = 60.0) -> None:
+        self._schedule = schedule.Scheduler()
+        self._max_sleep, self._longest = max_sleep, 0
+        self._log: Any = structlog.get_logger("mailbot.service")
+
+    def every(self, seconds: int, chore: Callable[[], object]) -> None:
+        """Run `chore` every `seconds`; a chore that raises is logged and runs again next time."""
+
+        def guarded() -> None:
+            try:
+                chore()
+            except Exception:
+                self._log.exception("service chore failed", chore=getattr(chore, "__name__", repr(chore)))
+
+        self._schedule.every(seconds).seconds.do(guarded)
+        self._longest = max(self._longest, seconds)
+
+    def run_until(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._schedule.run_pending()
+            idle = self._schedule.idle_seconds
+            if idle is not None and idle > self._longest:
+                # The wall clock went back (or the host's DST ended): `schedule` would wait that long. Re-anchor.
+                self._log.warning("wall clock went back; restarting the service chores", idle_seconds=idle)
+                self._schedule.run_all()
+                continue
+            stop.wait(self._max_sleep if idle is None else min(max(idle, 0.0), self._max_sleep))

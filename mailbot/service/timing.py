@@ -1,0 +1,113 @@
+"""When each job is due: every N minutes, or at a local time of day (and weekday) in the office's timezone.
+
+Pure arithmetic on aware datetimes, so the service loop and the tests decide the same way at any `now`.
+A missed run is caught up once: an interval job when a whole interval has passed since its last success,
+a job at a time of day only on the same local day (a digest missed yesterday is stale by morning, and
+sending it would claim today's digest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+from mailbot.config import Settings
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Timing(Protocol):
+    """A job's timetable."""
+
+    @property
+    def retry_partial(self) -> bool:
+        """Whether a run with problems is retried before the next regular time (a daily job would wait a day)."""
+        ...
+
+    def next_after(self, at: datetime) -> datetime:
+        """The first regular time strictly after `at`."""
+        ...
+
+    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
+        """When to run first after a start: `now` to catch up a missed run, else the next regular time."""
+        ...
+
+
+@dataclass(frozen=True)
+class Every:
+    minutes: int
+    retry_partial: bool = False
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(minutes=self.minutes)
+
+    def next_after(self, at: datetime) -> datetime:
+        return at + self.interval
+
+    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
+        if last_success is None or now - last_success >= self.interval:
+            return now
+        # Keep the cadence across a restart; a last run "in the future" (clock set back) waits one interval.
+        return min(last_success + self.interval, now + self.interval)
+
+
+@dataclass(frozen=True)
+class At:
+    """A local time of day in `tz`, on every day or on one weekday (0 = Monday)."""
+
+    at: time
+    tz: ZoneInfo
+    weekday: int | None = None
+    retry_partial: bool = True
+
+    def on(self, day: date) -> datetime:
+        """The occurrence on `day`; a time skipped by the spring-forward gap happens an hour later."""
+        local = datetime.combine(day, self.at, tzinfo=self.tz)
+        return local.astimezone(UTC).astimezone(self.tz)
+
+    def _days(self, around: datetime, step: int) -> list[datetime]:
+        start = around.astimezone(self.tz).date()
+        days = (start + timedelta(days=step * n) for n in range(9))
+        return [self.on(d) for d in days if self.weekday is None or d.weekday() == self.weekday]
+
+    def next_after(self, at: datetime) -> datetime:
+        return next(o for o in self._days(at, 1) if o > at)
+
+    def latest_until(self, at: datetime) -> datetime:
+        """The most recent occurrence at or before `at`."""
+        return next(o for o in self._days(at, -1) if o <= at)
+
+    def missed(self, last_success: datetime | None, now: datetime) -> bool:
+        """True when today's occurrence has passed without a successful run since."""
+        latest = self.latest_until(now)
+        today = latest.astimezone(self.tz).date() == now.astimezone(self.tz).date()
+        return today and (last_success is None or last_success < latest)
+
+    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
+        return now if self.missed(last_success, now) else self.next_after(now)
+
+
+def office_zone(settings: Settings) -> ZoneInfo:
+    """The timezone of the first office, the one `deadline` also defaults to."""
+    return ZoneInfo(next(iter(settings.policy.offices.values())).timezone)
+
+
+def timings(settings: Settings, jobs: list[str]) -> dict[str, Timing]:
+    """The timetable service.yaml gives each of `jobs` (in that order)."""
+    cfg, tz = settings.service.jobs, office_zone(settings)
+    table: dict[str, Timing] = {
+        "sync_mail": Every(cfg.sync_mail.every_minutes),
+        "apply_oof": Every(cfg.apply_oof.every_minutes),
+        "nudge": Every(cfg.nudge.every_minutes),
+        "digest": At(_hhmm(cfg.digest.at), tz),
+        "weekly_status": At(_hhmm(cfg.weekly_status.at), tz, WEEKDAYS.index(cfg.weekly_status.day)),
+    }
+    return {name: table[name] for name in jobs}
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
