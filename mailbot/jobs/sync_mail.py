@@ -16,6 +16,7 @@ from mailbot.domain import MailItem, Tracked
 from mailbot.errors import MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
+from mailbot.jobs.open_items import calendar_of, person_by_email
 from mailbot.policy.classify import SlaRules, classify, has_category
 from mailbot.policy.sla import deadline_for, find_answer
 
@@ -110,7 +111,7 @@ def _tracked(run: _Run, item: MailItem) -> Tracked | None:
         return None
     settings = run.deps.settings
     owner = _owner_id(run, item.mailbox)
-    calendar = settings.calendars[_office_of(run, item.mailbox)]
+    calendar = calendar_of(settings, item.mailbox)
     deadline = deadline_for(verdict.kind, item.received_at, calendar, run.rules)
     return Tracked(
         mailbox=item.mailbox, message_id=item.message_id, conversation_id=item.conversation_id, owner_id=owner,
@@ -121,16 +122,8 @@ def _tracked(run: _Run, item: MailItem) -> Tracked | None:
 
 def _owner_id(run: _Run, mailbox: str) -> str:
     """The person whose mailbox it is; a shared mailbox's items belong to the mailbox (its owners share it)."""
-    person = next((p for p in run.deps.settings.people() if p.email == mailbox.lower()), None)
+    person = person_by_email(run.deps.settings, mailbox)
     return person.id if person else mailbox.lower()
-
-
-def _office_of(run: _Run, mailbox: str) -> str:
-    settings = run.deps.settings
-    person = next((p for p in settings.people() if p.email == mailbox.lower()), None)
-    if person is not None:
-        return person.office
-    return next(str(b.office) for b in settings.roster.shared_mailboxes if str(b.email).lower() == mailbox.lower())
 
 
 def _resolve_by_category(run: _Run, items: list[MailItem]) -> None:
