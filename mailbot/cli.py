@@ -134,17 +134,14 @@ def oof() -> None:
 
 def _oof_run(ctx: Context, person: str | None, *, dry_run: bool) -> None:
     from mailbot.jobs.apply_oof import JOB, apply_oof
-    from mailbot.jobs.deps import run_job
     from mailbot.report import describe_oof
-    from mailbot.runtime import open_deps
 
     settings = ctx.settings(resolve_secrets=True)
     if person is not None and person not in {p.id for p in settings.people()}:
         from mailbot.errors import UnknownNameError
 
         raise UnknownNameError("person", person, [p.id for p in settings.people()])
-    with open_deps(settings, ctx.clock, dry_run=dry_run) as deps:
-        result = run_job(JOB, lambda d, now: apply_oof(d, now, only=person), deps, ctx.clock.now())
+    result = _run_job(ctx, settings, JOB, lambda d, now: apply_oof(d, now, only=person), dry_run=dry_run)
     for outcome in result.details.values():
         click.echo(describe_oof(outcome) + "\n")
     for problem in result.problems:
@@ -203,14 +200,18 @@ def track() -> None:
     """Member mail tracked against the service standard."""
 
 
-def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool) -> Any:
-    """Run one job on the configured backend and print what it did; partial failures exit 1."""
+def _run_job(ctx: Context, settings: Any, job: str, step: Any, *, dry_run: bool) -> Any:
+    """Run one job step once, now, on the configured backend (or the embedded sandbox)."""
     from mailbot.jobs.deps import run_job
     from mailbot.runtime import open_deps
 
-    settings = ctx.settings(resolve_secrets=True)
     with open_deps(settings, ctx.clock, dry_run=dry_run) as deps:
-        result = run_job(job, step, deps, ctx.clock.now())
+        return run_job(job, step, deps, ctx.clock.now())
+
+
+def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool) -> Any:
+    """Run one job on the configured backend and print what it did; partial failures exit 1."""
+    result = _run_job(ctx, ctx.settings(resolve_secrets=True), job, step, dry_run=dry_run)
     for change in result.changes:
         click.echo(change)
     if not result.changes:
@@ -268,17 +269,16 @@ def digest(
     ctx: Context, print_: bool, send: bool, html_dir: Path | None, supervisor: str | None, dry_run: bool
 ) -> None:
     """The end-of-day digest for supervisors: open member mail, voicemails, who is away."""
-    from mailbot.jobs.deps import run_job
     from mailbot.jobs.digest import JOB
     from mailbot.jobs.digest import digest as digest_job
     from mailbot.policy.messages import standalone_html
-    from mailbot.runtime import open_deps
 
     if print_ == send:
         raise click.UsageError("Choose one of --print or --send.")
     settings = ctx.settings(resolve_secrets=True)
-    with open_deps(settings, ctx.clock, dry_run=dry_run or print_) as deps:
-        result = run_job(JOB, lambda d, now: digest_job(d, now, send=send, only=supervisor), deps, ctx.clock.now())
+    result = _run_job(
+        ctx, settings, JOB, lambda d, now: digest_job(d, now, send=send, only=supervisor), dry_run=dry_run or print_
+    )
     for built in result.details.values():
         if print_:
             click.echo(f"To: {built.supervisor.name} <{built.supervisor.email}>\nSubject: {built.message.subject}\n")
