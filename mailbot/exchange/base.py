@@ -60,6 +60,10 @@ class ExchangeBackend(Protocol):
         """Save into the mailbox's Drafts for a person to edit and send; returns the item id."""
         ...
 
+    def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
+        """Set the person's Teams/Outlook status message until `expires`; False where the protocol has none (EWS)."""
+        ...
+
     def close(self) -> None:
         """Release connections."""
         ...

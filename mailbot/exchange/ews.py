@@ -277,6 +277,10 @@ class EwsBackend:
             draft.save()
         return str(draft.id)
 
+    def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
+        """EWS has no presence or status message; Exchange Online sets one through Graph only."""
+        return False
+
 
 @register("ews")
 def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | None = None) -> EwsBackend:

@@ -47,6 +47,9 @@ class CountingBackend:
     def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:
         return self._call("save_draft", self._inner.save_draft, mailbox, message)
 
+    def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
+        return self._call("set_status_message", self._inner.set_status_message, mailbox, message, expires)
+
     def close(self) -> None:
         self._inner.close()
 
