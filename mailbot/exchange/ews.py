@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import exchangelib
 from exchangelib import errors as ews_errors
 from exchangelib.services import SyncFolderItems
+from oauthlib.oauth2 import TokenExpiredError  # type: ignore[import-untyped]
 
 from mailbot.config.service import BackendSettings
 from mailbot.domain import (
@@ -80,18 +81,36 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
 
     EWS sometimes answers 401 to throttle, so exchangelib retries 401s for up to max_wait; but before any
     request ever succeeded, a 401 means the credentials are wrong, and IT should hear that at once.
+    With OAuth, a 401 to a bearer token means the token died early (revoked, or clocks apart): exchangelib would
+    only renew it once oauthlib sees it expire by the local clock, so `renew_token` replaces it at once, and a
+    brand-new token refused again means the credentials are wrong.
     """
 
-    def __init__(self, max_wait: int) -> None:
+    def __init__(self, max_wait: int, renew_token: Callable[[str], str] | None = None) -> None:
         super().__init__(max_wait=max_wait)
         self.authenticated = False
+        self.renew_token = renew_token  # (refused access token) -> the token now current
+        self._fresh: set[str] = set()  # tokens renewed because of a 401, never yet accepted
 
     def raise_response_errors(self, response: Any) -> Any:
         if response.status_code == 200:
             self.authenticated = True
+            self._fresh.clear()
+        elif response.status_code == 401 and self.renew_token is not None and _bearer(response) is not None:
+            refused = _bearer(response) or ""
+            if refused in self._fresh:
+                raise ews_errors.UnauthorizedError(f"A new access token was refused too at {response.url}")
+            self._fresh.add(self.renew_token(refused))
+            raise TokenExpiredError()  # exchangelib retries at once on a new session, with the renewed token
         elif response.status_code == 401 and not self.authenticated:
             raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
         return super().raise_response_errors(response)
+
+
+def _bearer(response: Any) -> str | None:
+    """The bearer token a request carried, if it carried one."""
+    scheme, _, token = str(response.request.headers.get("Authorization", "")).partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,13 @@ class _MsalCredentials(exchangelib.OAuth2AuthorizationCodeCredentials):  # type:
     def refresh(self, session: Any) -> None:
         self.access_token = self._source.token()
 
+    def renew(self, refused: str) -> str:
+        """Replace a token the server refused (unless another thread already did); returns the current one."""
+        with self.lock:
+            if self.access_token["access_token"] == refused:
+                self.access_token = self._source.renew()
+            return str(self.access_token["access_token"])
+
 
 class EwsBackend:
     """ExchangeBackend over EWS, acting for many mailboxes through one account by impersonation."""
@@ -145,13 +171,15 @@ class EwsBackend:
         if not connection.verify_tls:
             # exchangelib sets TLS verification per process, through its adapter class.
             exchangelib.BaseProtocol.HTTP_ADAPTER_CLS = exchangelib.NoVerifyHTTPAdapter
+        credentials = _credentials(connection)
+        renew = credentials.renew if isinstance(credentials, _MsalCredentials) else None
         self._config = exchangelib.Configuration(
             service_endpoint=connection.endpoint,
-            credentials=_credentials(connection),
+            credentials=credentials,
             auth_type={"ntlm": exchangelib.NTLM, "basic": exchangelib.BASIC, "oauth": exchangelib.OAUTH2}[
                 connection.auth
             ],
-            retry_policy=_RetryPolicy(connection.retry_max_wait),
+            retry_policy=_RetryPolicy(connection.retry_max_wait, renew),
             max_connections=connection.max_connections,
         )
         self._autodiscover = connection.endpoint is None
@@ -294,7 +322,7 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
         raise BackendError("backend.kind is ews but service.yaml has no `ews:` section")
     token_source = None
     if ews.auth == "oauth":
-        from mailbot.exchange.graph import EWS_SCOPE, MsalTokenSource
+        from mailbot.exchange.graph_auth import EWS_SCOPE, MsalTokenSource
 
         token_source = MsalTokenSource(
             ews.tenant_id or "", ews.client_id or "", scope=EWS_SCOPE,
