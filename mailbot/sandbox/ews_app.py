@@ -13,8 +13,9 @@ from werkzeug.wrappers import Request, Response
 from mailbot.sandbox import ews_folders, ews_mail, ews_misc
 from mailbot.sandbox.ews_call import Call
 from mailbot.sandbox.ews_xml import Element, SoapFault, envelope, fault, parse_envelope
-from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.faults import DropConnection, Faults
 from mailbot.sandbox.org import Organisation
+from mailbot.sandbox.records import EXCHANGE_RESOURCE
 
 log = structlog.get_logger(__name__)
 
@@ -36,10 +37,6 @@ OPERATIONS: dict[str, Operation] = {
     "GetServerTimeZones": ews_misc.get_server_time_zones,
 }
 _BUSY = "The server cannot service this request right now. Try again later."
-
-
-class DropConnection(ConnectionError):
-    """Raised to make the HTTP server close the socket without answering (the drop_connection fault)."""
 
 
 class EwsApp:
@@ -97,7 +94,11 @@ class EwsApp:
     def _principal(self, authorization: str) -> str | None:
         scheme, _, credentials = authorization.partition(" ")
         if scheme.lower() == "bearer":
-            return self.org.principal_for_token(credentials.strip())
+            # Exchange Online takes only tokens issued for it: a Graph token is as good as none here.
+            token = self.org.bearer_token(credentials.strip())
+            if token is None or not token.valid_at(self.org.clock.now()) or not token.accepted_by(EXCHANGE_RESOURCE):
+                return None
+            return token.principal
         if scheme.lower() != "basic":
             return None
         try:
@@ -113,9 +114,9 @@ class EwsApp:
         if injected.kind == "slow":
             time.sleep(injected.seconds)
             return None
-        if injected.kind == "http_503":
-            return Response("Service Unavailable\n", 503, {"Retry-After": str(injected.retry_after)},
-                            content_type="text/plain")  # fmt: skip
+        if injected.kind in ("http_429", "http_503"):
+            status, text = (429, "Too Many Requests") if injected.kind == "http_429" else (503, "Service Unavailable")
+            return Response(f"{text}\n", status, {"Retry-After": str(injected.retry_after)}, content_type="text/plain")
         if injected.kind == "drop_connection":
             raise DropConnection("fault: drop the connection")
         raise SoapFault("ErrorServerBusy", _BUSY, back_off_ms=injected.back_off_ms)

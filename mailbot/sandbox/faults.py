@@ -1,6 +1,7 @@
-"""Misbehaviour on demand: throttling, outages, dropped connections and slowness, each for N EWS requests.
+"""Misbehaviour on demand: throttling, outages, dropped connections and slowness, each for N requests.
 
-Faults apply to authenticated EWS requests in the order they were armed; the admin API arms them over HTTP.
+Faults apply to authenticated EWS and Graph requests (each sub-request of a Graph $batch counts as one) in the
+order they were armed; the admin API arms them over HTTP.
 """
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from dataclasses import asdict, dataclass
 from threading import Lock
 from typing import Any, Literal
 
-FaultKind = Literal["server_busy", "http_503", "drop_connection", "slow"]
-KINDS: tuple[FaultKind, ...] = ("server_busy", "http_503", "drop_connection", "slow")
+FaultKind = Literal["server_busy", "http_429", "http_503", "drop_connection", "slow"]
+KINDS: tuple[FaultKind, ...] = ("server_busy", "http_429", "http_503", "drop_connection", "slow")
+
+
+class DropConnection(ConnectionError):
+    """Raised to make the HTTP server close the socket without answering (the drop_connection fault)."""
 
 
 @dataclass
@@ -34,8 +39,13 @@ class Faults:
         self._fired: list[FaultKind] = []
 
     def server_busy(self, times: int = 1, back_off_ms: int = 250) -> Faults:
-        """Answer with the ErrorServerBusy SOAP fault, asking the client to back off for `back_off_ms`."""
+        """Answer with the ErrorServerBusy SOAP fault, asking the client to back off for `back_off_ms` (Graph:
+        429 ApplicationThrottled with Retry-After in whole seconds)."""
         return self._arm(Fault("server_busy", times, back_off_ms=back_off_ms))
+
+    def http_429(self, times: int = 1, retry_after: int = 1) -> Faults:
+        """Answer 429 Too Many Requests with a Retry-After header (seconds)."""
+        return self._arm(Fault("http_429", times, retry_after=retry_after))
 
     def http_503(self, times: int = 1, retry_after: int = 1) -> Faults:
         """Answer 503 Service Unavailable with a Retry-After header (seconds)."""
@@ -51,8 +61,8 @@ class Faults:
 
     def arm(self, kind: str, **params: Any) -> Faults:
         """Arm a fault by name (for the admin API); unknown kinds or parameters raise ValueError."""
-        makers: dict[str, Callable[..., Faults]] = {"server_busy": self.server_busy, "http_503": self.http_503,
-                  "drop_connection": self.drop_connection, "slow": self.slow}  # fmt: skip
+        makers: dict[str, Callable[..., Faults]] = {"server_busy": self.server_busy, "http_429": self.http_429,
+                  "http_503": self.http_503, "drop_connection": self.drop_connection, "slow": self.slow}  # fmt: skip
         if kind not in makers:
             raise ValueError(f"Unknown fault {kind!r}; choose one of: {', '.join(KINDS)}.")
         try:

@@ -10,7 +10,8 @@ with aud = this token endpoint and iss = sub = client id. Refusals look like Ent
 `error_description` that starts "AADSTSnnnn: ..." and ends with trace lines.
 
 An app-only token acts as the organisation's service account: it may impersonate exactly the mailboxes the
-service account may, as an app granted ApplicationImpersonation does in Exchange Online. Tokens expire on the
+service account may, as an app granted ApplicationImpersonation does in Exchange Online. Each token remembers the
+resource its scope named (its audience): EWS takes only Exchange tokens, Graph only Graph tokens. Tokens expire on the
 sandbox clock (`org.expire_tokens()` ends them early). Client assertions, though, are stamped by msal with the
 machine's own clock, so their exp and nbf are checked against `assertion_clock`, not the sandbox's fixed time.
 """
@@ -36,13 +37,16 @@ from werkzeug.wrappers import Request, Response
 from mailbot.clock import Clock
 from mailbot.sandbox.apps import AppRegistration
 from mailbot.sandbox.org import Organisation
+from mailbot.sandbox.records import EXCHANGE_RESOURCE, GRAPH_RESOURCE
 
 log = structlog.get_logger(__name__)
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
-# Resources an app-only token may be for: Exchange Online (EWS) and Microsoft Graph, by URI or application id.
-RESOURCES = frozenset({"https://outlook.office365.com", "https://outlook.office.com", "https://graph.microsoft.com",
-                       "00000002-0000-0ff1-ce00-000000000000", "00000003-0000-0000-c000-000000000000"})  # fmt: skip
+# Resources an app-only token may be for, by URI or application id: Exchange Online (EWS) and Microsoft Graph.
+# Each token remembers its resource (the audience), and each front end takes only tokens issued for it.
+RESOURCES = {"https://outlook.office365.com": EXCHANGE_RESOURCE, "https://outlook.office.com": EXCHANGE_RESOURCE,
+             "00000002-0000-0ff1-ce00-000000000000": EXCHANGE_RESOURCE, "https://graph.microsoft.com": GRAPH_RESOURCE,
+             "00000003-0000-0000-c000-000000000000": GRAPH_RESOURCE}  # fmt: skip
 CLOCK_SKEW_SECONDS = 300  # how far a client's clock may be off, as Entra ID allows
 EXCHANGE_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 
@@ -137,7 +141,7 @@ class IdentityApp:
                           f"Application with identifier '{client_id}' was not found in the directory '{tenant}'. "
                           "This can happen if the application has not been installed by the administrator of the "
                           "tenant or consented to by any user in the tenant.")  # fmt: skip
-        _check_scope(form.get("scope", ""))
+        audience = _resource(form.get("scope", ""))
         if form.get("client_assertion"):
             self._check_assertion(app, form, request.base_url)
             method = "certificate"
@@ -152,9 +156,9 @@ class IdentityApp:
             raise Refusal(401, "invalid_client", 7000218, "The request body must contain the following parameter: "
                           "'client_assertion' or 'client_secret'.")  # fmt: skip
         lifetime = self.org.apps.token_lifetime
-        token = self.org.issue_token(self.org.service_account, lifetime)
+        token = self.org.issue_token(self.org.service_account, lifetime, audience)
         self.org.apps.record_issued(app.client_id, token)
-        log.info("identity_token", tenant=tenant, client_id=app.client_id, proof=method)
+        log.info("identity_token", tenant=tenant, client_id=app.client_id, proof=method, audience=audience)
         seconds = int(lifetime.total_seconds())
         return _json({"token_type": "Bearer", "expires_in": seconds, "ext_expires_in": seconds,
                       "access_token": token})  # fmt: skip
@@ -233,7 +237,8 @@ def bearer_challenge(environ: dict[str, Any], start_response: Callable[..., Any]
     return start
 
 
-def _check_scope(scope: str) -> None:
+def _resource(scope: str) -> str:
+    """The resource a client-credentials scope asks for (canonical URI), or a Refusal as Entra ID words it."""
     if not scope:
         raise _missing("scope")
     scopes = scope.split()
@@ -242,9 +247,10 @@ def _check_scope(scope: str) -> None:
                       f"The provided value for scope {scope} is not valid. Client credential flows must have a scope "
                       "value with /.default suffixed to the resource identifier (application ID URI).")  # fmt: skip
     resource = scopes[0].removesuffix("/.default").rstrip("/")
-    if resource not in RESOURCES:
+    if resource.lower() not in RESOURCES:
         raise Refusal(400, "invalid_resource", 500011, f"The resource principal named {resource} was not found "
                       "in the tenant.")  # fmt: skip
+    return RESOURCES[resource.lower()]
 
 
 def _missing(name: str) -> Refusal:

@@ -15,7 +15,16 @@ from mailbot.clock import Clock
 from mailbot.sandbox import events as cal
 from mailbot.sandbox import mailgen
 from mailbot.sandbox.changelog import FolderStore
-from mailbot.sandbox.records import Address, FolderName, Mailbox, MailFolder, OofConfig, OutboxEntry, StoredMessage
+from mailbot.sandbox.records import (
+    Address,
+    FolderName,
+    Mailbox,
+    MailFolder,
+    OofConfig,
+    OutboxEntry,
+    StatusMessage,
+    StoredMessage,
+)
 
 Recipients = Iterable[str | Address]
 
@@ -28,6 +37,7 @@ class MailboxState:
     folders: dict[FolderName, FolderStore]
     oof: OofConfig = field(default_factory=OofConfig)
     oof_replied: set[str] = field(default_factory=set)  # Exchange answers each sender once per OOF period
+    status: StatusMessage | None = None  # the presence status message, as Teams shows it
 
 
 class MailFlow:
@@ -105,8 +115,11 @@ class MailFlow:
         at: datetime | None = None,
         categories: Iterable[str] = (),
         message_id: str | None = None,
+        headers: Iterable[tuple[str, str]] = (),
     ) -> StoredMessage:
-        """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox."""
+        """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox.
+
+        `headers` are extra Internet headers (Graph lets clients add their own X- headers)."""
         with self.lock:
             owner = self._state(sender_mailbox).info
             to_list, cc_list, bcc_list = _addresses(to), _addresses(cc), _addresses(bcc)
@@ -114,7 +127,7 @@ class MailFlow:
                 mailbox=owner.email, folder="sentitems", author=owner.address, to=to_list, cc=cc_list,
                 subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
                 at=at or self.clock.now(), message_id=message_id or mailgen.new_message_id(owner.email),
-                in_reply_to=in_reply_to, references=tuple(references),
+                in_reply_to=in_reply_to, references=tuple(references), extra=tuple(headers),
             )  # fmt: skip
             sent = replace(sent, is_read=True, categories=tuple(categories))
             if save_copy:
@@ -146,6 +159,7 @@ class MailFlow:
         references: Iterable[str] = (),
         categories: Iterable[str] = (),
         folder: MailFolder = "drafts",
+        headers: Iterable[tuple[str, str]] = (),
     ) -> StoredMessage:
         """A message in the mailbox's Drafts (or another folder), for a person to finish and send."""
         with self.lock:
@@ -154,7 +168,7 @@ class MailFlow:
                 mailbox=owner.email, folder=folder, author=owner.address, to=_addresses(to), cc=_addresses(cc),
                 subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
                 at=self.clock.now(), message_id=mailgen.new_message_id(owner.email), in_reply_to=in_reply_to,
-                references=tuple(references),
+                references=tuple(references), extra=tuple(headers),
             )  # fmt: skip
             return self._store(replace(draft, is_draft=True, is_read=True, categories=tuple(categories)))
 

@@ -1,7 +1,7 @@
 """The sandbox organisation: mailboxes, their folders, calendars and automatic replies, in memory.
 
-Protocol-neutral on purpose: the EWS front end (and later a Graph one) read and change this one model. One
-re-entrant lock guards everything; every value handed out is a frozen snapshot.
+Protocol-neutral on purpose: the EWS and Graph front ends read and change this one model. One re-entrant lock
+guards everything; every value handed out is a frozen snapshot.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from mailbot.sandbox.changelog import FolderStore, decode_state, encode_state
 from mailbot.sandbox.mailflow import MailboxState, MailFlow
 from mailbot.sandbox.records import (
     FOLDERS,
+    BearerToken,
     CalendarEntry,
     FolderName,
     ItemNotFound,
@@ -30,6 +31,7 @@ from mailbot.sandbox.records import (
     Occurrence,
     OofConfig,
     OutboxEntry,
+    StatusMessage,
     StoredMessage,
     SyncResult,
     UnknownMailbox,
@@ -66,7 +68,7 @@ class Organisation(MailFlow):
         self._mailboxes: dict[str, MailboxState] = {}
         self._conversations: dict[str, str] = {}  # Message-ID -> ConversationId, organisation-wide
         self._outbox: list[OutboxEntry] = []
-        self._tokens: dict[str, tuple[str, datetime]] = {}
+        self._tokens: dict[str, BearerToken] = {}
         self.apps = AppRegistry()  # Entra ID app registrations, for the token endpoint (identity.py)
 
     # -- people and access -------------------------------------------------------------------------------
@@ -102,23 +104,31 @@ class Organisation(MailFlow):
     def check_password(self, user: str, password: str) -> bool:
         return user.lower() == self.service_account and secrets.compare_digest(password, self._password)
 
-    def issue_token(self, principal: str | None = None, lifetime: timedelta = timedelta(hours=1)) -> str:
-        """A bearer token for `principal` (default: the service account), valid for `lifetime` on the clock."""
+    def issue_token(
+        self, principal: str | None = None, lifetime: timedelta = timedelta(hours=1), audience: str | None = None
+    ) -> str:
+        """A bearer token for `principal` (default: the service account), valid for `lifetime` on the clock, for
+        the resource `audience` (None: any resource, as tests find handy)."""
         token = secrets.token_urlsafe(32)
+        issued = BearerToken((principal or self.service_account).lower(), self.clock.now() + lifetime, audience)
         with self.lock:
-            self._tokens[token] = ((principal or self.service_account).lower(), self.clock.now() + lifetime)
+            self._tokens[token] = issued
         return token
 
-    def principal_for_token(self, token: str) -> str | None:
+    def bearer_token(self, token: str) -> BearerToken | None:
+        """What the organisation issued as `token` (expired or not), or None if it never did."""
         with self.lock:
-            principal, expires = self._tokens.get(token, ("", self.clock.now()))
-        return principal if principal and self.clock.now() < expires else None
+            return self._tokens.get(token)
+
+    def principal_for_token(self, token: str) -> str | None:
+        issued = self.bearer_token(token)
+        return issued.principal if issued is not None and issued.valid_at(self.clock.now()) else None
 
     def expire_tokens(self) -> int:
         """End every bearer token now, as a revocation would; returns how many were still valid."""
         with self.lock:
             now = self.clock.now()
-            live = {token: (principal, now) for token, (principal, expires) in self._tokens.items() if now < expires}
+            live = {token: replace(t, expires=now) for token, t in self._tokens.items() if t.valid_at(now)}
             self._tokens.update(live)
             return len(live)
 
@@ -263,6 +273,24 @@ class Organisation(MailFlow):
             state.oof = cal.validate_oof(config, self.clock.now())
             state.oof_replied.clear()
             return state.oof
+
+    def set_status_message(self, mailbox: str, text: str, expires: datetime | None = None) -> StatusMessage | None:
+        """The mailbox's status message (Teams/Outlook presence) until `expires`; empty text clears it."""
+        with self.lock:
+            state = self._state(mailbox)
+            state.status = StatusMessage(text, self.clock.now(), expires) if text else None
+            return state.status
+
+    def status_message(self, mailbox: str) -> tuple[str, datetime | None] | None:
+        """(text, expires) of the status message shown now, or None when there is none or it has expired."""
+        shown = self.status_message_record(mailbox)
+        return None if shown is None else (shown.text, shown.expires)
+
+    def status_message_record(self, mailbox: str) -> StatusMessage | None:
+        """The status message shown now, with its publication time; None when none or expired (sandbox clock)."""
+        with self.lock:
+            status = self._state(mailbox).status
+        return status if status is not None and status.shown_at(self.clock.now()) else None
 
     # -- internals ---------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """The sandbox organisation's values: frozen snapshots, so a front end can read them without holding the lock.
 
-Nothing here knows a wire protocol; EWS and (later) Graph front ends translate these into their own shapes.
+Nothing here knows a wire protocol; the EWS and Graph front ends translate these into their own shapes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ SHOW_AS: tuple[ShowAs, ...] = ("free", "tentative", "busy", "oof", "working_else
 OofState = Literal["disabled", "enabled", "scheduled"]
 Audience = Literal["none", "known", "all"]
 ChangeKind = Literal["create", "update", "read_flag", "delete"]
+# The resources an app-only token can be issued for (its audience), as the token endpoint canonicalises them.
+EXCHANGE_RESOURCE = "https://outlook.office365.com"
+GRAPH_RESOURCE = "https://graph.microsoft.com"
 
 
 class SandboxError(Exception):
@@ -208,3 +211,33 @@ class OutboxEntry:
 
     message: StoredMessage
     recipients: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An issued access token: who it acts as, until when (sandbox clock) and for which resource.
+
+    `audience` None means any resource: tokens made directly with `org.issue_token()` are a test convenience.
+    """
+
+    principal: str
+    expires: datetime
+    audience: str | None = None
+
+    def valid_at(self, now: datetime) -> bool:
+        return now < self.expires
+
+    def accepted_by(self, resource: str) -> bool:
+        return self.audience is None or self.audience == resource
+
+
+@dataclass(frozen=True)
+class StatusMessage:
+    """A Teams/Outlook status message; `expires` None means it stays until replaced."""
+
+    text: str
+    published: datetime
+    expires: datetime | None = None
+
+    def shown_at(self, now: datetime) -> bool:
+        return self.expires is None or now < self.expires

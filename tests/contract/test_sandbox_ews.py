@@ -371,6 +371,14 @@ def test_http_503_is_retried_after_retry_after(sandbox: SandboxServer) -> None:
     assert ["http_503"] == sandbox.faults.fired
 
 
+def test_http_429_fault_answers_too_many_requests_with_retry_after(sandbox: SandboxServer) -> None:
+    """The http_429 fault makes EWS answer 429 with the armed Retry-After, then answer normally again."""
+    sandbox.faults.http_429(times=1, retry_after=7)
+    headers = {"Authorization": "Basic " + base64.b64encode(b"mailbot@example.org:sandbox-password").decode()}
+    first, second = (requests.post(sandbox.ews_url, data=CONVERT_ID, headers=headers, timeout=5) for _ in range(2))
+    assert (429, "7", 200) == (first.status_code, first.headers.get("Retry-After"), second.status_code)
+
+
 def test_dropped_connection_is_a_transport_error_then_recovers(sandbox: SandboxServer) -> None:
     """A connection closed without an answer surfaces as a TransportError (exchangelib does not retry it with a
     single session), and the next request succeeds."""

@@ -16,6 +16,8 @@ from mailbot.clock import FixedClock
 from mailbot.errors import ConfigError
 from mailbot.sandbox import Organisation, load_scenario
 from mailbot.sandbox.records import (
+    EXCHANGE_RESOURCE,
+    GRAPH_RESOURCE,
     InvalidOofDuration,
     InvalidSyncState,
     ItemNotFound,
@@ -72,6 +74,44 @@ def test_tokens_expire_on_the_organisation_clock() -> None:
     assert "mailbot@example.org" == org.principal_for_token(token)
     org.clock.advance(minutes=31)  # type: ignore[attr-defined]
     assert (None, None) == (org.principal_for_token(token), org.principal_for_token("made-up"))
+
+
+def test_a_token_remembers_the_resource_it_was_issued_for() -> None:
+    """A token issued for Graph is accepted by Graph only; one issued for no resource by either."""
+    org = organisation()
+    graph, anything = org.bearer_token(org.issue_token(audience=GRAPH_RESOURCE)), org.bearer_token(org.issue_token())
+    assert graph is not None and anything is not None
+    accepted = [(t.accepted_by(GRAPH_RESOURCE), t.accepted_by(EXCHANGE_RESOURCE)) for t in (graph, anything)]
+    assert [(True, False), (True, True)] == accepted
+
+
+def test_ending_tokens_early_keeps_them_known_but_invalid() -> None:
+    """expire_tokens ends live tokens now; the organisation still knows them, expired on its clock."""
+    org = organisation()
+    token = org.issue_token()
+    assert 1 == org.expire_tokens()
+    issued = org.bearer_token(token)
+    assert (False, None) == (issued is not None and issued.valid_at(org.clock.now()), org.principal_for_token(token))
+
+
+def test_a_status_message_shows_until_it_expires_on_the_clock() -> None:
+    """A status message with an expiry is shown until that moment on the sandbox clock, then not at all."""
+    org = organisation()
+    org.set_status_message(LI, "On vacation", MONDAY + timedelta(hours=2))
+    assert ("On vacation", MONDAY + timedelta(hours=2)) == org.status_message(LI)
+    org.clock.advance(hours=2)  # type: ignore[attr-defined]
+    assert None is org.status_message(LI)
+
+
+def test_a_status_message_without_expiry_stays_and_empty_text_clears_it() -> None:
+    """A status message without expiry stays (published at the clock's time); setting empty text clears it."""
+    org = organisation()
+    org.set_status_message(LI, "Working from home")
+    record = org.status_message_record(LI)
+    assert record is not None
+    assert ("Working from home", MONDAY, None) == (record.text, record.published, record.expires)
+    org.set_status_message(LI, "")
+    assert None is org.status_message(LI)
 
 
 # -- delivery and threads --------------------------------------------------------------------------------
