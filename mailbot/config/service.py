@@ -100,15 +100,32 @@ class EwsSettings(Strict):
 
 
 class GraphSettings(Strict):
-    """Exchange Online through Microsoft Graph (msal app-only)."""
+    """Exchange Online through Microsoft Graph: an Entra ID app with application permissions, tokens from msal."""
 
-    tenant_id: str
-    client_id: str
-    client_secret: SecretRef | None = None
-    certificate: SecretRef | None = None
-    certificate_thumbprint: str | None = None
-    authority: str = "https://login.microsoftonline.com"
-    base_url: str = "https://graph.microsoft.com/v1.0"
+    tenant_id: str = Field(description="Directory (tenant) id of the Entra ID app registration.")
+    client_id: str = Field(description="Application (client) id of the app registration.")
+    client_secret: SecretRef | None = Field(default=None, description="The app's client secret (value, not id).")
+    certificate: SecretRef | None = Field(
+        default=None, description="Instead of a secret: PEM private key + certificate registered on the app."
+    )
+    certificate_thumbprint: str | None = Field(default=None, description="SHA-1 thumbprint of that certificate.")
+    authority: str = Field(
+        default="https://login.microsoftonline.com", description="Identity platform (sovereign clouds differ)."
+    )
+    base_url: str = Field(default="https://graph.microsoft.com/v1.0", description="Microsoft Graph API root.")
+    verify_tls: bool = Field(default=True, description="Check TLS certificates (leave on outside a lab).")
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs to trust for Graph and the identity platform instead of the system's "
+        "(e.g. behind a TLS-inspecting proxy); relative to service.yaml.",
+    )
+    timeout_seconds: int = Field(default=60, ge=1, le=600, description="How long one request may take.")
+    retry_max_wait_seconds: int = Field(
+        default=120, ge=0, le=3600, description="Longest total wait when Graph throttles (429/503 Retry-After)."
+    )
+    max_concurrent_per_mailbox: int = Field(
+        default=4, ge=1, le=4, description="Requests in flight per mailbox; Exchange Online allows 4 per app."
+    )
 
     _inline = field_validator("client_secret", "certificate", mode="before")(_no_inline_secret)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -20,11 +20,20 @@ class SandboxAccess:
 
     url: str
     username: str
-    password: str
+    password: str = field(repr=False)
+    ca_bundle: Path | None = None  # the CA that signed the sandbox's HTTPS certificate, the only one to trust
+    # The scenario's app registration (`apps:`), for app-only OAuth against the sandbox's token endpoint.
+    tenant_id: str | None = None
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
 
     @property
     def ews_url(self) -> str:
         return self.url + "/EWS/Exchange.asmx"
+
+    @property
+    def graph_url(self) -> str:
+        return self.url + "/v1.0"
 
 
 class ExchangeBackend(Protocol):

@@ -19,9 +19,9 @@ GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 class TokenRefused(BackendError):
     """The identity platform answered, but gave no token (wrong secret, unknown app, bad scope...)."""
 
-    def __init__(self, message: str, error: str) -> None:
-        super().__init__(message)
-        self.error = error
+    def __init__(self, detail: str, error: str) -> None:
+        super().__init__(f"The identity platform refused a token: {detail}")
+        self.detail, self.error = detail, error
 
 
 class VerifyingHttpClient:
@@ -95,8 +95,7 @@ class MsalTokenSource:
             raise BackendError(f"The identity platform at {self.where} cannot be reached: {exc}") from None
         if "access_token" not in result:
             detail = result.get("error_description") or result.get("error") or "no token in the answer"
-            error = str(result.get("error", ""))
-            raise TokenRefused(f"The identity platform refused a token: {detail.splitlines()[0]}", error)
+            raise TokenRefused(detail.splitlines()[0], str(result.get("error", "")))
         return {
             "access_token": result["access_token"],
             "token_type": result.get("token_type", "Bearer"),
