@@ -19,19 +19,21 @@ from mailbot.logging import configure_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_CONFIG = "service.yaml"
+BACKENDS = ("ews", "graph")
+BACKEND_HELP = "Use this backend instead of service.yaml's backend.kind (e.g. graph, to try Exchange Online)."
 
 
 class Context:
     """What every command receives: where the configuration is and what time it is."""
 
-    def __init__(self, config: Path, clock: Clock, debug: bool) -> None:
-        self.config, self.clock, self.debug = config, clock, debug
+    def __init__(self, config: Path, clock: Clock, debug: bool, backend: str | None = None) -> None:
+        self.config, self.clock, self.debug, self.backend = config, clock, debug, backend
 
     def settings(self, *, resolve_secrets: bool = False) -> Any:
         """Load the configuration and switch logging to what service.yaml asks for."""
         from mailbot.config import load_settings
 
-        settings = load_settings(self.config, resolve_secrets=resolve_secrets)
+        settings = load_settings(self.config, resolve_secrets=resolve_secrets, backend_kind=self.backend)
         # One-off commands talk to a person: only warnings and errors go to the log unless --debug.
         # The long-running service (`mailbot run`) uses the level from service.yaml.
         log = settings.service.logging
@@ -57,16 +59,18 @@ def common_options(func: F) -> F:
         help="Pretend it is this time (e.g. 2026-12-04T16:00-05:00), for reproducible runs.",
     )
     @click.option("--debug", is_flag=True, default=False, help="Show tracebacks and debug logs.")
+    @click.option("--backend", type=click.Choice(BACKENDS), default=None, help=BACKEND_HELP)
     @functools.wraps(func)
-    def wrapper(config: Path | None, now: str | None, debug: bool, **kwargs: Any) -> Any:
+    def wrapper(config: Path | None, now: str | None, debug: bool, backend: str | None, **kwargs: Any) -> Any:
         parent = click.get_current_context().find_root().params
         config = config or parent.get("config") or Path(os.environ.get("MAILBOT_CONFIG") or DEFAULT_CONFIG)
         now = now or parent.get("now")
         debug = debug or bool(parent.get("debug"))
+        backend = backend or parent.get("backend")
         click.get_current_context().meta["debug"] = debug
         configure_logging("auto", "debug" if debug else "warning")
         clock: Clock = FixedClock(parse_now(now)) if now else SystemClock()
-        return func(Context(config, clock, debug), **kwargs)
+        return func(Context(config, clock, debug, backend), **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
@@ -75,8 +79,9 @@ def common_options(func: F) -> F:
 @click.option("--config", type=click.Path(path_type=Path), default=None, help="service.yaml to use.")
 @click.option("--now", metavar="ISO-8601", default=None, help="Pretend it is this time.")
 @click.option("--debug", is_flag=True, default=False, help="Show tracebacks and debug logs.")
+@click.option("--backend", type=click.Choice(BACKENDS), default=None, help=BACKEND_HELP)
 @click.version_option(__version__, prog_name="mailbot")
-def cli(config: Path | None, now: str | None, debug: bool) -> None:
+def cli(config: Path | None, now: str | None, debug: bool, backend: str | None) -> None:
     """mailbot keeps your Exchange service level: out-of-office, unanswered mail, nudges, digests."""
     click.get_current_context().meta["debug"] = debug
 
@@ -186,7 +191,9 @@ def demo(ctx: Context, out: Path | None) -> None:
     folder = out or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
     run = Demo(settings, folder)
-    click.echo(f"Simulating {settings.policy.organisation.name}'s week on the sandbox Exchange (state in {folder})")
+    through = "Microsoft Graph" if settings.service.backend.kind == "graph" else "EWS"
+    click.echo(f"Simulating {settings.policy.organisation.name}'s week on the sandbox Exchange through {through} "
+               f"(state in {folder})")  # fmt: skip
     with click.progressbar(run.ticks(), length=len(run.moments()), label="week",
                            item_show_func=lambda at: f"{at:%a %d %b %H:%M}" if at else "") as ticks:  # fmt: skip
         for _ in ticks:

@@ -1,8 +1,8 @@
 """`mailbot demo`: a simulated week at the example organisation, on the embedded sandbox Exchange.
 
 The sandbox plays the members and the staff (mail arriving, replies, a voicemail returned by phone);
-mailbot runs its real jobs on a fast clock, through the real EWS backend, with SQLite state in a
-temporary folder. Nothing here prints: the CLI shows the progress and the summary.
+mailbot runs its real jobs on a fast clock, through the real backend service.yaml names (EWS, or Graph over
+HTTPS), with SQLite state in a temporary folder. Nothing here prints: the CLI shows the progress and the summary.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from zoneinfo import ZoneInfo
 
 from mailbot.clock import FixedClock
 from mailbot.config import Settings
-from mailbot.exchange.base import SandboxAccess
 from mailbot.jobs import Deps, run_job
 from mailbot.jobs.apply_oof import apply_oof
 from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.policy.messages import standalone_html
-from mailbot.runtime import open_deps
-from mailbot.sandbox import Organisation, SandboxServer, load_scenario
+from mailbot.runtime import open_deps, serve_sandbox
+from mailbot.sandbox import Organisation, load_scenario
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 23, 7, 0, tzinfo=NY)  # the example scenario's Monday
@@ -170,13 +169,11 @@ class Demo:
     @contextmanager
     def _world(self) -> Iterator[tuple[Organisation, Deps]]:
         org = load_scenario(self.settings.sandbox_scenario, clock=self.clock)
-        server = SandboxServer(org).start()
-        try:
-            access = SandboxAccess(server.url, org.service_account, org.service_password)
-            with open_deps(self.settings, self.clock, sandbox=access) as deps:
-                yield org, deps
-        finally:
-            server.stop()
+        with (
+            serve_sandbox(org, self.settings.service.backend.kind) as (_, access),
+            open_deps(self.settings, self.clock, sandbox=access) as deps,
+        ):
+            yield org, deps
 
     def _run_jobs(self, deps: Deps, now: datetime) -> None:
         summary = self._day(now)

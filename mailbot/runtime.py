@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailbot.clock import Clock
 from mailbot.config import Settings
 from mailbot.exchange.base import SandboxAccess, connect
 from mailbot.jobs import Deps
 from mailbot.store import open_store
+
+if TYPE_CHECKING:
+    from mailbot.sandbox import Organisation, SandboxServer
 
 
 @contextmanager
@@ -36,15 +41,39 @@ def _sandbox(settings: Settings, clock: Clock) -> Iterator[SandboxAccess]:
 
     An in-process sandbox shares mailbot's clock, so `--now` moves both; it starts from the scenario each time.
     """
-    from mailbot.sandbox import SandboxServer, load_scenario
+    from mailbot.sandbox import load_scenario
 
     org = load_scenario(settings.sandbox_scenario, clock=clock)
     url = settings.service.backend.sandbox_url
     if url:
-        yield SandboxAccess(url.rstrip("/"), org.service_account, org.service_password)
+        yield sandbox_access(org, url.rstrip("/"))
         return
-    server = SandboxServer(org).start()
+    with serve_sandbox(org, settings.service.backend.kind) as (_, access):
+        yield access
+
+
+@contextmanager
+def serve_sandbox(org: Organisation, kind: str) -> Iterator[tuple[SandboxServer, SandboxAccess]]:
+    """Serve `org` in-process for a backend of `kind`: Graph gets HTTPS from a throwaway CA (msal will not use a
+    plain-HTTP authority), and trusts exactly that CA; EWS gets plain HTTP."""
+    from mailbot.sandbox import SandboxCA, SandboxServer
+
+    ca = SandboxCA() if kind == "graph" else None
+    server = SandboxServer(org, tls=ca).start()
     try:
-        yield SandboxAccess(server.url, org.service_account, org.service_password)
+        yield server, sandbox_access(org, server.url, server.ca_bundle_path)
     finally:
         server.stop()
+        if ca is not None:
+            ca.close()
+
+
+def sandbox_access(org: Organisation, url: str, ca_bundle: Path | None = None) -> SandboxAccess:
+    """How mailbot reaches a sandbox serving `org` at `url`: the service account, and the scenario's first app
+    with a client secret for OAuth."""
+    app = next((a for a in org.apps.apps() if a.secret), None)
+    return SandboxAccess(
+        url, org.service_account, org.service_password, ca_bundle,
+        tenant_id=app.tenant_id if app else None, client_id=app.client_id if app else None,
+        client_secret=app.secret if app else None,
+    )  # fmt: skip

@@ -15,7 +15,7 @@ from sqlalchemy import make_url
 from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
 from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster
 from mailbot.config.problems import key_path, line_of, read_yaml, validation_problems
-from mailbot.config.service import SecretRef, ServiceConfig
+from mailbot.config.service import BackendSettings, SecretRef, ServiceConfig
 from mailbot.domain import Person
 from mailbot.errors import ConfigError
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
@@ -80,11 +80,18 @@ def _person(p: PersonConfig, policy: Policy) -> Person:
     )  # fmt: skip
 
 
-def load_settings(service_file: Path | str, *, resolve_secrets: bool = False) -> Settings:
-    """Read and check all configuration; raises ConfigError listing every problem with file and key."""
+def load_settings(
+    service_file: Path | str, *, resolve_secrets: bool = False, backend_kind: str | None = None
+) -> Settings:
+    """Read and check all configuration; raises ConfigError listing every problem with file and key.
+
+    `backend_kind` replaces service.yaml's backend.kind (the command line's --backend).
+    """
     service_file = Path(service_file)
     problems: list[str] = []
     service = _validated(service_file, ServiceConfig, problems)
+    if service is not None and backend_kind is not None:
+        service = _with_backend_kind(service_file, service, backend_kind, problems)
     org_dir = service_file.parent / (service.organisation if service else Path("config"))
     if service is not None and not org_dir.is_dir():
         problems.append(f"{service_file}: organisation: folder {org_dir} does not exist.")
@@ -101,6 +108,16 @@ def load_settings(service_file: Path | str, *, resolve_secrets: bool = False) ->
     if problems or service is None or roster is None or policy is None:
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     return Settings(service, roster, policy, service_file, org_dir, calendars)
+
+
+def _with_backend_kind(service_file: Path, service: ServiceConfig, kind: str, problems: list[str]) -> ServiceConfig:
+    try:
+        backend = BackendSettings.model_validate({**service.backend.model_dump(), "kind": kind})
+    except ValidationError as exc:
+        reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        problems.append(f"{service_file}: backend: --backend {kind}: {reason}")
+        return service
+    return service.model_copy(update={"backend": backend})
 
 
 def _validated(path: Path, model: type[M], problems: list[str]) -> M | None:

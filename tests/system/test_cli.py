@@ -37,6 +37,22 @@ def test_check_rejects_a_broken_copy(example_config: Path) -> None:
     assert f"{people}:" in result.stderr and "people[1].backup: 'ghost' is not a person id" in result.stderr
 
 
+def test_backend_option_switches_to_graph() -> None:
+    """`--backend graph` checks the same configuration as if service.yaml said `kind: graph`."""
+    result = mailbot("check", "--config", ROOT / "service.yaml", "--backend", "graph")
+    assert 0 == result.returncode, result.stderr
+    assert "  backend: graph via embedded sandbox Exchange, acting as mailbot@example.org" in result.stdout
+
+
+def test_backend_option_without_its_section_is_reported(example_config: Path) -> None:
+    """`--backend graph` for a real server without a `graph:` section names what is missing, in one line."""
+    text = example_config.read_text().replace("sandbox: true", "sandbox: false")
+    example_config.write_text(text[: text.index("  graph:")] + text[text.index("\nstate:") :])
+    result = mailbot("check", "--config", example_config, "--backend", "graph")
+    assert 2 == result.returncode
+    assert "backend: --backend graph: backend kind 'graph' needs a `graph:` section" in result.stderr
+
+
 def test_missing_config_file_is_one_sentence(tmp_path: Path) -> None:
     """Pointing at a file that is not there gives one line naming it."""
     result = mailbot("check", "--config", tmp_path / "nope.yaml")
