@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 import exchangelib
 from exchangelib import errors as ews_errors
 from exchangelib.services import SyncFolderItems
+from exchangelib.util import _get_retry_after as _retry_after
 from oauthlib.oauth2 import TokenExpiredError  # type: ignore[import-untyped]
 
 from mailbot.config.service import BackendSettings
@@ -104,6 +105,8 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
             raise TokenExpiredError()  # exchangelib retries at once on a new session, with the renewed token
         elif response.status_code == 401 and not self.authenticated:
             raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
+        elif response.status_code == 429:  # Exchange Online throttles so; exchangelib would call it malformed
+            raise ews_errors.ErrorServerBusy("HTTP 429 Too Many Requests", back_off=_retry_after(response) or 1)
         return super().raise_response_errors(response)
 
 

@@ -1,21 +1,28 @@
 """The Exchange port's contract: every backend passes it against the sandbox Exchange over real HTTP.
 
-Every EWS request and response in these tests is validated against Microsoft's schema (see sandbox_fixtures).
+One suite, every backend: EWS over HTTP (each request and response validated against Microsoft's schema, see
+sandbox_fixtures), the same inside the service's counting decorator, and Microsoft Graph over HTTPS with app-only
+tokens from the sandbox's identity platform.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sandbox_fixtures import EXAMPLE_SCENARIO
 
 from mailbot.domain import ExternalAudience, OofSettings, OofState, OutgoingMessage, ShowAs
 from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
+from mailbot.exchange.graph import GraphBackend, sandbox_connection
+from mailbot.runtime import sandbox_access
 from mailbot.sandbox import SandboxServer
 from mailbot.service.counting import CountingBackend
 from mailbot.service.metrics import Metrics
@@ -36,16 +43,49 @@ def counting_ews_backend(server: SandboxServer, **kwargs: Any) -> ExchangeBacken
     return CountingBackend(ews_backend(server, **kwargs), Metrics(), lambda: None)
 
 
-BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {"ews": ews_backend, "ews+counting": counting_ews_backend}
+def graph_backend(server: SandboxServer, *, password: str | None = None) -> ExchangeBackend:
+    """Graph as runtime wires it to a sandbox: the scenario's app, trusting only the sandbox's CA; `password` is
+    the client secret."""
+    access = sandbox_access(server.org, server.url, server.ca_bundle_path)
+    wrong = {"client_secret": password} if password else {}
+    return GraphBackend(sandbox_connection(access, retry_max_wait=5, **wrong))
+
+
+BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {
+    "ews": ews_backend,
+    "ews+counting": counting_ews_backend,
+    "graph": graph_backend,
+}
+TLS = {"graph"}  # msal and bearer tokens want HTTPS; EWS with basic auth is served over plain HTTP
+PRESENCE = {"graph"}  # backends that can set a Teams/Outlook status message
 
 
 @pytest.fixture(params=sorted(BACKENDS))
-def connect(request: pytest.FixtureRequest) -> Iterator[Callable[..., ExchangeBackend]]:
-    """A way to connect each backend kind to a sandbox; everything connected is closed afterwards."""
+def kind(request: pytest.FixtureRequest) -> str:
+    """Which backend the test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+def serve(kind: str, request: pytest.FixtureRequest) -> Callable[..., SandboxServer]:
+    """Start sandboxes the way `kind` needs them: HTTPS signed by the test CA for Graph, plain HTTP otherwise."""
+    maker: Callable[..., SandboxServer] = request.getfixturevalue("make_tls_sandbox" if kind in TLS else "make_sandbox")
+    return maker
+
+
+@pytest.fixture
+def sandbox(serve: Callable[..., SandboxServer]) -> SandboxServer:
+    """The example organisation (config/sandbox.yaml), served as this backend kind needs it."""
+    return serve(EXAMPLE_SCENARIO)
+
+
+@pytest.fixture
+def connect(kind: str) -> Iterator[Callable[..., ExchangeBackend]]:
+    """A way to connect this backend kind to a sandbox; everything connected is closed afterwards."""
     opened: list[ExchangeBackend] = []
 
     def make(server: SandboxServer, **kwargs: Any) -> ExchangeBackend:
-        backend = BACKENDS[request.param](server, **kwargs)
+        backend = BACKENDS[kind](server, **kwargs)
         opened.append(backend)
         return backend
 
@@ -57,6 +97,20 @@ def connect(request: pytest.FixtureRequest) -> Iterator[Callable[..., ExchangeBa
 @pytest.fixture
 def backend(connect: Callable[..., ExchangeBackend], sandbox: SandboxServer) -> ExchangeBackend:
     return connect(sandbox)
+
+
+class _CountingApp:
+    """A sandbox front end (a WSGI app) that counts the HTTP requests reaching it; a $batch is one request."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.requests = app, 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self.requests += 1
+        return self.app(environ, start_response)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)
 
 
 def at(text: str) -> datetime:
@@ -94,6 +148,13 @@ class TestCalendar:
         [vacation] = [e for e in backend.calendar_view(LI, at("2026-11-23T00:00"), at("2026-12-31T00:00"))
                       if e.subject == "Vacation"]  # fmt: skip
         assert at("2026-12-04T00:00") == vacation.start.astimezone(NY)
+
+    def test_a_long_window_comes_whole(self, backend: ExchangeBackend) -> None:
+        """Sixteen months of a weekly meeting come back complete and in order, however many pages that takes."""
+        events = backend.calendar_view(LI, at("2026-09-01T00:00"), at("2028-01-01T00:00"))
+        mondays = [e.start.astimezone(NY).date() for e in events if e.subject == "Member Services team meeting"]
+        assert (69, at("2026-09-07T00:00").date(), at("2027-12-27T00:00").date()) == (
+            len(set(mondays)), mondays[0], mondays[-1])  # fmt: skip
 
 
 class TestAutomaticReplies:
@@ -192,10 +253,10 @@ class TestSync:
     def test_category_change_and_delete_show_up(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """An owner's category (e.g. Done) comes back as a changed item, and a deletion as a deleted id."""
         first = backend.sync_folder(LI, "inbox", None)
-        change = next(i for i in first.items if i.subject == "Change of address")
         newsletter = next(i for i in first.items if i.subject.startswith("Member newsletter"))
-        sandbox.org.set_categories(LI, change.item_id, ["Done"])
-        sandbox.org.delete_item(LI, newsletter.item_id)
+        stored = {m.subject: m.item_id for m in sandbox.org.messages(LI, "inbox")}  # ids differ between protocols
+        sandbox.org.set_categories(LI, stored["Change of address"], ["Done"])
+        sandbox.org.delete_item(LI, stored[newsletter.subject])
         batch = backend.sync_folder(LI, "inbox", first.state)
         assert ([("Change of address", ("Done",))], (newsletter.item_id,)) == (
             [(i.subject, i.categories) for i in batch.items], batch.deleted)  # fmt: skip
@@ -209,6 +270,20 @@ class TestSync:
             pages.append(page)
         assert [1, 1, 1, 1] == [len(p.items) for p in pages if p.items]
         assert 4 == len({i.item_id for p in pages for i in p.items})
+
+    def test_details_come_in_bulk(
+        self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Thirty new messages are synced with all their details in a few requests, not one request per message."""
+        for n in range(30):
+            sandbox.org.deliver_external([LI], "Pat Member <pat.member@gmail.example>", f"Question {n}", "Hello",
+                                         received_at=at("2026-11-23T07:00"))  # fmt: skip
+        backend.get_oof(LI)  # connected (and, for EWS, the server version settled) before counting
+        front = "graph" if kind in TLS else "ews"
+        counted = _CountingApp(getattr(sandbox, front))  # the sandbox's front end, counting real HTTP requests
+        monkeypatch.setattr(sandbox, front, counted)
+        batch = backend.sync_folder(LI, "inbox", None)
+        assert (32, True) == (len(batch.items), counted.requests <= 4)
 
     def test_sent_items_sync_separately(self, backend: ExchangeBackend) -> None:
         """Sent Items sync on their own, with the reply's threading."""
@@ -245,16 +320,27 @@ class TestSending:
             list(entry.recipients), entry.message.in_reply_to)  # fmt: skip
 
     def test_draft_lands_in_drafts(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
-        """A saved draft is in the owner's Drafts and nothing is sent."""
+        """A saved draft is in the owner's Drafts, nothing is sent, and the id returned names the draft."""
         item_id = backend.save_draft(
             JAMES, OutgoingMessage(("pat.member@gmail.example",), "Update", "<p>Soon</p>", "Soon")
         )
         drafts = sandbox.org.messages(JAMES, "drafts")
-        assert ([item_id], [], ["Update"]) == (
-            [d.item_id for d in drafts],
-            sandbox.org.outbox(),
+        assert (["Update"], [], "Update") == (
             [d.subject for d in drafts],
+            sandbox.org.outbox(),
+            backend.get_message(JAMES, item_id).subject,
         )
+
+
+class TestStatusMessage:
+    def test_status_message_is_set_where_the_protocol_has_one(
+        self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Graph shows the person's status message until it expires and says so; EWS has none and says that."""
+        expires = at("2026-11-30T07:30")
+        done = backend.set_status_message(LI, "On vacation until Tuesday", expires)
+        expected = (True, ("On vacation until Tuesday", expires)) if kind in PRESENCE else (False, None)
+        assert expected == (done, sandbox.org.status_message(LI))
 
 
 class TestAccess:
@@ -271,10 +357,19 @@ class TestAccess:
         with pytest.raises(BackendError, match="credentials"):
             connect(sandbox, password="wrong").get_oof(LI)
 
+    def test_a_credential_the_server_ended_early_is_replaced(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """After the server ends every token early (as a revocation does), the next call still succeeds."""
+        backend.get_oof(LI)
+        sandbox.org.expire_tokens()
+        assert OofState.DISABLED == backend.get_oof(LI).state
+
 
 class TestFaults:
     def test_server_busy_is_waited_out(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
-        """ErrorServerBusy with a back-off is honoured and the call then succeeds."""
+        """The server asking to back off (EWS ErrorServerBusy, Graph 429 ApplicationThrottled) is honoured and the
+        call then succeeds."""
         backend.get_oof(LI)  # connect first, so the fault hits a real operation
         sandbox.faults.server_busy(times=2, back_off_ms=200)
         assert OofState.DISABLED == backend.get_oof(LI).state
@@ -284,6 +379,37 @@ class TestFaults:
         backend.get_oof(LI)
         sandbox.faults.http_503(times=1, retry_after=1)
         assert 4 == len(backend.sync_folder(JAMES, "inbox", None).items)
+
+    def test_429_is_retried_after_the_time_it_asks(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A 429 Too Many Requests is retried no sooner than its Retry-After, and the call then succeeds."""
+        backend.get_oof(LI)
+        sandbox.faults.http_429(times=1, retry_after=1)
+        started = time.monotonic()
+        state = backend.get_oof(ANNA).state
+        assert (OofState.SCHEDULED, True) == (state, time.monotonic() - started >= 0.9)
+
+    def test_throttling_past_the_patience_is_one_error(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A server asking for a longer back-off than the backend may wait ends in one BackendError, not a hang."""
+        backend.get_oof(LI)
+        sandbox.faults.http_429(times=1, retry_after=30)
+        with pytest.raises(BackendError):
+            backend.get_oof(LI)
+
+    def test_concurrent_calls_stay_within_the_mailbox_limit(
+        self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Twelve calls at once for one mailbox all succeed, with never more than four in flight (Graph counts)."""
+        backend.get_oof(LI)
+        sandbox.faults.slow(0.2, times=12)  # so that the calls overlap on the server
+        states: list[OofState] = []
+        threads = [threading.Thread(target=lambda: states.append(backend.get_oof(LI).state)) for _ in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert [OofState.DISABLED] * 12 == states
+        if kind in TLS:  # the Graph front end counts requests in flight per mailbox, as Exchange Online limits them
+            assert 2 <= sandbox.graph.peak_concurrency(LI) <= 4
 
     def test_dropped_connection_is_retried(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """A connection dropped without an answer is retried and the call then succeeds."""
