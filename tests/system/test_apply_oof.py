@@ -1,4 +1,4 @@
-"""Out-of-office end to end: calendars in the sandbox Exchange, read and written through the EWS backend."""
+"""Out-of-office end to end: calendars in the sandbox Exchange, read and written through each backend (EWS, Graph)."""
 
 from __future__ import annotations
 
