@@ -1,4 +1,5 @@
-"""The sandbox Exchange: an in-memory organisation served over real HTTP, speaking real EWS SOAP."""
+"""The sandbox Exchange: an in-memory organisation served over real HTTP, speaking real EWS SOAP and Microsoft
+Graph's REST."""
 
 from __future__ import annotations
 

@@ -1,7 +1,9 @@
-"""The sandbox on a real HTTP socket: EWS under /EWS/, the admin API under /admin, in a background thread.
+"""The sandbox on a real HTTP socket, in a background thread: EWS under /EWS/, Microsoft Graph under /v1.0/, the
+admin API under /admin.
 
 With `tls` it serves HTTPS instead, and then also suits msal and exchangelib's OAuth, which insist on https: the
-token endpoint (identity.py) answers under /{tenant}/..., so the server's URL is the OAuth authority too.
+token endpoint (identity.py) answers under /{tenant}/..., so the server's URL is the OAuth authority too. Graph
+takes only bearer tokens, so in practice it wants `tls` as well.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from mailbot.clock import Clock, SystemClock
 from mailbot.sandbox.admin import AdminApp
 from mailbot.sandbox.ews_app import EwsApp, Observer
 from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.graph_app import GraphApp
 from mailbot.sandbox.identity import IdentityApp, bearer_challenge
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.tls import SandboxCA
@@ -116,6 +119,7 @@ class SandboxServer:
         self.observers: list[Observer] = list(observers)  # shared with the EWS app: tests may add more later
         self.host, self._port = host, port
         self.ews = EwsApp(org, self.faults, self.observers)
+        self.graph = GraphApp(org, self.faults)
         self.admin = AdminApp(org, self.faults)
         self.identity = IdentityApp(org, assertion_clock or SystemClock())
         self._server: BaseWSGIServer | None = None
@@ -174,6 +178,11 @@ class SandboxServer:
         return self.url + "/EWS/Exchange.asmx"
 
     @property
+    def graph_url(self) -> str:
+        """Microsoft Graph's base URL here, standing in for https://graph.microsoft.com/v1.0."""
+        return self.url + "/v1.0"
+
+    @property
     def admin_url(self) -> str:
         return self.url + "/admin"
 
@@ -183,19 +192,21 @@ class SandboxServer:
             if str(environ.get("HTTP_AUTHORIZATION", "")).lower().startswith("bearer "):
                 start_response = bearer_challenge(environ, start_response)
             return self.ews(environ, start_response)
+        if path == "/v1.0" or path.startswith("/v1.0/"):
+            return self.graph(environ, start_response)
         if path == "/admin" or path.startswith("/admin/"):
             return self.admin(environ, start_response)
         if self.identity.serves(path):
             return self.identity(environ, start_response)
-        return Response("Not found: the sandbox serves /EWS/Exchange.asmx, /admin and the token endpoint "
-                        "/{tenant}/oauth2/v2.0/token.\n", 404,
+        return Response("Not found: the sandbox serves /EWS/Exchange.asmx, Microsoft Graph under /v1.0/, /admin and "
+                        "the token endpoint /{tenant}/oauth2/v2.0/token.\n", 404,
                         content_type="text/plain")(environ, start_response)  # fmt: skip
 
 
 def serve_forever(org: Organisation, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Serve until interrupted (for `mailbot sandbox serve`)."""
     server = SandboxServer(org, host, port).start()
-    log.info("sandbox_serving", ews=server.ews_url, admin=server.admin_url)
+    log.info("sandbox_serving", ews=server.ews_url, graph=server.graph_url, admin=server.admin_url)
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -1,0 +1,73 @@
+"""Throttling on the Graph front end: Exchange Online's per-mailbox concurrency limit, and the armed faults.
+
+Exchange Online lets an app have 4 requests in flight per mailbox; the next concurrent one is answered 429
+ApplicationThrottled ("MailboxConcurrency") with Retry-After: 1. The sandbox counts requests per mailbox (the
+{user} of the path) and remembers the most it saw at once, refused ones included, so a client that overshoots
+the limit shows a peak above it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from threading import Lock
+
+from mailbot.sandbox.faults import DropConnection, Faults
+from mailbot.sandbox.graph_wire import GraphError
+
+MAILBOX_CONCURRENCY = 4
+
+
+class MailboxSlots:
+    """In-flight requests per mailbox (lower-case address), and the peak of each; thread-safe."""
+
+    def __init__(self, limit: int = MAILBOX_CONCURRENCY) -> None:
+        self.limit = limit
+        self._lock = Lock()
+        self._in_flight: Counter[str] = Counter()
+        self._peak: Counter[str] = Counter()
+
+    @contextmanager
+    def hold(self, mailbox: str) -> Iterator[None]:
+        """Count a request for `mailbox` while it runs; over the limit, refuse it as Exchange Online does."""
+        key = mailbox.lower()
+        with self._lock:
+            self._in_flight[key] += 1
+            self._peak[key] = max(self._peak[key], self._in_flight[key])
+            admitted = self._in_flight[key] <= self.limit
+        try:
+            if not admitted:
+                raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+                                 {"Retry-After": "1"})  # fmt: skip
+            yield
+        finally:
+            with self._lock:
+                self._in_flight[key] -= 1
+
+    def peak(self, mailbox: str) -> int:
+        """The most requests `mailbox` had in flight at once so far (0 if none)."""
+        with self._lock:
+            return self._peak[mailbox.lower()]
+
+
+def suffer(faults: Faults) -> None:
+    """Meet the next armed fault, if any: wait (slow), drop the connection, or raise the refusal it stands for."""
+    fault = faults.take()
+    if fault is None:
+        return
+    if fault.kind == "slow":
+        time.sleep(fault.seconds)  # slowness is real time by design: clients' timeouts run on it
+    elif fault.kind == "drop_connection":
+        raise DropConnection("fault: drop the connection")
+    elif fault.kind == "http_503":
+        raise GraphError(503, "ServiceUnavailable", "The service is temporarily unavailable. Try again later.",
+                         {"Retry-After": str(fault.retry_after)})  # fmt: skip
+    elif fault.kind == "http_429":
+        raise GraphError(429, "TooManyRequests", "Too many requests, please try again later.",
+                         {"Retry-After": str(fault.retry_after)})  # fmt: skip
+    else:  # server_busy: EWS's back-off in milliseconds becomes whole seconds of Retry-After
+        raise GraphError(429, "ApplicationThrottled", "Application is over its request rate limit.",
+                         {"Retry-After": str(math.ceil(fault.back_off_ms / 1000))})  # fmt: skip
