@@ -179,8 +179,9 @@ def oof_apply(ctx: Context, person: str | None, dry_run: bool) -> None:
     default=None,
     help="Folder for the demo's state and digests (default: a new temporary folder).",
 )
+@click.option("--days", type=click.IntRange(1, 9), default=9, show_default=True, help="Simulate only the first days.")
 @common_options
-def demo(ctx: Context, out: Path | None) -> None:
+def demo(ctx: Context, out: Path | None, days: int) -> None:
     """A simulated week at the example organisation on the embedded sandbox Exchange (about a minute)."""
     import tempfile
 
@@ -190,7 +191,7 @@ def demo(ctx: Context, out: Path | None) -> None:
     settings = ctx.settings()
     folder = out or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    run = Demo(settings, folder)
+    run = Demo(settings, folder, days)
     through = "Microsoft Graph" if settings.service.backend.kind == "graph" else "EWS"
     click.echo(f"Simulating {settings.policy.organisation.name}'s week on the sandbox Exchange through {through} "
                f"(state in {folder})")  # fmt: skip

@@ -132,9 +132,9 @@ class DemoResult:
 class Demo:
     """The week as a sequence of ticks; iterate `ticks()` (the CLI shows a progress bar), then read `result`."""
 
-    def __init__(self, settings: Settings, folder: Path) -> None:
+    def __init__(self, settings: Settings, folder: Path, days: int = DAYS) -> None:
         self.settings = settings.with_state_url(f"sqlite:///{folder / 'demo-state.sqlite3'}")
-        self.folder = folder
+        self.folder, self.days = folder, max(1, min(days, DAYS))
         self.clock = FixedClock(START)
         self._days: dict[date, DaySummary] = {}
         self._problems: list[str] = []
@@ -145,7 +145,7 @@ class Demo:
         """Every hour from 07:00 to 19:00 on each day, plus the digest time from service.yaml."""
         digest_at = self.settings.service.jobs.digest.at
         moments = []
-        for day in range(DAYS):
+        for day in range(self.days):
             moment = _at(day, "07:00")
             while moment <= _at(day, "19:00"):
                 moments.append(moment)
