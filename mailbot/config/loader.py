@@ -193,6 +193,9 @@ def _office_holidays(org_dir: Path, office: OfficeConfig) -> OfficeHolidays:
 
 def _secret_problems(service_file: Path, service: ServiceConfig) -> list[str]:
     found: list[str] = []
+    graph = service.backend.graph if service.backend.kind == "graph" else None
+    if graph is not None and graph.ca_bundle is not None and not (service_file.parent / graph.ca_bundle).is_file():
+        found.append(f"{service_file}: backend.graph.ca_bundle: {service_file.parent / graph.ca_bundle} is not a file.")
     for loc, ref in _secret_refs(service):
         try:
             ref.resolve(service_file.parent)

@@ -91,6 +91,26 @@ def test_secret_from_file_resolves(example_config: Path, tmp_path: Path) -> None
     assert "s3cret" == ews.password.resolve(example_config.parent).get_secret_value()
 
 
+def test_graph_secret_and_ca_bundle_are_checked(example_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """For Graph, check looks for the client secret and the CA bundle IT named, and reports both at once."""
+    monkeypatch.delenv("MAILBOT_GRAPH_CLIENT_SECRET", raising=False)
+    edit(example_config, "sandbox: true", "sandbox: false")
+    edit(example_config, "kind: ews ", "kind: graph")
+    edit(example_config, "  max_concurrent_per_mailbox: 4", "  ca_bundle: ca.pem\n    max_concurrent_per_mailbox: 4")
+    problems = problems_of(example_config, resolve_secrets=True)
+    expected = [f"{example_config}: backend.graph.ca_bundle: {example_config.parent / 'ca.pem'} is not a file.",
+                f"{example_config}: backend.graph.client_secret: The secret in environment variable "
+                "MAILBOT_GRAPH_CLIENT_SECRET is not set; export it before starting mailbot."]  # fmt: skip
+    assert expected == problems
+
+
+def test_graph_allows_at_most_four_requests_per_mailbox(example_config: Path) -> None:
+    """Exchange Online's limit of four concurrent requests per mailbox cannot be configured away."""
+    edit(example_config, "max_concurrent_per_mailbox: 4", "max_concurrent_per_mailbox: 8")
+    [problem] = problems_of(example_config)
+    assert "backend.graph.max_concurrent_per_mailbox: Input should be less than or equal to 4" in problem
+
+
 def test_broken_yaml_names_the_line(example_config: Path) -> None:
     """A YAML syntax error is reported with its line, not a traceback."""
     edit(example_config, "  level: info", "  level: [info")
