@@ -296,6 +296,12 @@ class TestSync:
         with pytest.raises(SyncStateInvalid):
             backend.sync_folder(LI, "inbox", "H4sIAAAAAAAEAO29B2AcSZYlJi9tynt/")
 
+    def test_garbled_state_asks_for_a_full_resync(self, backend: ExchangeBackend) -> None:
+        """A saved state garbled in storage is refused by the server as invalid, so the job can start over."""
+        state = backend.sync_folder(LI, "inbox", None).state
+        with pytest.raises(SyncStateInvalid):
+            backend.sync_folder(LI, "inbox", state[:-6] + "AAAAAA")
+
     def test_get_message_returns_details(self, backend: ExchangeBackend) -> None:
         """One message can be fetched by id with the same details as in a sync."""
         synced = backend.sync_folder(HELP, "inbox", None).items[0]
@@ -410,6 +416,16 @@ class TestFaults:
         assert [OofState.DISABLED] * 12 == states
         if kind in TLS:  # the Graph front end counts requests in flight per mailbox, as Exchange Online limits them
             assert 2 <= sandbox.graph.peak_concurrency(LI) <= 4
+
+    def test_throttling_in_the_middle_of_a_sync_is_waited_out(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """A request throttled halfway through a sync (on Graph, one request inside the $batch) is repeated, and
+        the sync completes with every detail."""
+        backend.get_oof(LI)
+        sandbox.faults.slow(0.0, times=1).http_429(times=1, retry_after=1)  # the second request is the throttled one
+        items = backend.sync_folder(JAMES, "inbox", None).items
+        assert (4, ["slow", "http_429"]) == (len({i.message_id for i in items}), sandbox.faults.fired)
 
     def test_dropped_connection_is_retried(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """A connection dropped without an answer is retried and the call then succeeds."""
