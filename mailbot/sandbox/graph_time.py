@@ -1,7 +1,7 @@
 """Times on Microsoft Graph's wire: dateTimeTimeZone objects, UTC timestamps, and time zones named either way.
 
 Graph names zones the Windows way ("Eastern Standard Time") or the IANA way ("America/New_York"); the sandbox
-takes both, using the CLDR map exchangelib ships (data only: nothing here talks EWS).
+takes both, using the CLDR map tzlocal ships.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from exchangelib.winzone import IANA_TO_MS_TIMEZONE_MAP, MS_TIMEZONE_TO_IANA_MAP
+from tzlocal.windows_tz import tz_win, win_tz
 
 from mailbot.sandbox.graph_wire import GraphError
 
-_WINDOWS_TO_IANA: dict[str, str] = {str(k).lower(): str(v) for k, v in MS_TIMEZONE_TO_IANA_MAP.items()}
+_WINDOWS_TO_IANA: dict[str, str] = {str(k).lower(): str(v) for k, v in win_tz.items()}
 # How Graph writes "never": a status message without expiry, for instance.
 NEVER = {"dateTime": "9999-12-31T23:59:59.9999999", "timeZone": "UTC"}
 
@@ -31,8 +31,7 @@ def zone(name: str) -> ZoneInfo:
 
 def windows_name(iana: str) -> str:
     """The Windows name of an IANA zone (Graph's default way of naming one), "UTC" when CLDR has none."""
-    found = IANA_TO_MS_TIMEZONE_MAP.get(iana)
-    return str(found[0]) if found else "UTC"
+    return str(tz_win.get(iana, "UTC"))
 
 
 def wall(moment: datetime) -> str:
