@@ -1,6 +1,6 @@
 """App-only tokens from Microsoft's identity platform through msal, for Graph and for EWS OAuth.
 
-With graph.py and graph_http.py, the only modules that import msal or requests.
+The graph*.py modules are the only ones in mailbot that import msal or requests.
 """
 
 from __future__ import annotations

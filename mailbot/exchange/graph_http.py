@@ -11,21 +11,20 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import structlog
 
-from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.errors import BackendError
 from mailbot.exchange.graph_auth import MsalTokenSource, TokenRefused
+from mailbot.exchange.graph_errors import failure, json_body, refused, retry_after
 
 log = structlog.get_logger(__name__)
 
 BATCH_LIMIT = 20  # requests per JSON $batch, Graph's limit
 _DROP_RETRIES = 3
-_SYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
 _TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
               requests.exceptions.ChunkedEncodingError)  # fmt: skip
 Answer = tuple[int, dict[str, Any]]  # (HTTP status, JSON body) of one request in a $batch
@@ -108,7 +107,7 @@ class GraphHttp:
                 waited = self.back_off(retry_after(response.headers), waited)
                 continue
             if response.status_code >= 400:
-                raise self.failure(mailbox, response.status_code, _json(response))
+                raise self.failure(mailbox, response.status_code, json_body(response))
             return response
 
     def batch_get(self, mailbox: str, paths: Sequence[str]) -> list[Answer]:
@@ -137,7 +136,7 @@ class GraphHttp:
                     throttled.append(index)
                     wait = max(wait, retry_after(sub.get("headers") or {}))
                 elif status == 401:
-                    raise self._refused()
+                    raise refused(self._where)
                 else:
                     answers[index] = (status, sub.get("body") or {})
             if any(i not in answers and i not in throttled for i in pending):
@@ -157,21 +156,8 @@ class GraphHttp:
         return waited + seconds
 
     def failure(self, mailbox: str, status: int, body: dict[str, Any]) -> BackendError:
-        """The error for a refused request: the mailbox's own problem for 4xx, the service's for the rest."""
-        found = body.get("error")
-        error: dict[str, Any] = found if isinstance(found, dict) else {}
-        code, message = str(error.get("code") or f"HTTP {status}"), str(error.get("message") or "").strip()
-        if status == 410 or code.lower() in _SYNC_CODES:
-            return SyncStateInvalid(f"{mailbox}: the saved sync state is no longer valid ({code})")
-        if status == 401:
-            return self._refused()
-        if status == 403:
-            return MailboxError(mailbox, f"the app may not access this mailbox ({code}: {message})")
-        if code == "ErrorInvalidUser":
-            return MailboxError(mailbox, "no such mailbox in the tenant")
-        if 400 <= status < 500:
-            return MailboxError(mailbox, f"{code}: {message}" if message else code)
-        return BackendError(f"Microsoft Graph at {self._where} failed: HTTP {status}, {code} {message}".rstrip())
+        """The error for a refused request (see graph_errors.failure)."""
+        return failure(mailbox, status, body, self._where)
 
     @property
     def _where(self) -> str:
@@ -214,29 +200,3 @@ class GraphHttp:
         with self._renewing:
             if self._token == refused:
                 self._token = str(self._tokens.renew()["access_token"])
-
-    def _refused(self) -> BackendError:
-        return BackendError(f"Microsoft Graph at {self._where} refused even a new token for the app's credentials; "
-                            "check backend.graph in service.yaml and the app's permissions")  # fmt: skip
-
-
-def retry_after(headers: Any) -> float:
-    """Seconds to wait from a Retry-After header (seconds, or an HTTP date against the answer's Date)."""
-    found = {str(k).lower(): str(v) for k, v in dict(headers).items()}
-    value = found.get("retry-after", "").strip()
-    try:
-        return max(0.0, float(value)) if value else 1.0
-    except ValueError:
-        pass
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - parsedate_to_datetime(found["date"])).total_seconds())
-    except (KeyError, TypeError, ValueError):
-        return 1.0
-
-
-def _json(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
