@@ -19,6 +19,7 @@ from mailbot.errors import BackendError, SyncStateInvalid
 from mailbot.exchange import graph_mapping as gm
 from mailbot.exchange.base import Folder, SandboxAccess, register
 from mailbot.exchange.graph_auth import EWS_SCOPE, GRAPH_SCOPE, MsalTokenSource, TokenRefused, VerifyingHttpClient
+from mailbot.exchange.graph_bulk import batch_get
 from mailbot.exchange.graph_http import GraphHttp
 
 __all__ = ["EWS_SCOPE", "GRAPH_SCOPE", "GraphBackend", "GraphConnection", "MsalTokenSource", "TokenRefused"]
@@ -96,7 +97,7 @@ class GraphBackend:
         changes = page.get("value", [])
         deleted = tuple(str(c["id"]) for c in changes if "@removed" in c)
         changed = [str(c["id"]) for c in changes if "@removed" not in c]
-        answers = self._http.batch_get(mailbox, [gm.message_path(mailbox, item_id) for item_id in changed])
+        answers = batch_get(self._http, mailbox, [gm.message_path(mailbox, item_id) for item_id in changed])
         items = []
         for status, body in answers:
             if status == 404:  # deleted since the delta was taken; its removal comes with the next round

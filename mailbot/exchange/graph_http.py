@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,15 +19,13 @@ import structlog
 
 from mailbot.errors import BackendError
 from mailbot.exchange.graph_auth import MsalTokenSource, TokenRefused
-from mailbot.exchange.graph_errors import failure, json_body, refused, retry_after
+from mailbot.exchange.graph_errors import failure, json_body, retry_after
 
 log = structlog.get_logger(__name__)
 
-BATCH_LIMIT = 20  # requests per JSON $batch, Graph's limit
 _DROP_RETRIES = 3
 _TRANSIENT = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
               requests.exceptions.ChunkedEncodingError)  # fmt: skip
-Answer = tuple[int, dict[str, Any]]  # (HTTP status, JSON body) of one request in a $batch
 
 
 class GraphHttp:
@@ -48,11 +46,12 @@ class GraphHttp:
         self.base = base_url.rstrip("/")
         self._origin = urlsplit(self.base)
         self._tokens, self._verify, self._timeout = tokens, verify, timeout
-        self._retry_max_wait, self._max_concurrent, self._sleep = retry_max_wait, max_concurrent, sleep
+        self._retry_max_wait, self.max_concurrent, self._sleep = retry_max_wait, max_concurrent, sleep
         self._session = requests.Session()
         self._session.trust_env = trust_env
-        self._lock, self._renewing = threading.Lock(), threading.Lock()
-        self._slots: dict[str, threading.BoundedSemaphore] = {}
+        self._renewing = threading.Lock()
+        self._slots = threading.Condition()
+        self._in_flight: Counter[str] = Counter()
         self._token: str | None = None
 
     def close(self) -> None:
@@ -77,17 +76,21 @@ class GraphHttp:
         body: Any = None,
         headers: dict[str, str] | None = None,
         idempotent: bool = True,
+        weight: int = 1,
     ) -> requests.Response:
-        """One request (relative to the base URL, or a returned link), retried as Graph asks; errors translated."""
+        """One request (relative to the base URL, or a returned link), retried as Graph asks; errors translated.
+
+        `weight`: how many requests it runs at once on the server (a $batch runs its requests side by side).
+        """
         target = self.base + url if url.startswith("/") else self.rebase(url)
         waited, drops, renewed = 0.0, 0, False
         while True:
             token = self._bearer()
             try:
-                response = self._send(method, mailbox, target, token, body, headers or {})
+                response = self._send(method, mailbox, target, token, body, headers or {}, weight)
             except requests.exceptions.SSLError as exc:
                 raise BackendError(
-                    f"The TLS certificate of Microsoft Graph at {self._where} cannot be verified "
+                    f"The TLS certificate of Microsoft Graph at {self.where} cannot be verified "
                     f"({exc}); set backend.graph.ca_bundle to the CA that signed it"
                 ) from None
             except _TRANSIENT as exc:
@@ -95,7 +98,7 @@ class GraphHttp:
                 if not idempotent or drops > _DROP_RETRIES:
                     repeat = "" if idempotent else " and it was not repeated, since it may have gone through"
                     raise BackendError(
-                        f"Microsoft Graph at {self._where} dropped the connection ({type(exc).__name__}){repeat}"
+                        f"Microsoft Graph at {self.where} dropped the connection ({type(exc).__name__}){repeat}"
                     ) from None
                 self._sleep(0.2 * drops)
                 continue
@@ -110,42 +113,6 @@ class GraphHttp:
                 raise self.failure(mailbox, response.status_code, json_body(response))
             return response
 
-    def batch_get(self, mailbox: str, paths: Sequence[str]) -> list[Answer]:
-        """GET many URLs of one mailbox through JSON $batch, 20 to a request, chunks side by side within the
-        mailbox's concurrency limit; throttled sub-requests are retried alone. Answers come in `paths` order."""
-        answers: dict[int, Answer] = {}
-        chunks = [range(i, min(i + BATCH_LIMIT, len(paths))) for i in range(0, len(paths), BATCH_LIMIT)]
-        if len(chunks) <= 1:
-            for chunk in chunks:
-                answers.update(self._batch_chunk(mailbox, paths, chunk))
-        else:
-            with ThreadPoolExecutor(max_workers=min(self._max_concurrent, len(chunks))) as pool:
-                for done in pool.map(lambda c: self._batch_chunk(mailbox, paths, c), chunks):
-                    answers.update(done)
-        return [answers[i] for i in range(len(paths))]
-
-    def _batch_chunk(self, mailbox: str, paths: Sequence[str], chunk: range) -> dict[int, Answer]:
-        answers: dict[int, Answer] = {}
-        pending, waited = list(chunk), 0.0
-        while pending:
-            body = {"requests": [{"id": str(i), "method": "GET", "url": paths[i]} for i in pending]}
-            throttled, wait = [], 0.0
-            for sub in self.call("POST", mailbox, "/$batch", body=body).json().get("responses", []):
-                index, status = int(sub["id"]), int(sub["status"])
-                if status in (429, 503):
-                    throttled.append(index)
-                    wait = max(wait, retry_after(sub.get("headers") or {}))
-                elif status == 401:
-                    raise refused(self._where)
-                else:
-                    answers[index] = (status, sub.get("body") or {})
-            if any(i not in answers and i not in throttled for i in pending):
-                raise BackendError(f"Microsoft Graph at {self._where} left requests out of a $batch answer")
-            pending = throttled
-            if pending:
-                waited = self.back_off(wait, waited)
-        return answers
-
     def back_off(self, seconds: float, waited: float) -> float:
         """Sleep as the server asked, unless the total wait for this request would pass retry_max_wait."""
         if waited + seconds > self._retry_max_wait:
@@ -157,18 +124,18 @@ class GraphHttp:
 
     def failure(self, mailbox: str, status: int, body: dict[str, Any]) -> BackendError:
         """The error for a refused request (see graph_errors.failure)."""
-        return failure(mailbox, status, body, self._where)
+        return failure(mailbox, status, body, self.where)
 
     @property
-    def _where(self) -> str:
+    def where(self) -> str:
         return urlunsplit((self._origin.scheme, self._origin.netloc, "", "", ""))
 
-    def _send(self, method: str, mailbox: str, url: str, token: str, body: Any,
-              headers: dict[str, str]) -> requests.Response:  # fmt: skip
+    def _send(self, method: str, mailbox: str, url: str, token: str, body: Any, headers: dict[str, str],
+              weight: int) -> requests.Response:  # fmt: skip
         sent = {"Authorization": f"Bearer {token}", "Accept": "application/json",
                 "client-request-id": str(uuid.uuid4()), **headers}  # fmt: skip
         started = time.monotonic()
-        with self._slot(mailbox):
+        with self._slot(mailbox, weight):
             # verify goes with each call: requests lets REQUESTS_CA_BUNDLE override a Session's own verify.
             response = self._session.request(method, url, json=body, headers=sent, timeout=self._timeout,
                                              verify=self._verify, allow_redirects=False)  # fmt: skip
@@ -178,12 +145,19 @@ class GraphHttp:
         return response
 
     @contextmanager
-    def _slot(self, mailbox: str) -> Iterator[None]:
-        """At most max_concurrent requests in flight per mailbox (Exchange Online allows 4 per app and mailbox)."""
-        with self._lock:
-            slot = self._slots.setdefault(mailbox.lower(), threading.BoundedSemaphore(self._max_concurrent))
-        with slot:
+    def _slot(self, mailbox: str, weight: int) -> Iterator[None]:
+        """At most max_concurrent requests in flight per mailbox (Exchange Online allows 4 per app and mailbox);
+        a $batch takes as many places as it runs requests side by side."""
+        key, weight = mailbox.lower(), max(1, min(weight, self.max_concurrent))
+        with self._slots:
+            self._slots.wait_for(lambda: self._in_flight[key] + weight <= self.max_concurrent)
+            self._in_flight[key] += weight
+        try:
             yield
+        finally:
+            with self._slots:
+                self._in_flight[key] -= weight
+                self._slots.notify_all()
 
     def _bearer(self) -> str:
         try:

@@ -13,9 +13,13 @@ import pytest
 from mailbot.domain import OofState
 from mailbot.errors import BackendError
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
-from mailbot.exchange.graph_mapping import mail_item
+from mailbot.exchange.graph_auth import MsalTokenSource, VerifyingHttpClient
+from mailbot.exchange.graph_bulk import batch_get
+from mailbot.exchange.graph_http import GraphHttp
+from mailbot.exchange.graph_mapping import mail_item, message_path
 from mailbot.runtime import sandbox_access
 from mailbot.sandbox import SandboxCA, SandboxServer
+from mailbot.sandbox.graph_wire import rest_id
 
 LI = "li.chen@example.org"
 
@@ -91,3 +95,21 @@ def test_extended_properties_are_matched_by_number() -> None:
     item = mail_item("Help@Example.org", "inbox", data)
     assert ("IPM.Note.Microsoft.Voicemail.UM.CA", "<a@example.org>", "help@example.org") == (
         item.message_class, item.in_reply_to, item.mailbox)  # fmt: skip
+
+
+def test_a_missing_message_in_a_batch_lane_holds_up_nothing(tls_sandbox: SandboxServer) -> None:
+    """In one lane of dependent requests, a message gone meanwhile is a 404 and the ones after it still come."""
+    access = sandbox_access(tls_sandbox.org, tls_sandbox.url, tls_sandbox.ca_bundle_path)
+    verify = str(tls_sandbox.ca_bundle_path)
+    identity = VerifyingHttpClient(verify, trust_env=False)
+    tokens = MsalTokenSource(access.tenant_id or "", access.client_id or "", client_secret=access.client_secret,
+                             authority=access.url, http_client=identity)  # fmt: skip
+    http = GraphHttp(access.graph_url, tokens, verify=verify, trust_env=False, max_concurrent=1)
+    ids = [rest_id(m.item_id) for m in tls_sandbox.org.messages(LI, "inbox")]
+    paths = [message_path(LI, ids[0]), message_path(LI, "AAMkAGone="), message_path(LI, ids[1])]
+    try:
+        statuses = [status for status, _ in batch_get(http, LI, paths)]
+    finally:
+        http.close()
+        identity.close()
+    assert [200, 404, 200] == statuses
