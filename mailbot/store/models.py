@@ -136,3 +136,18 @@ class JobRunRow(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WeeklyStatusRow(Base):
+    """The weekly status last sent to a person for a week: its plan (JSON) and fingerprint, to spot changes."""
+
+    __tablename__ = "weekly_status"
+    __table_args__ = (Index("ix_weekly_status_week_start", "week_start"),)
+
+    person_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    week_start: Mapped[str] = mapped_column(String(10), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(255))
+    plan: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sends: Mapped[int] = mapped_column(Integer)
+    status_message: Mapped[str] = mapped_column(String(32))
