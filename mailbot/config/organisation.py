@@ -112,8 +112,25 @@ class VoicemailRule(Strict):
 
 
 class TouchpointRule(Strict):
-    every_business_days: int = Field(default=1, ge=1, le=30)
-    category: str = "In progress"
+    every_business_days: int = Field(
+        default=1, ge=1, le=30, description="A member whose request is in progress hears from us this often."
+    )
+    category: str = Field(default="In progress", description="The Outlook category owners set on such a request.")
+
+
+class ComplaintRule(Strict):
+    keywords: list[str] = Field(
+        default=[],
+        description="Words or phrases that make a member message a complaint, matched case-insensitively at the "
+        "start of a word in the subject (so `complain` also finds complaint and complained).",
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _not_blank(cls, keywords: list[str]) -> list[str]:
+        if any(not keyword.strip() for keyword in keywords):
+            raise ValueError("a keyword must not be blank; it would match every message")
+        return keywords
 
 
 class Categories(Strict):
@@ -146,4 +163,5 @@ class Policy(Strict):
     voicemail: VoicemailRule = VoicemailRule()
     touchpoint: TouchpointRule = TouchpointRule()
     categories: Categories = Categories()
+    complaint: ComplaintRule = ComplaintRule()
     absence: AbsencePolicy = AbsencePolicy()

@@ -260,6 +260,18 @@ def _nudge_samples() -> Sequence[Context]:
     return nudge_samples()
 
 
+def _followup_samples(name: str) -> Callable[[], Sequence[Context]]:
+    """Samples for touchpoint_draft, touchpoint_nudge and complaint_escalation, imported when first needed."""
+
+    def build() -> Sequence[Context]:
+        from mailbot.policy import followup_samples  # here, not on top: their builders import this module
+
+        samples: Sequence[Context] = getattr(followup_samples, f"{name}_samples")()
+        return samples
+
+    return build
+
+
 # Adding a template (weekly_status, voicemail_script) is one entry here: name -> sample contexts.
 SAMPLES: dict[str, Callable[[], Sequence[Context]]] = {
     "oof_internal": _oof_samples,
@@ -267,6 +279,9 @@ SAMPLES: dict[str, Callable[[], Sequence[Context]]] = {
     "departed": _departed_samples,
     "digest": _digest_samples,
     "nudge": _nudge_samples,
+    "touchpoint_draft": _followup_samples("draft"),
+    "touchpoint_nudge": _followup_samples("touchpoint_nudge"),
+    "complaint_escalation": _followup_samples("escalation"),
 }
 
 
