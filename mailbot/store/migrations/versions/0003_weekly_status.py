@@ -1,4 +1,4 @@
-"""Weekly status: per person and week, the plan last sent (to spot changes) and whether the status message was set.
+"""Weekly status: per person and week, the plan last sent (to spot changes), when, and whether the status was set.
 
 Revision ID: 0003
 Revises: 0002
@@ -27,12 +27,14 @@ def upgrade() -> None:
     op.create_table(
         "weekly_status",
         sa.Column("person_id", sa.String(255), nullable=False),
-        sa.Column("week_start", sa.String(10), nullable=False),
-        sa.Column("fingerprint", sa.String(255), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("plan", sa.Text(), nullable=False),
-        _time("sent_at"),
+        _time("first_sent_at"),
+        _time("last_sent_at"),
         sa.Column("sends", sa.Integer(), nullable=False),
         sa.Column("status_message", sa.String(32), nullable=False),
+        sa.Column("changes", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("person_id", "week_start", name="pk_weekly_status"),
     )
     op.create_index("ix_weekly_status_week_start", "weekly_status", ["week_start"])
