@@ -126,7 +126,6 @@ class Touchpoint:
     last_touch_at: datetime  # the mark, or the latest reply to the member since, whichever is later
     item_id: str = ""
     sender_name: str = ""
-    reply_to: str = ""  # the member's latest message in the conversation, for In-Reply-To ("" = message_id)
     ended_at: datetime | None = None
     end_reason: str = ""  # done, unmarked, removed
 
