@@ -114,12 +114,17 @@ class DigestModel:
     totals: Totals
     attention: tuple[str, ...]  # Anna Brandt: away with no automatic reply.
     sections: tuple[SectionView, ...]
+    weekly_status: tuple[str, ...] = ()  # Li Chen: sent Monday, November 23 at 7:30 am
 
 
 def build_digest(
-    supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str
-) -> DigestModel:
-    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed."""
+    supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str,
+    weekly_status: Sequence[str] = (),
+) -> DigestModel:  # fmt: skip
+    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed.
+
+    `weekly_status` lines say whose weekly status went out this week (jobs/weekly_status.digest_lines).
+    """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
     views = tuple(_section_view(s, day, tz) for s in ordered)
     attention = tuple(line for s in ordered for line in _attention(s))
@@ -144,6 +149,7 @@ def build_digest(
         totals=totals,
         attention=attention,
         sections=views,
+        weekly_status=tuple(weekly_status),
     )
 
 

@@ -84,13 +84,21 @@ def _sections() -> list[StaffSection]:
     ]
 
 
+_WEEKLY = (
+    "James Okafor: sent Monday, November 23 at 7:30 am; status message set",
+    "Li Chen: sent Monday, November 23 at 7:30 am; updated Tuesday, November 24 at 7:30 am (Friday, November 27: "
+    "office closed (was: away, back Tuesday, December 1))",
+    "Anna Brandt: not sent yet this week",
+)
+
+
 def digest_samples() -> list[dict[str, Any]]:
     """A busy day, a day with everyone present and nothing open, and a supervisor with nobody listed."""
     quiet = [StaffSection(p, (), (), Presence(False, "none", None, None)) for p in (JAMES, LI)]
     own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
     return [
-        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG))
-        for sections in (_sections(), quiet, own_reply, [])
+        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly))
+        for sections, weekly in ((_sections(), _WEEKLY), (quiet, ()), (own_reply, ()), ([], ()))
     ]
 
 

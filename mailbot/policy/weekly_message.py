@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from mailbot.config.organisation import CallbackPolicy
 from mailbot.domain import Person
@@ -123,6 +124,24 @@ def weekly_subject(plan: WeekPlan, *, update: bool) -> str:
 def render_weekly(subject: str, context: Mapping[str, Any], renderer: TemplateRenderer) -> Message:
     rendered = renderer.render("weekly_status", context)
     return Message(subject, rendered.html, rendered.text)
+
+
+def digest_line(
+    person: Person, tz: ZoneInfo, sent: tuple[datetime, datetime] | None, *, updates: int = 0,
+    changes: Sequence[str] = (), status_set: bool = False,
+) -> str:  # fmt: skip
+    """'Li Chen: sent Monday, November 23 at 7:30 am; updated Wednesday, November 25 at 7:30 am (Friday ...)'.
+
+    `sent` is when the week's status first and last went out (None: not yet); `changes` what the last update changed.
+    """
+    if sent is None:
+        return f"{person.name}: not sent yet this week"
+    first, last = (at.astimezone(tz) for at in sent)
+    line = f"{person.name}: sent {date_text(first)} at {time_text(first)}"
+    if updates:
+        changed = f" ({'; '.join(changes)})" if changes else ""
+        line += f"; updated {date_text(last)} at {time_text(last)}{changed}"
+    return line + ("; status message set" if status_set else "")
 
 
 def day_label(day: DayPlan, callback: CallbackPolicy) -> str:

@@ -19,6 +19,7 @@ from mailbot.domain import Absence, CalendarEvent, ShowAs
 from mailbot.policy.absence import find_absences
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # as in service.yaml
 DayKind = Literal["in", "away", "closed"]
 Span = tuple[datetime, datetime]
 # Time the person cannot take calls; "free" and "working elsewhere" still can.
