@@ -10,6 +10,7 @@ from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
+from mailbot.jobs.weekly_status import WeeklyOutcome
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.messages import OpenItem, one_line
 
@@ -98,6 +99,18 @@ def describe_oof(outcome: PersonOutcome, *, show_text: bool = True) -> str:
             if rendered is not None:
                 lines.append(f"  {label}:")
                 lines += [f"    | {line}" for line in rendered.text.strip().splitlines()]
+    return "\n".join(lines)
+
+
+def describe_weekly(outcome: WeeklyOutcome, *, show_text: bool = True) -> str:
+    """One person's weekly status: sent or why not, then the voicemail script and the status text."""
+    person = outcome.person
+    done = "sent" if outcome.sent else "would be sent" if outcome.message is not None else "not sent"
+    lines = [f"{person.name} <{person.email}>: weekly status {done}", f"  why: {outcome.why}"]
+    if show_text:
+        lines.append("  voicemail script:")
+        lines += [f"    | {line}" for line in outcome.script.strip().splitlines()]
+        lines.append(f"  status text: {outcome.status_text}")
     return "\n".join(lines)
 
 

@@ -119,9 +119,9 @@ def person_status(deps: Deps, person: Person, now: datetime, renderer: TemplateR
                                  status_message=status, changes=decision.changes, previous=sent_before)  # fmt: skip
         return render_weekly(weekly_subject(plan, update=record is not None), context, renderer)
 
-    why = "sent the week's status" if record is None else "re-sent the status: " + "; ".join(changes)
+    what = "the week's first status" if record is None else "an update, the week changed: " + "; ".join(changes)
     if deps.dry_run:
-        return outcome(message("off"), False, "off", f"{why} (status message not tried)")
+        return outcome(message("off"), False, "off", f"{what} (status message not tried)")
     status, note = _set_status(deps, person, status_text, status_expires(plan, calendar), calendar)
     mail = message(status)
     with store.transaction():
@@ -137,8 +137,8 @@ def person_status(deps: Deps, person: Person, now: datetime, renderer: TemplateR
         )  # fmt: skip
         action = "weekly_status_sent" if record is None else "weekly_status_updated"
         store.audit(now, "mailbot", action, person.id, record.fingerprint if record else None, plan.fingerprint,
-                    f"{why}; {note}")  # fmt: skip
-    return outcome(mail, True, status, f"{why}; {note}")
+                    f"sent {what}; {note}")  # fmt: skip
+    return outcome(mail, True, status, f"sent {what}; {note}")
 
 
 def _set_status(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -142,3 +144,20 @@ def test_the_digest_lists_whose_weekly_status_was_sent(sandbox: SandboxServer, d
     assert "- James Okafor: sent Monday, November 23 at 7:30 am" in text
     assert ("- Li Chen: sent Monday, November 23 at 7:30 am; updated Tuesday, November 24 at 7:30 am (Friday, "
             "November 27: office closed (was: away, back Tuesday, December 1))") in text  # fmt: skip
+
+
+def test_the_command_prints_the_scripts_then_sends_once(example_config: Path) -> None:
+    """`weekly-status --print` shows Li's script and sends nothing; the plain command sends; again, nothing."""
+    now = ("--config", str(example_config), "--now", "2026-11-23T07:30-05:00")
+    printed = mailbot("weekly-status", "lchen", "--print", *now)
+    sent, again = mailbot("weekly-status", *now), mailbot("weekly-status", *now)
+    assert (0, 0, 0) == (printed.returncode, sent.returncode, again.returncode), printed.stderr + sent.stderr
+    assert "    | I am away on Friday and will be back on Tuesday, December 1." in printed.stdout
+    assert "Li Chen <li.chen@example.org>: weekly status would be sent" in printed.stdout
+    assert 4 == sent.stdout.count("weekly status sent")
+    assert "Li Chen <li.chen@example.org>: weekly status not sent\n  why: the week is as sent" in again.stdout
+
+
+def mailbot(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "mailbot", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)  # fmt: skip
