@@ -161,6 +161,7 @@ def describe_demo(result: DemoResult) -> str:
         lines += [f"  * out of office: {c}" for c in day.oof]
         lines += [f"  * {c}" for c in day.nudges]
         lines += [f"  * {c}" for c in day.digests]
+        lines += [f"  * weekly status: {c}" for c in day.weekly]
     lines += [
         "",
         f"Answered by a reply: {result.answered} ({result.within_deadline} within the standard); "
