@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.domain import MessageKind, OutgoingMessage, Person
 from mailbot.errors import BackendError
+from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import for_people, open_items
 from mailbot.jobs.presence import whereabouts
@@ -43,7 +44,8 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
         sections = [_section(deps, person, items, now) for person in _team(deps, supervisor)]
         sections += _shared_sections(deps, supervisor, items)
         weekly = digest_lines(deps, _team(deps, supervisor), now)
-        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly)
+        complaints = complaints_for(deps, supervisor, now)
+        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints)
         message = render_digest(model, renderer)
         sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result)
         result.details[supervisor.id] = Digest(supervisor, day, message, sent)

@@ -100,12 +100,14 @@ def draft_model(
     calendar: BusinessCalendar,
     rules: TouchpointRules,
     organisation: tuple[str, str | None],
+    reply_subject: str = "",
 ) -> DraftModel:
-    """The update `signature` (name, phone) would send today; dates in the mailbox office's zone."""
+    """The update `signature` (name, phone) would send today, in reply to a message titled `reply_subject`
+    (default: the request's own subject); dates in the mailbox office's zone."""
     zone = calendar.tz
     name, phone = signature
     return DraftModel(
-        subject=draft_subject(touchpoint.subject),
+        subject=draft_subject(reply_subject or touchpoint.subject),
         member={"name": one_line(touchpoint.sender_name), "email": one_line(touchpoint.sender)},
         request={
             "subject": one_line(touchpoint.subject) or "your request",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -18,6 +18,7 @@ from mailbot.policy.complaint import (
     complaint_view,
     render_escalation,
 )
+from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
 from mailbot.policy.message_samples import HOSTILE_NAME, HOSTILE_SUBJECT, JAMES, LI, MARIA, item
 from mailbot.policy.templates import TemplateRenderer
 
@@ -92,3 +93,23 @@ def test_the_escalation_keeps_member_markup_harmless() -> None:
     message = render_escalation(model, TemplateRenderer(SHIPPED))
     assert (False, False) == ("<script>" in message.html, "<img" in message.html)
     assert "Bcc: everyone" in message.text and "\r" not in message.subject
+
+
+def test_the_digest_lists_complaints_in_their_own_section_and_counts_them() -> None:
+    """Maria's digest names the complaint in its subject, its summary and a section of its own."""
+    card = item(JAMES, "My card", NOW, NOW, TrackState.OVERDUE, 0.1)
+    view = complaint_view(card, [JAMES], "it is marked Complaint", NOW, NY)
+    sections = [StaffSection(JAMES, (card,), (), Presence(False, "none", None, None))]
+    model = build_digest(MARIA, sections, date(2026, 11, 23), NY, ORG, complaints=[view])
+    text = render_digest(model, TemplateRenderer(SHIPPED)).text
+    complaints = text[text.index("Complaints waiting for an answer:") : text.index("== James Okafor")]
+    assert "Service level digest for Monday, November 23: 1 overdue, 1 open, 1 complaint" == model.subject
+    assert model.summary.endswith("1 complaint waits for an answer.")
+    assert "OVERDUE   My card" in complaints and "for James Okafor" in complaints
+
+
+def test_a_digest_without_complaints_has_no_complaint_section() -> None:
+    """With nothing to report, the section and the count stay out of the digest."""
+    model = build_digest(MARIA, [], date(2026, 11, 23), NY, ORG)
+    text = render_digest(model, TemplateRenderer(SHIPPED)).text
+    assert (False, False) == ("Complaints waiting" in text, "complaint" in model.subject)
