@@ -10,38 +10,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.domain import OutgoingMessage, Person
 from mailbot.errors import BackendError, MailboxError
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
-from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.messages import Message
-from mailbot.policy.templates import TemplateRenderer, date_text, organisation_context
+from mailbot.policy.templates import TemplateRenderer, organisation_context
 from mailbot.policy.weekly_message import (
     StatusMessage,
     change_text,
     digest_line,
     render_weekly,
     script_context,
-    status_message_text,
+    status_note,
     weekly_context,
     weekly_subject,
 )
 from mailbot.policy.weekly_status import (
     WEEKDAYS,
     SendDecision,
+    StatusMessageRequest,
     WeekPlan,
     decide_send,
     load_days,
     plan_week,
-    status_expires,
+    status_message_request,
+    status_message_text,
     week_start,
 )
 from mailbot.store import WeeklyStatusRecord
 
 JOB = "weekly_status"
 _LOOKBACK = timedelta(days=7)  # an absence under way keeps its real start and its merge across a weekend
-_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,8 @@ def person_status(deps: Deps, person: Person, now: datetime, renderer: TemplateR
     what = "the week's first status" if record is None else "an update, the week changed: " + "; ".join(changes)
     if deps.dry_run:
         return outcome(message("off"), False, "off", f"{what} (status message not tried)")
-    status, note = _set_status(deps, person, status_text, status_expires(plan, calendar), calendar)
+    request = status_message_request(plan, status_text, calendar, policy)
+    status, note = _set_status(deps, person, request, calendar.tz)
     mail = message(status)
     with store.transaction():
         if not store.claim(key, now, decision.action):
@@ -142,20 +144,20 @@ def person_status(deps: Deps, person: Person, now: datetime, renderer: TemplateR
 
 
 def _set_status(
-    deps: Deps, person: Person, text: str, expires: datetime, calendar: BusinessCalendar
+    deps: Deps, person: Person, request: StatusMessageRequest | None, tz: ZoneInfo
 ) -> tuple[StatusMessage, str]:
     """Set the Teams/Outlook status message where the policy asks and the backend can; never stops the e-mail."""
-    if not deps.settings.policy.weekly_status.set_status_message:
-        return "off", "status message off in policy.yaml"
+    if request is None:
+        return "off", status_note("off")
     try:
-        done = deps.backend.set_status_message(person.email, text, expires)
+        done = deps.backend.set_status_message(person.email, request.text, request.expires)
     except BackendError as exc:
         deps.log.warning("status message not set", person=person.id, problem=str(exc))
-        return "failed", f"status message could not be set: {exc}"
-    deps.log.info("status message", person=person.id, set=done, expires=expires.isoformat())
+        return "failed", status_note("failed", problem=str(exc))
+    deps.log.info("status message", person=person.id, set=done, expires=request.expires.isoformat())
     if not done:
-        return "not_supported", f"status message not supported by the {deps.backend.kind} backend"
-    return "set", f"status message set until the end of {date_text(expires.astimezone(calendar.tz) - _DAY)}"
+        return "not_supported", status_note("not_supported", backend=deps.backend.kind)
+    return "set", status_note("set", until=request.expires.astimezone(tz))
 
 
 def digest_lines(deps: Deps, people: list[Person], now: datetime) -> tuple[str, ...]:

@@ -20,8 +20,6 @@ from mailbot.policy.weekly_status import DayChange, DayPlan, WeekPlan
 
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Microsoft Graph refuses a status message longer than this.
-STATUS_MESSAGE_LIMIT = 280
 StatusMessage = Literal["set", "not_supported", "failed", "off"]
 
 
@@ -85,12 +83,6 @@ def script_context(
     }
 
 
-def status_message_text(text: str) -> str:
-    """The status text as one line short enough for Teams and Outlook."""
-    line = " ".join(text.split())
-    return line if len(line) <= STATUS_MESSAGE_LIMIT else line[: STATUS_MESSAGE_LIMIT - 1].rstrip() + "…"
-
-
 def weekly_context(
     person: Person, plan: WeekPlan, callback: CallbackPolicy, organisation: Mapping[str, Any], *,
     script: str, status_text: str, status_message: StatusMessage, changes: Sequence[DayChange] = (),
@@ -114,6 +106,19 @@ def weekly_context(
             for d in plan.days
         ],
     }
+
+
+def status_note(outcome: StatusMessage, *, until: datetime | None = None, backend: str = "", problem: str = "") -> str:
+    """The status message outcome in words, for the job's report and the audit; `until` in office time."""
+    if outcome == "set" and until is not None:
+        return f"status message set until the end of {date_text(until - timedelta(days=1))}"
+    notes = {
+        "off": "status message off in policy.yaml",
+        "failed": f"status message could not be set: {problem}",
+        "not_supported": f"status message not supported by the {backend} backend",
+        "set": "status message set",
+    }
+    return notes[outcome]  # fmt: skip
 
 
 def weekly_subject(plan: WeekPlan, *, update: bool) -> str:

@@ -1,8 +1,9 @@
 """The week for the weekly status: each office day in or away, when calls are returned, and what changed.
 
 Pure: calendar events in, a WeekPlan out. Absences come from policy/absence.py (merged across nights, weekends
-and holidays) and days from the office's BusinessCalendar. Instants are compared in UTC (see business_time.py);
-a plan's days and callback times are local to the office, which is what the script says.
+and holidays), days from the office's BusinessCalendar, callback windows from policy/callback.py. Instants are
+compared in UTC (see business_time.py); a plan's days and callback times are local to the office, which is
+what the script says.
 """
 
 from __future__ import annotations
@@ -11,19 +12,19 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
 
-from mailbot.config.organisation import AbsencePolicy, CallbackPolicy
-from mailbot.domain import Absence, CalendarEvent, ShowAs
+from mailbot.config.organisation import AbsencePolicy, CallbackPolicy, WeeklyStatusPolicy
+from mailbot.domain import Absence, CalendarEvent
 from mailbot.policy.absence import find_absences
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
+from mailbot.policy.callback import callback_window, midnight, utc
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # as in service.yaml
 DayKind = Literal["in", "away", "closed"]
-Span = tuple[datetime, datetime]
-# Time the person cannot take calls; "free" and "working elsewhere" still can.
-BUSY = frozenset({ShowAs.BUSY, ShowAs.OOF, ShowAs.TENTATIVE})
+# Microsoft Graph refuses a status message longer than this.
+STATUS_MESSAGE_LIMIT = 280
 _DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 
@@ -101,11 +102,11 @@ def day_kind(day: date, absences: Sequence[Absence], calendar: BusinessCalendar)
     A holiday inside an absence counts as away, so a Wednesday-to-Friday vacation around a Thursday holiday
     reads as one stretch away rather than away, closed, away.
     """
-    begin, end = _midnight(day, calendar), _midnight(day + _DAY, calendar)
+    begin, end = midnight(day, calendar), midnight(day + _DAY, calendar)
     if not calendar.is_business_day(day):
-        inside = any(_utc(a.start) < end and _utc(a.end) > begin for a in absences)
+        inside = any(utc(a.start) < end and utc(a.end) > begin for a in absences)
         return "away" if inside else "closed"
-    away = sum((calendar.elapsed(max(_utc(a.start), begin), min(_utc(a.end), end)) for a in absences), _ZERO)
+    away = sum((calendar.elapsed(max(utc(a.start), begin), min(utc(a.end), end)) for a in absences), _ZERO)
     return "away" if 2 * away >= calendar.elapsed(begin, end) else "in"
 
 
@@ -121,62 +122,6 @@ def _back(
                 return None if kind == "closed" and later == reopens else later
         later += _DAY
     return None
-
-
-def callback_window(
-    day: date, events: Sequence[CalendarEvent], absences: Sequence[Absence], calendar: BusinessCalendar,
-    policy: CallbackPolicy,
-) -> tuple[time, time] | None:  # fmt: skip
-    """The latest free stretch of at least min_minutes in the search hours before the latest end, cut to `minutes`.
-
-    None means the fallback text; with fallback "window" the fixed window is promised instead.
-    """
-    spans = open_spans(day, calendar)
-    latest = spans[-1][1]
-    if policy.latest_end is not None:
-        hours, minutes = map(int, policy.latest_end.split(":"))
-        latest = min(latest, _utc(datetime.combine(day, time(hours, minutes), tzinfo=calendar.tz)))
-    earliest = latest - timedelta(hours=policy.search_hours)
-    busy = [(_utc(e.start), _utc(e.end)) for e in events if not e.cancelled and e.show_as in BUSY]
-    busy += [(_utc(a.start), _utc(a.end)) for a in absences]
-    room = [(max(s, earliest), min(e, latest)) for s, e in spans if min(e, latest) > max(s, earliest)]
-    free = [f for f in _subtract(room, busy) if f[1] - f[0] >= timedelta(minutes=policy.min_minutes)]
-    if free:
-        start, end = free[-1]
-        start = max(start, end - timedelta(minutes=policy.minutes))
-        return _wall(start, calendar), _wall(end, calendar)
-    if policy.fallback == "window":
-        return parse_weekly_hours({"mon": policy.fallback_window})[0][0]
-    return None
-
-
-def open_spans(day: date, calendar: BusinessCalendar) -> list[Span]:
-    """The day's open intervals as UTC instants, from the calendar's public opening and closing times."""
-    spans: list[Span] = []
-    at = _midnight(day, calendar)
-    while True:
-        opening = calendar.next_opening(at)
-        if opening.astimezone(calendar.tz).date() != day:
-            return spans
-        at = calendar.next_closing(opening)
-        spans.append((_utc(opening), _utc(at)))
-
-
-def _subtract(spans: Sequence[Span], busy: Sequence[Span]) -> list[Span]:
-    """`spans` minus every busy interval, in order."""
-    free = list(spans)
-    for b_start, b_end in busy:
-        pieces: list[Span] = []
-        for start, end in free:
-            if b_end <= start or b_start >= end:
-                pieces.append((start, end))
-                continue
-            if b_start > start:
-                pieces.append((start, b_start))
-            if b_end < end:
-                pieces.append((b_end, end))
-        free = pieces
-    return free
 
 
 # --- What changed since the plan that was sent ------------------------------------------------------------
@@ -228,20 +173,26 @@ def _differs(before: DayPlan | None, after: DayPlan, callbacks: bool) -> bool:
     return callbacks and after.kind == "in" and before.callback != after.callback
 
 
-def status_expires(plan: WeekPlan, calendar: BusinessCalendar) -> datetime:
-    """When the status message lapses: midnight after the week's last day, in the office's timezone."""
-    return datetime.combine(plan.start + timedelta(days=7), time(), tzinfo=calendar.tz)
+@dataclass(frozen=True)
+class StatusMessageRequest:
+    """The Teams/Outlook status message to set: one line within Graph's limit, lapsing when the week ends."""
+
+    text: str
+    expires: datetime
 
 
-def _midnight(day: date, calendar: BusinessCalendar) -> datetime:
-    return datetime.combine(day, time(), tzinfo=calendar.tz).astimezone(UTC)
+def status_message_request(
+    plan: WeekPlan, text: str, calendar: BusinessCalendar, policy: WeeklyStatusPolicy
+) -> StatusMessageRequest | None:
+    """None when the policy keeps mailbot out of status messages; else the text, expiring at midnight after the
+    week's last day (office time). A re-send replaces it, so a changed week never shows the old text for long."""
+    if not policy.set_status_message:
+        return None
+    return StatusMessageRequest(status_message_text(text), datetime.combine(plan.start + timedelta(days=7), time(),
+                                                                             tzinfo=calendar.tz))  # fmt: skip
 
 
-def _wall(instant: datetime, calendar: BusinessCalendar) -> time:
-    return instant.astimezone(calendar.tz).time().replace(second=0, microsecond=0)
-
-
-def _utc(at: datetime) -> datetime:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"The time {at.isoformat()} has no timezone; the weekly status needs aware datetimes.")
-    return at.astimezone(UTC)
+def status_message_text(text: str) -> str:
+    """The status text as one line short enough for Teams and Outlook."""
+    line = " ".join(text.split())
+    return line if len(line) <= STATUS_MESSAGE_LIMIT else line[: STATUS_MESSAGE_LIMIT - 1].rstrip() + "…"

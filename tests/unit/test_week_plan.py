@@ -16,14 +16,16 @@ from mailbot.config import Settings, load_settings
 from mailbot.config.organisation import CallbackPolicy
 from mailbot.domain import CalendarEvent, ShowAs
 from mailbot.policy.business_time import BusinessCalendar
+from mailbot.policy.callback import callback_window, open_spans
 from mailbot.policy.weekly_status import (
+    STATUS_MESSAGE_LIMIT,
     DayPlan,
+    StatusMessageRequest,
     WeekPlan,
-    callback_window,
     decide_send,
     load_days,
-    open_spans,
     plan_week,
+    status_message_request,
     week_start,
 )
 
@@ -246,3 +248,25 @@ def test_a_plan_survives_the_store_unchanged(day_kinds: list[Any], windowed: boo
         for n, kind in enumerate(day_kinds)
     )  # fmt: skip
     assert days == load_days(WeekPlan("lchen", NEXT_WEEK, days).dump())
+
+
+# --- The status message ----------------------------------------------------------------------------------
+
+
+def test_the_status_message_lapses_when_the_week_ends() -> None:
+    """With the policy on, the status text is set until midnight after the week's Sunday, office time."""
+    request = status_message_request(week(), "Mon–Wed: in the office.", office(), org().policy.weekly_status)
+    assert StatusMessageRequest("Mon–Wed: in the office.", at(date(2026, 11, 30))) == request
+
+
+def test_the_policy_can_keep_mailbot_out_of_status_messages() -> None:
+    """set_status_message: false means no request at all, whatever the backend could do."""
+    policy = org().policy.weekly_status.model_copy(update={"set_status_message": False})
+    assert None is status_message_request(week(), "Mon–Wed: in the office.", office(), policy)
+
+
+def test_a_long_status_text_is_cut_to_one_line_within_the_limit() -> None:
+    """A template that writes too much still gives Graph one line of at most 280 characters, marked as cut."""
+    request = status_message_request(week(), "In.\n" * 200, office(), org().policy.weekly_status)
+    assert request is not None
+    assert (STATUS_MESSAGE_LIMIT, False, "…") == (len(request.text), "\n" in request.text, request.text[-1])

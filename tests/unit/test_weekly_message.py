@@ -11,16 +11,9 @@ from hypothesis import strategies as st
 
 from mailbot.config.organisation import CallbackPolicy
 from mailbot.policy.templates import TemplateRenderer, organisation_context
-from mailbot.policy.weekly_message import (
-    STATUS_MESSAGE_LIMIT,
-    runs,
-    script_context,
-    status_message_text,
-    weekly_context,
-    weekly_subject,
-)
+from mailbot.policy.weekly_message import runs, script_context, weekly_context, weekly_subject
 from mailbot.policy.weekly_samples import LI, plans
-from mailbot.policy.weekly_status import DayChange, DayPlan
+from mailbot.policy.weekly_status import STATUS_MESSAGE_LIMIT, DayChange, DayPlan, status_message_text
 
 ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
