@@ -99,6 +99,7 @@ def weekly_context(
         "previous_text": date_text(previous) if previous else "",
         "changes": [change_text(c, callback) for c in changes],
         "script": script.strip(),
+        "script_lines": script.strip().splitlines(),
         "status_text": status_text,
         "status_message": status_message,
         "days": [

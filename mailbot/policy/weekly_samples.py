@@ -70,6 +70,6 @@ def _weekly(
 ) -> dict[str, Any]:
     """The e-mail's context with a script and status text rendered from the shipped templates' own words."""
     script = "Hello, you have reached Li Chen at Riverside Members' Association."
-    status = "In Mon–Wed, calls 3:30–5:00 pm. Office closed Thu. Away Fri, back Tue Dec 1."
+    status = "Mon–Wed: in the office, calls 3:30–5:00 pm. Thu: office closed. Fri: away, back Tue Dec 1."
     return weekly_context(LI, plan, _CALLBACK, _ORG, script=script, status_text=status, status_message=outcome,
                           changes=changes, previous=previous)  # fmt: skip

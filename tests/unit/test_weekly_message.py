@@ -101,3 +101,11 @@ def test_the_subject_says_whether_it_is_an_update() -> None:
 def test_the_script_and_status_text_are_text_only_templates() -> None:
     """check_all accepts voicemail_script and status_text without an HTML twin, and all samples render."""
     assert [] == RENDERER.check_all()
+
+
+def test_the_html_e_mail_escapes_the_script_and_keeps_its_lines() -> None:
+    """A name with markup is shown as text in the HTML e-mail, and each script line ends in a line break."""
+    context = weekly_context(LI, THANKSGIVING, CallbackPolicy(), ORG, script="Hello, <b>Li</b>.\nThank you.",
+                             status_text="Mon: in.", status_message="off")  # fmt: skip
+    html = RENDERER.render("weekly_status", context).html
+    assert "Hello, &lt;b&gt;Li&lt;/b&gt;.<br>\nThank you.\n</blockquote>" in html
