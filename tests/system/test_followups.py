@@ -134,6 +134,24 @@ def test_while_the_owner_is_away_the_backup_gets_the_nudge_and_the_draft(make_sa
     assert ([], []) == (from_mailbot(server, LI), drafts(server, LI))
 
 
+def test_a_shared_mailbox_request_is_drafted_in_its_own_drafts_once(make_sandbox: Any, deps_for: Any) -> None:
+    """A help desk request in progress: one draft in the help desk's Drafts, and a nudge to each of its owners."""
+    server = quiet(make_sandbox)
+    deps = deps_for(server)
+    server.org.clock.set(at("2026-11-23T09:00"))
+    [message] = server.org.deliver_external([HELP], JORDAN, "Card replacement", "My card broke.")
+    server.org.clock.set(at("2026-11-23T09:30"))
+    server.org.send(HELP, [JORDAN], "Re: Card replacement", "<p>We are ordering one.</p>",
+                    in_reply_to=message.message_id)  # fmt: skip
+    server.org.set_categories(HELP, message.item_id, ["In progress"])
+    step(server, deps, at("2026-11-23T09:35"), sync_mail)
+    step(server, deps, at("2026-11-24T09:40"), sync_mail, nudge)
+    [draft] = drafts(server, HELP)
+    reminders = [*from_mailbot(server, JAMES), *from_mailbot(server, LI)]
+    assert ("Re: Card replacement", True) == (draft.subject, "Member Help Desk" in draft.body_text)
+    assert 2 == sum("waiting in the Drafts folder of Member Help Desk" in m.body_text for m in reminders)
+
+
 def test_a_dry_run_says_what_it_would_draft_and_changes_nothing(make_sandbox: Any, deps_for: Any) -> None:
     """With dry_run, the due update is described, and no draft, nudge or claim is made."""
     server = quiet(make_sandbox)
