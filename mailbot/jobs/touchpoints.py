@@ -15,9 +15,10 @@ from mailbot.jobs.deps import Deps
 from mailbot.policy.classify import SlaRules, has_category
 from mailbot.policy.touchpoint import TouchpointRules, latest_touch
 
-# An owner who takes the mark off and sets it again, or takes Done off again, means it: the clock restarts.
-# A touchpoint ended through another message of its thread stays ended when its own message is seen again.
-_RESTARTABLE = ("", "unmarked", "done")
+# An owner who sets the mark again, takes Done off again or moves the message back into the inbox means it:
+# the clock restarts. One ended through another message of its thread stays ended when its own message is
+# seen again (any change to it, or a full resync, shows the old mark once more).
+_RESTARTABLE = ("", "unmarked", "done", "removed")
 
 
 def follow_marks(deps: Deps, items: Sequence[MailItem], counted: Sequence[Tracked], now: datetime) -> list[str]:
