@@ -54,15 +54,17 @@ def quiet(make_sandbox: Any) -> SandboxServer:
     return make_sandbox(scenario)
 
 
-def request_in_progress(server: SandboxServer, deps: Deps, received: str, answered: str, marked: str) -> Any:
+def request_in_progress(
+    server: SandboxServer, deps: Deps, received: str, answered: str, marked: str, subject: str = "Pension transfer"
+) -> Any:
     """Pat asks Li about a pension transfer; Li answers that she is on it and marks the request In progress."""
     server.org.clock.set(at(received))
-    [message] = server.org.deliver_external([LI], PAT, "Pension transfer", "Can you move my pension?",
-                                            message_id="<pension-1@gmail.example>")  # fmt: skip
+    message_id = "<pension-1@gmail.example>" if subject == "Pension transfer" else f"<{len(subject)}@gmail.example>"
+    [message] = server.org.deliver_external([LI], PAT, subject, "Can you help?", message_id=message_id)
     step(server, deps, at(received), sync_mail)
     server.org.clock.set(at(answered))
-    server.org.send(LI, [PAT], "Re: Pension transfer", "<p>I am on it and will keep you posted.</p>",
-                    in_reply_to="<pension-1@gmail.example>")  # fmt: skip
+    server.org.send(LI, [PAT], f"Re: {subject}", "<p>I am on it and will keep you posted.</p>",
+                    in_reply_to=message_id)  # fmt: skip
     server.org.set_categories(LI, message.item_id, ["In progress"])
     step(server, deps, at(marked), sync_mail)
     return message
@@ -117,6 +119,26 @@ def test_sending_the_update_restarts_the_clock_and_done_ends_it(make_sandbox: An
     step(server, deps, at("2026-11-25T12:00"), sync_mail, nudge)
     step(server, deps, at("2026-11-30T15:00"), sync_mail, nudge)
     assert ([], 2) == (deps.store.touchpoints(), len(from_mailbot(server, LI)))
+
+
+def test_done_on_a_later_message_of_the_thread_or_taking_the_mark_off_ends_it(make_sandbox: Any, deps_for: Any) -> None:
+    """Pat's "thanks, all sorted" marked Done ends the request; so does taking In progress off the request itself."""
+    server = quiet(make_sandbox)
+    deps = deps_for(server)
+    request_in_progress(server, deps, "2026-11-23T09:00", "2026-11-23T10:00", "2026-11-23T10:05")
+    server.org.clock.set(at("2026-11-23T11:00"))
+    [thanks] = server.org.deliver_external([LI], PAT, "Re: Pension transfer", "Thanks, all sorted now!",
+                                           in_reply_to="<pension-1@gmail.example>")  # fmt: skip
+    server.org.set_categories(LI, thanks.item_id, ["Done"])
+    step(server, deps, at("2026-11-23T11:05"), sync_mail)
+    ended = deps.store.get_touchpoint(LI, "<pension-1@gmail.example>")
+    assert ended is not None and ("conversation_done", []) == (ended.end_reason, deps.store.touchpoints())
+    second = request_in_progress(server, deps, "2026-11-23T12:00", "2026-11-23T12:30", "2026-11-23T12:35", "Dues")
+    assert ["Dues"] == [tp.subject for tp in deps.store.touchpoints()]
+    server.org.set_categories(LI, second.item_id, [])
+    step(server, deps, at("2026-11-23T13:00"), sync_mail)
+    step(server, deps, at("2026-11-24T14:00"), sync_mail, nudge)
+    assert ([], []) == (deps.store.touchpoints(), from_mailbot(server, LI))
 
 
 def test_while_the_owner_is_away_the_backup_gets_the_nudge_and_the_draft(make_sandbox: Any, deps_for: Any) -> None:
