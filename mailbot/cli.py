@@ -305,6 +305,33 @@ def digest(
     sys.exit(1 if result.problems else 0)
 
 
+@cli.command("weekly-status")
+@click.argument("person", required=False)
+@click.option("--print", "print_", is_flag=True, help="Show each person's script and status text; send nothing.")
+@click.option("--dry-run", is_flag=True, help="Decide and show who would get it; send nothing.")
+@common_options
+def weekly_status_command(ctx: Context, person: str | None, print_: bool, dry_run: bool) -> None:
+    """Mail each person their voicemail script and status text for the week (again only if the week changed)."""
+    from mailbot.jobs.weekly_status import JOB, weekly_status
+    from mailbot.report import describe_weekly
+
+    settings = ctx.settings(resolve_secrets=True)
+    if person is not None and person not in {p.id for p in settings.people()}:
+        from mailbot.errors import UnknownNameError
+
+        raise UnknownNameError("person", person, [p.id for p in settings.people()])
+    step = functools.partial(weekly_status, only=person)
+    result = _run_job(ctx, settings, JOB, lambda d, now: step(d, now), dry_run=dry_run or print_)
+    for outcome in result.details.values():
+        click.echo(describe_weekly(outcome, show_text=print_) + ("\n" if print_ else ""))
+    if not result.details and not result.problems:
+        off = not settings.policy.weekly_status.enabled
+        click.echo("nothing to do: " + ("the weekly status is off in policy.yaml" if off else "nobody active chosen"))
+    for problem in result.problems:
+        click.echo(f"mailbot: {problem}", err=True)
+    sys.exit(1 if result.problems else 0)
+
+
 @cli.group()
 def templates() -> None:
     """Style-guide message templates."""

@@ -21,6 +21,7 @@ from mailbot.jobs.apply_oof import apply_oof
 from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
+from mailbot.jobs.weekly_status import weekly_status
 from mailbot.policy.messages import standalone_html
 from mailbot.runtime import open_deps, serve_sandbox
 from mailbot.sandbox import Organisation, load_scenario
@@ -35,6 +36,7 @@ PAT, DANA, RIVERA = (
     "Sam Rivera <sam.rivera@mail.example>",
 )
 LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
+MARIA = "maria.reyes@example.org"
 
 Act = Callable[[Organisation], str]
 
@@ -70,6 +72,17 @@ def _mark(mailbox: str, subject: str, category: str) -> Act:
     return act
 
 
+def _book_day_off(mailbox: str, day: int, subject: str = "Vacation") -> Act:
+    """Someone adds a day off to their calendar mid-week: their weekly status is re-sent the next morning."""
+
+    def act(org: Organisation) -> str:
+        first = START.date() + timedelta(days=day)
+        org.add_event(mailbox, subject, first, first + timedelta(days=1), show_as="oof")
+        return f"{org.mailbox(mailbox).name} books {first:%A} off ({subject})"
+
+    return act
+
+
 def _at(day: int, hhmm: str) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
     return datetime.combine(START.date() + timedelta(days=day), time(hour, minute), tzinfo=NY)
@@ -85,6 +98,7 @@ STORY: list[tuple[datetime, Act]] = [
                               "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
                               message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
     (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
+    (_at(0, "16:30"), _book_day_off(MARIA, 1)),
     (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
     (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
     (_at(1, "09:10"), _reply(LI, "Direct deposit form", "It is on the member portal under Forms.")),
@@ -116,6 +130,7 @@ class DaySummary:
     nudges: list[str] = field(default_factory=list)
     oof: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    weekly: list[str] = field(default_factory=list)
     happenings: list[str] = field(default_factory=list)
 
 
@@ -142,15 +157,15 @@ class Demo:
         self.result: DemoResult | None = None
 
     def moments(self) -> list[datetime]:
-        """Every hour from 07:00 to 19:00 on each day, plus the digest time from service.yaml."""
-        digest_at = self.settings.service.jobs.digest.at
+        """Every hour from 07:00 to 19:00 on each day, plus the digest and weekly status times from service.yaml."""
+        jobs = self.settings.service.jobs
         moments = []
         for day in range(self.days):
             moment = _at(day, "07:00")
             while moment <= _at(day, "19:00"):
                 moments.append(moment)
                 moment += STEP
-            moments.append(_at(day, digest_at))
+            moments += [_at(day, jobs.digest.at), _at(day, jobs.weekly_status.at)]
         return sorted(set(moments))
 
     def ticks(self) -> Iterator[datetime]:
@@ -184,6 +199,8 @@ class Demo:
             summary.oof += run_job("apply_oof", apply_oof, deps, now).changes
         if now.minute == 0:
             summary.nudges += run_job("nudge", nudge, deps, now).changes
+        if f"{now:%H:%M}" == self.settings.service.jobs.weekly_status.at:  # daily; it decides what is news
+            summary.weekly += run_job("weekly_status", weekly_status, deps, now).changes
         if f"{now:%H:%M}" == self.settings.service.jobs.digest.at:
             self._digest(deps, now, summary)
         self._problems += [p for p in synced.problems if p not in self._problems]

@@ -107,6 +107,29 @@ class Tracked:
     resolution: str = ""  # how it stopped being open: reply, done, no_reply_needed, removed
 
 
+@dataclass(frozen=True)
+class Touchpoint:
+    """A member request the owner marked in progress: the member hears from us every few business days.
+
+    It outlives the first answer: each reply to the member is a touch that restarts the clock, until the
+    request is marked Done, unmarked, or leaves the inbox.
+    """
+
+    mailbox: str
+    message_id: str  # the member message marked in progress
+    conversation_id: str
+    owner_id: str
+    sender: str  # the member
+    subject: str
+    received_at: datetime
+    started_at: datetime  # when mailbot first saw the mark
+    last_touch_at: datetime  # the mark, or the latest reply to the member since, whichever is later
+    item_id: str = ""
+    sender_name: str = ""
+    ended_at: datetime | None = None
+    end_reason: str = ""  # done, unmarked, removed
+
+
 class ShowAs(StrEnum):
     """How a calendar event shows the person's time (Exchange's LegacyFreeBusyStatus)."""
 

@@ -10,6 +10,7 @@ from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
+from mailbot.jobs.weekly_status import WeeklyOutcome
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.messages import OpenItem, one_line
 
@@ -101,6 +102,18 @@ def describe_oof(outcome: PersonOutcome, *, show_text: bool = True) -> str:
     return "\n".join(lines)
 
 
+def describe_weekly(outcome: WeeklyOutcome, *, show_text: bool = True) -> str:
+    """One person's weekly status: sent or why not, then the voicemail script and the status text."""
+    person = outcome.person
+    done = "sent" if outcome.sent else "would be sent" if outcome.message is not None else "not sent"
+    lines = [f"{person.name} <{person.email}>: weekly status {done}", f"  why: {outcome.why}"]
+    if show_text:
+        lines.append("  voicemail script:")
+        lines += [f"    | {line}" for line in outcome.script.strip().splitlines()]
+        lines.append(f"  status text: {outcome.status_text}")
+    return "\n".join(lines)
+
+
 def _oof_state(settings: OofSettings, tz: ZoneInfo) -> str:
     if settings.state is OofState.SCHEDULED and settings.start and settings.end:
         return f"scheduled {when(settings.start.astimezone(tz))} to {when(settings.end.astimezone(tz))}"
@@ -148,6 +161,7 @@ def describe_demo(result: DemoResult) -> str:
         lines += [f"  * out of office: {c}" for c in day.oof]
         lines += [f"  * {c}" for c in day.nudges]
         lines += [f"  * {c}" for c in day.digests]
+        lines += [f"  * weekly status: {c}" for c in day.weekly]
     lines += [
         "",
         f"Answered by a reply: {result.answered} ({result.within_deadline} within the standard); "

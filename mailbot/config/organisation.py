@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from mailbot.config.service import Strict
+from mailbot.config.service import Hhmm, Strict
 from mailbot.domain import PersonStatus
 from mailbot.policy.business_time import parse_weekly_hours
 
@@ -112,8 +112,25 @@ class VoicemailRule(Strict):
 
 
 class TouchpointRule(Strict):
-    every_business_days: int = Field(default=1, ge=1, le=30)
-    category: str = "In progress"
+    every_business_days: int = Field(
+        default=1, ge=1, le=30, description="A member whose request is in progress hears from us this often."
+    )
+    category: str = Field(default="In progress", description="The Outlook category owners set on such a request.")
+
+
+class ComplaintRule(Strict):
+    keywords: list[str] = Field(
+        default=[],
+        description="Words or phrases that make a member message a complaint, matched case-insensitively at the "
+        "start of a word in the subject (so `complain` also finds complaint and complained).",
+    )
+
+    @field_validator("keywords")
+    @classmethod
+    def _not_blank(cls, keywords: list[str]) -> list[str]:
+        if any(not keyword.strip() for keyword in keywords):
+            raise ValueError("a keyword must not be blank; it would match every message")
+        return keywords
 
 
 class Categories(Strict):
@@ -128,6 +145,62 @@ class AbsencePolicy(Strict):
     keywords: list[str] = ["vacation", "holiday", "out of office", "training"]
     min_hours: float = Field(default=4, ge=0, description="Shorter absences get no automatic reply.")
     external_audience: Literal["none", "known", "all"] = "all"
+
+
+class CallbackPolicy(Strict):
+    """When a person promises to return calls: free time near the end of each day in the office."""
+
+    minutes: int = Field(default=90, ge=15, le=480, description="Length of the callback window, e.g. 90 for 3:30-5:00.")
+    latest_end: Hhmm | None = Field(
+        default=None, description="Latest end of the window (local HH:MM); default: the office's closing time."
+    )
+    search_hours: float = Field(
+        default=3, gt=0, le=12, description="How far before the latest end to look for free time in the calendar."
+    )
+    min_minutes: int = Field(
+        default=30, ge=5, le=480, description="A shorter free stretch is not offered; the fallback applies."
+    )
+    fallback: Literal["text", "window"] = Field(
+        default="text",
+        description="When that part of the day is booked: say `fallback_text`, or promise `fallback_window` anyway.",
+    )
+    fallback_text: str = Field(
+        default="before the end of the day",
+        min_length=1,
+        description='Ends the sentence "I return calls ..." when no window is free.',
+    )
+    fallback_window: str = Field(
+        default="16:00-17:00", description='Local "HH:MM-HH:MM" promised when fallback is window.'
+    )
+
+    @field_validator("fallback_window")
+    @classmethod
+    def _window_shape(cls, window: str) -> str:
+        parse_weekly_hours({"mon": window})  # the engine's own parser: "HH:MM-HH:MM", start before end
+        return window
+
+    @model_validator(mode="after")
+    def _min_fits(self) -> CallbackPolicy:
+        if self.min_minutes > self.minutes:
+            raise ValueError("min_minutes cannot be longer than the window (`minutes`)")
+        return self
+
+
+class WeeklyStatusPolicy(Strict):
+    """The weekly voicemail script and status text each person gets (service.yaml says when)."""
+
+    enabled: bool = Field(default=True, description="Send each person their weekly status e-mail.")
+    callback: CallbackPolicy = CallbackPolicy()
+    set_status_message: bool = Field(
+        default=True,
+        description="Also set the short status text as the Teams/Outlook status message until the week ends "
+        "(Exchange Online through Graph only; EWS has none and the e-mail says so).",
+    )
+    resend_on_callback_change: bool = Field(
+        default=False,
+        description="Re-send (at most daily) when only the callback hours changed; otherwise only a new or "
+        "cancelled absence re-sends.",
+    )
 
 
 class OrganisationInfo(Strict):
@@ -146,4 +219,6 @@ class Policy(Strict):
     voicemail: VoicemailRule = VoicemailRule()
     touchpoint: TouchpointRule = TouchpointRule()
     categories: Categories = Categories()
+    complaint: ComplaintRule = ComplaintRule()
     absence: AbsencePolicy = AbsencePolicy()
+    weekly_status: WeeklyStatusPolicy = WeeklyStatusPolicy()

@@ -193,7 +193,11 @@ class DailyJob(Strict):
 
 
 class WeeklyJob(Strict):
-    day: Weekday = "monday"
+    day: Weekday = Field(
+        default="monday",
+        description="The day the status week begins and everyone gets their weekly status; on the other days "
+        "the job runs at the same time and re-sends only a week that changed.",
+    )
     at: Hhmm
 
 

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 from mailbot.domain import MessageKind, OutgoingMessage, Person
 from mailbot.errors import BackendError
+from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import for_people, open_items
 from mailbot.jobs.presence import whereabouts
+from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.templates import TemplateRenderer
@@ -41,7 +43,9 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
             continue  # nobody wants a service-level digest for a day the office is closed
         sections = [_section(deps, person, items, now) for person in _team(deps, supervisor)]
         sections += _shared_sections(deps, supervisor, items)
-        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name)
+        weekly = digest_lines(deps, _team(deps, supervisor), now)
+        complaints = complaints_for(deps, supervisor, now)
+        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints)
         message = render_digest(model, renderer)
         sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result)
         result.details[supervisor.id] = Digest(supervisor, day, message, sent)

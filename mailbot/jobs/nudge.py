@@ -14,10 +14,11 @@ from mailbot.domain import OutgoingMessage, Person, TrackState
 from mailbot.errors import BackendError
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import answerers, open_items
-from mailbot.jobs.presence import Whereabouts, whereabouts
+from mailbot.jobs.presence import Whereabouts, route
+from mailbot.jobs.touchpoint_reminders import remind_touchpoints
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.nudge import NudgeLine, build_nudge, render_nudge
-from mailbot.policy.templates import TemplateRenderer, date_text
+from mailbot.policy.templates import TemplateRenderer
 
 JOB = "nudge"
 _LEVELS = (TrackState.DUE_SOON, TrackState.OVERDUE)
@@ -49,33 +50,15 @@ def nudge(deps: Deps, now: datetime) -> JobResult:
             result.changes.append(f"would nudge {recipient.name}: {message.subject}")
             continue
         _send(deps, recipient, message, [key for _, key in entries], now, result)
+    remind_touchpoints(deps, now, result)  # members whose request is in progress, due a status update
     return result
 
 
 def _route(
     deps: Deps, item: OpenItem, owner: Person, now: datetime, places: dict[str, Whereabouts]
 ) -> tuple[Person, NudgeLine]:
-    settings = deps.settings
-    if not owner.active:
-        covering = _supervisor_or_successor(deps, owner)
-        return covering, NudgeLine(item, owner, True, f"{owner.name} has left")
-    if owner.id not in places:
-        places[owner.id] = whereabouts(deps, owner, now)
-    where = places[owner.id]
-    if not where.away:
-        return owner, NudgeLine(item, owner, False)
-    until = f" until {date_text(where.return_at.astimezone(ZoneInfo(owner.timezone)))}" if where.return_at else ""
-    reason = f"{owner.name} is away{until}"
-    if owner.backup:
-        return settings.person(owner.backup), NudgeLine(item, owner, True, reason)
-    return _supervisor_or_successor(deps, owner), NudgeLine(item, owner, True, reason)
-
-
-def _supervisor_or_successor(deps: Deps, owner: Person) -> Person:
-    for candidate in (owner.supervisor, owner.successor, owner.backup):
-        if candidate:
-            return deps.settings.person(candidate)
-    return owner  # nobody else is named: the owner's own mailbox is the only place left
+    recipient, covering, reason = route(deps, owner, now, places)
+    return recipient, NudgeLine(item, owner, covering, reason)
 
 
 def _send(deps: Deps, recipient: Person, message: Message, keys: list[str], now: datetime, result: JobResult) -> None:

@@ -26,10 +26,12 @@ def open_items(settings: Settings, store: StateStore, now: datetime) -> list[Ope
         key = (t.mailbox, t.conversation_id or t.message_id)
         if key not in oldest or t.received_at < oldest[key].received_at:
             oldest[key] = t
-    return [_item(settings, rules, t, now) for t in oldest.values()]
+    return [open_item(settings, t, now, rules) for t in oldest.values()]
 
 
-def _item(settings: Settings, rules: SlaRules, t: Tracked, now: datetime) -> OpenItem:
+def open_item(settings: Settings, t: Tracked, now: datetime, rules: SlaRules | None = None) -> OpenItem:
+    """One tracked message with its state and business-time age at `now`."""
+    rules = rules or SlaRules.from_settings(settings)
     calendar = calendar_of(settings, t.mailbox)
     state = state_of(tracked_deadline(t, calendar, rules), now)
     return OpenItem(t, state, age(t.received_at, now, calendar), mailbox_name(settings, t.mailbox), t.sender_name)
@@ -55,10 +57,15 @@ def person_by_email(settings: Settings, email: str) -> Person | None:
 
 def answerers(settings: Settings, item: OpenItem) -> list[Person]:
     """Who answers an item: the mailbox's person, or every listed owner of a shared mailbox."""
-    person = person_by_email(settings, item.tracked.mailbox)
+    return answerers_of(settings, item.tracked.mailbox)
+
+
+def answerers_of(settings: Settings, mailbox: str) -> list[Person]:
+    """Who answers mail to `mailbox`: its person, or every listed owner of the shared mailbox."""
+    person = person_by_email(settings, mailbox)
     if person is not None:
         return [person]
-    box = next(b for b in settings.roster.shared_mailboxes if str(b.email).lower() == item.tracked.mailbox)
+    box = next(b for b in settings.roster.shared_mailboxes if str(b.email).lower() == mailbox.lower())
     return [settings.person(owner) for owner in box.owners]
 
 

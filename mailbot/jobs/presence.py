@@ -1,15 +1,17 @@
-"""Who is away right now, and whose automatic reply covers it: for nudge routing and the digest."""
+"""Who is away right now, whose automatic reply covers it, and who acts for them: for nudges and the digest."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from mailbot.domain import Absence, OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps
 from mailbot.policy.absence import find_absences, fingerprint
+from mailbot.policy.templates import date_text
 
 ReplyOwner = Literal["mailbot", "own", "missing", "none"]
 
@@ -58,3 +60,26 @@ def whereabouts(deps: Deps, person: Person, now: datetime) -> Whereabouts:
     away = absence is not None or running
     return_at = calendar.next_opening(absence.end) if absence else (current.end if running else None)
     return Whereabouts(person, away, absence, reply, return_at)
+
+
+def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabouts]) -> tuple[Person, bool, str]:
+    """Who acts for `owner` now: (recipient, covering?, why); `places` caches whereabouts within a run."""
+    if not owner.active:
+        return _supervisor_or_successor(deps, owner), True, f"{owner.name} has left"
+    if owner.id not in places:
+        places[owner.id] = whereabouts(deps, owner, now)
+    where = places[owner.id]
+    if not where.away:
+        return owner, False, ""
+    until = f" until {date_text(where.return_at.astimezone(ZoneInfo(owner.timezone)))}" if where.return_at else ""
+    reason = f"{owner.name} is away{until}"
+    if owner.backup:
+        return deps.settings.person(owner.backup), True, reason
+    return _supervisor_or_successor(deps, owner), True, reason
+
+
+def _supervisor_or_successor(deps: Deps, owner: Person) -> Person:
+    for candidate in (owner.supervisor, owner.successor, owner.backup):
+        if candidate:
+            return deps.settings.person(candidate)
+    return owner  # nobody else is named: the owner's own mailbox is the only place left

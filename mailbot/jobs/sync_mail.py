@@ -15,8 +15,10 @@ from datetime import datetime
 from mailbot.domain import MailItem, Tracked
 from mailbot.errors import MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder
+from mailbot.jobs.complaints import escalate_complaints, note_complaints
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
 from mailbot.jobs.open_items import calendar_of, person_by_email
+from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
 from mailbot.policy.classify import SlaRules, classify, has_category
 from mailbot.policy.sla import deadline_for, find_answer
 
@@ -45,6 +47,8 @@ def sync_mail(deps: Deps, now: datetime) -> JobResult:
         if mailbox not in failed:
             _guard(run, mailbox, failed, lambda m: _track_inbox(run, m))
     _close_answered(run)
+    run.result.changes += record_touches(deps, run.replies, now)
+    escalate_complaints(deps, now, run.result)  # in the same run that found them
     run.result.details["open"] = len(deps.store.open_tracked())
     return run.result
 
@@ -97,12 +101,23 @@ def _track_inbox(run: _Run, mailbox: str) -> None:
         new = [t for t in (_tracked(run, item) for item in items) if t is not None]
         if run.deps.dry_run:
             run.result.changes += [f"would track {t.subject!r} from {t.sender} in {mailbox}" for t in new]
+            run.result.changes += _follow_up(run, mailbox, items, new, deleted)
             continue
         with store.transaction():
             store.save_sync_batch(mailbox, "inbox", new, state, run.now)
             _resolve_by_category(run, items)
             _resolve_removed(run, mailbox, deleted)
+            run.result.changes += _follow_up(run, mailbox, items, new, deleted)
         run.result.changes += [f"tracking {t.subject!r} from {t.sender} in {mailbox}" for t in new]
+
+
+def _follow_up(
+    run: _Run, mailbox: str, items: list[MailItem], new: list[Tracked], deleted: tuple[str, ...]
+) -> list[str]:
+    """Complaints to escalate and requests marked in progress, noted with the page that showed them."""
+    deps, now = run.deps, run.now
+    return [*note_complaints(deps, items, new, now), *follow_marks(deps, items, new, now),
+            *stop_removed(deps, mailbox, deleted, now)]  # fmt: skip
 
 
 def _tracked(run: _Run, item: MailItem) -> Tracked | None:

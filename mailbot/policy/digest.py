@@ -13,6 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import Person, TrackState
+from mailbot.policy.complaint import ComplaintView
 from mailbot.policy.messages import (
     ItemView,
     Message,
@@ -114,12 +115,19 @@ class DigestModel:
     totals: Totals
     attention: tuple[str, ...]  # Anna Brandt: away with no automatic reply.
     sections: tuple[SectionView, ...]
+    weekly_status: tuple[str, ...] = ()  # Li Chen: sent Monday, November 23 at 7:30 am
+    complaints: tuple[ComplaintView, ...] = ()  # unanswered complaints, oldest first
 
 
 def build_digest(
-    supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str
-) -> DigestModel:
-    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed."""
+    supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str,
+    weekly_status: Sequence[str] = (), complaints: Sequence[ComplaintView] = (),
+) -> DigestModel:  # fmt: skip
+    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed.
+
+    `weekly_status` lines say whose weekly status went out this week (jobs/weekly_status.digest_lines);
+    `complaints` are the unanswered ones of the supervisor's people (jobs/complaints.complaints_for).
+    """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
     views = tuple(_section_view(s, day, tz) for s in ordered)
     attention = tuple(line for s in ordered for line in _attention(s))
@@ -135,15 +143,17 @@ def build_digest(
     title = f"Service level digest for {day_text}"
     counts = f"{totals.overdue} overdue, {totals.open} open" if totals.open else "nothing open"
     return DigestModel(
-        subject=f"{title}: {counts}",
+        subject=f"{title}: {counts}" + (f", {plural(len(complaints), 'complaint')}" if complaints else ""),
         title=title,
         day_text=day_text,
         supervisor=person_view(supervisor),
         organisation={"name": organisation_name},
-        summary=_summary(totals),
+        summary=_summary(totals) + (f" {_complaints_sentence(len(complaints))}" if complaints else ""),
         totals=totals,
         attention=attention,
         sections=views,
+        weekly_status=tuple(weekly_status),
+        complaints=tuple(complaints),
     )
 
 
@@ -222,6 +232,10 @@ def _attention(section: StaffSection) -> list[str]:
 def _sentence(text: str) -> str:
     line = one_line(text)
     return line if not line or line[-1] in ".!?" else line + "."
+
+
+def _complaints_sentence(count: int) -> str:
+    return f"{plural(count, 'complaint')} wait{'s' if count == 1 else ''} for an answer."
 
 
 def _summary(totals: Totals) -> str:

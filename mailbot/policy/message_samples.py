@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import MessageKind, Person, PersonStatus, Tracked, TrackState
+from mailbot.policy.complaint import ComplaintView, complaint_view
 from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest, digest_context
 from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
 
@@ -84,13 +85,33 @@ def _sections() -> list[StaffSection]:
     ]
 
 
+_WEEKLY = (
+    "James Okafor: sent Monday, November 23 at 7:30 am; status message set",
+    "Li Chen: sent Monday, November 23 at 7:30 am; updated Tuesday, November 24 at 7:30 am (Friday, November 27: "
+    "office closed (was: away, back Tuesday, December 1))",
+    "Anna Brandt: not sent yet this week",
+)
+
+
 def digest_samples() -> list[dict[str, Any]]:
     """A busy day, a day with everyone present and nothing open, and a supervisor with nobody listed."""
     quiet = [StaffSection(p, (), (), Presence(False, "none", None, None)) for p in (JAMES, LI)]
     own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
     return [
-        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG))
-        for sections in (_sections(), quiet, own_reply, [])
+        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints))
+        for sections, weekly, complaints in ((_sections(), _WEEKLY, _complaints()), (quiet, (), ()),
+                                             (own_reply, (), ()), ([], (), ()))
+    ]  # fmt: skip
+
+
+def _complaints() -> list[ComplaintView]:
+    """An overdue complaint by keyword at the help desk, and one by category with member markup."""
+    now = datetime.combine(_DAY, datetime.min.time(), tzinfo=_NY).replace(hour=17, minute=15)
+    late = item(JAMES, "Unacceptable wait", _at(20, 9), _at(23, 9), TrackState.OVERDUE, 8, shared=True)
+    marked = item(LI, HOSTILE_SUBJECT, _at(23, 11), _at(24, 11), TrackState.ON_TRACK, 6, sender_name="")
+    return [
+        complaint_view(late, [JAMES, LI], 'the subject mentions "unacceptable"', now, _NY),
+        complaint_view(marked, [LI], "it is marked Complaint", now, _NY),
     ]
 
 

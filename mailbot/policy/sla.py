@@ -23,6 +23,7 @@ from mailbot.policy.classify import (
 )
 
 __all__ = [
+    "Answerable",
     "Classification",
     "SlaRules",
     "ThreadState",
@@ -32,14 +33,15 @@ __all__ = [
     "deadline_for",
     "find_answer",
     "owner_of",
+    "reply_times",
     "state_of",
     "thread_state",
     "tracked_deadline",
 ]
 
 
-class Trackable(Protocol):
-    """What find_answer needs of a member message; both MailItem and Tracked provide it."""
+class Answerable(Protocol):
+    """What reply_times needs of a member message: MailItem, Tracked and Touchpoint provide it."""
 
     @property
     def mailbox(self) -> str: ...
@@ -51,6 +53,11 @@ class Trackable(Protocol):
     def sender(self) -> str: ...
     @property
     def received_at(self) -> datetime: ...
+
+
+class Trackable(Answerable, Protocol):
+    """What find_answer needs of a member message; both MailItem and Tracked provide it."""
+
     @property
     def categories(self) -> tuple[str, ...]: ...
 
@@ -110,7 +117,7 @@ def age(received_at: datetime, now: datetime, calendar: BusinessCalendar) -> tim
 
 def find_answer(tracked: Trackable, candidates: Sequence[MailItem], rules: SlaRules, now: datetime) -> datetime | None:
     """When `tracked` was answered: the earliest staff reply in its thread, else `now` if marked done."""
-    replies = [_reply_time(c) for c in candidates if _in_thread(c, tracked) and _answers(c, tracked, rules)]
+    replies = reply_times(tracked, candidates, rules)
     if replies:
         return min(replies, key=_utc)
     # The owner may answer by phone or in person and mark it done. Only copies in the same mailbox: a
@@ -123,7 +130,12 @@ def find_answer(tracked: Trackable, candidates: Sequence[MailItem], rules: SlaRu
     return None
 
 
-def _in_thread(candidate: MailItem, tracked: Trackable) -> bool:
+def reply_times(message: Answerable, candidates: Sequence[MailItem], rules: SlaRules) -> list[datetime]:
+    """When staff wrote to the member in `message`'s thread after it arrived, in the order of `candidates`."""
+    return [_reply_time(c) for c in candidates if _in_thread(c, message) and _answers(c, message, rules)]
+
+
+def _in_thread(candidate: MailItem, tracked: Answerable) -> bool:
     if tracked.conversation_id and candidate.conversation_id == tracked.conversation_id:
         return True
     wanted = _message_id(tracked.message_id)
@@ -131,7 +143,7 @@ def _in_thread(candidate: MailItem, tracked: Trackable) -> bool:
     return bool(wanted) and any(_message_id(ref) == wanted for ref in named)
 
 
-def _answers(reply: MailItem, tracked: Trackable, rules: SlaRules) -> bool:
+def _answers(reply: MailItem, tracked: Answerable, rules: SlaRules) -> bool:
     """A person on staff wrote to the member after the message arrived.
 
     Addressed to the member, because an internal forward ("can you call him back?") shares the conversation

@@ -34,6 +34,8 @@ from mailbot.domain import Absence, Person
 from mailbot.errors import TemplateError
 
 Context = Mapping[str, Any]
+# Words that never go into a mailbox as HTML: a greeting read aloud, a one-line status. Only <name>.txt.j2.
+TEXT_ONLY = frozenset({"voicemail_script", "status_text"})
 _SUFFIXES = (".html.j2", ".txt.j2")
 _DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -100,6 +102,10 @@ class TemplateRenderer:
         """Both forms of the message `name`, e.g. render("oof_internal", oof_context(...))."""
         return RenderedText(self.render_file(name + ".html.j2", context), self.render_file(name + ".txt.j2", context))
 
+    def render_text(self, name: str, context: Context) -> str:
+        """The plain-text-only message `name` (see TEXT_ONLY), e.g. the voicemail script read aloud."""
+        return self.render_file(name + ".txt.j2", context)
+
     def render_file(self, filename: str, context: Context) -> str:
         """One template file rendered; any failure becomes a TemplateError naming the file and line."""
         try:
@@ -128,7 +134,8 @@ class TemplateRenderer:
             elif name not in samples:
                 problems.append(f"{path.name}: no sample data; add {name!r} to SAMPLES in {__name__}.")
             else:
-                problems += [p for p in _twin_problems(path, name) if p not in problems]
+                twins = [] if name in TEXT_ONLY else _twin_problems(path, name)
+                problems += [p for p in twins if p not in problems]
                 problems += self._render_problems(path.name, samples[name])
         return problems
 
@@ -260,13 +267,43 @@ def _nudge_samples() -> Sequence[Context]:
     return nudge_samples()
 
 
-# Adding a template (weekly_status, voicemail_script) is one entry here: name -> sample contexts.
+def _followup_samples(name: str) -> Callable[[], Sequence[Context]]:
+    """Samples for touchpoint_draft, touchpoint_nudge and complaint_escalation, imported when first needed."""
+
+    def build() -> Sequence[Context]:
+        from mailbot.policy import followup_samples  # here, not on top: their builders import this module
+
+        samples: Sequence[Context] = getattr(followup_samples, f"{name}_samples")()
+        return samples
+
+    return build
+
+
+def _weekly_samples(name: str) -> Callable[[], Sequence[Context]]:
+    """Samples for weekly_status, voicemail_script and status_text, imported when first needed."""
+
+    def build() -> Sequence[Context]:
+        from mailbot.policy import weekly_samples  # here, not on top: weekly_message imports this module
+
+        samples: Sequence[Context] = getattr(weekly_samples, f"{name}_samples")()
+        return samples
+
+    return build
+
+
+# Adding a template is one entry here: name -> sample contexts.
 SAMPLES: dict[str, Callable[[], Sequence[Context]]] = {
     "oof_internal": _oof_samples,
     "oof_external": _oof_samples,
     "departed": _departed_samples,
     "digest": _digest_samples,
     "nudge": _nudge_samples,
+    "weekly_status": _weekly_samples("weekly_status"),
+    "voicemail_script": _weekly_samples("voicemail_script"),
+    "status_text": _weekly_samples("status_text"),
+    "touchpoint_draft": _followup_samples("draft"),
+    "touchpoint_nudge": _followup_samples("touchpoint_nudge"),
+    "complaint_escalation": _followup_samples("escalation"),
 }
 
 

@@ -27,17 +27,20 @@ from mailbot.jobs.nudge import JOB as NUDGE
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
 from mailbot.jobs.sync_mail import sync_mail
+from mailbot.jobs.weekly_status import JOB as WEEKLY_STATUS
+from mailbot.jobs.weekly_status import weekly_status
 from mailbot.service.timing import Timing
 
 JobStep = Callable[[Deps, datetime], JobResult]
 
 # The jobs the service runs, in the order they run when due together (sync first: the others read its result).
-# Scheduled at the times service.yaml's `jobs:` gives them; weekly_status joins here once it exists.
+# Scheduled at the times service.yaml's `jobs:` gives them.
 JOBS: dict[str, JobStep] = {
     SYNC_MAIL: sync_mail,
     APPLY_OOF: apply_oof,
     NUDGE: nudge,
     DIGEST: digest,
+    WEEKLY_STATUS: weekly_status,
 }
 
 MAX_RETRIES = 5  # early retries after failed runs (1, 2, 4, 8, 16 minutes), then only the regular times

@@ -15,8 +15,6 @@ from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
 
 class Timing(Protocol):
     """A job's timetable."""
@@ -103,7 +101,8 @@ def timings(settings: Settings, jobs: list[str]) -> dict[str, Timing]:
         "apply_oof": Every(cfg.apply_oof.every_minutes),
         "nudge": Every(cfg.nudge.every_minutes),
         "digest": At(_hhmm(cfg.digest.at), tz),
-        "weekly_status": At(_hhmm(cfg.weekly_status.at), tz, WEEKDAYS.index(cfg.weekly_status.day)),
+        # Daily: the job sends everyone's status on `day` and re-sends a changed week on the other mornings.
+        "weekly_status": At(_hhmm(cfg.weekly_status.at), tz),
     }
     return {name: table[name] for name in jobs}
 

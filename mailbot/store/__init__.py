@@ -1,10 +1,20 @@
-"""Mailbot's memory between runs: sync states, tracked messages, sent keys, OOF records, audit, job runs.
+"""Mailbot's memory between runs: sync states, tracked messages, sent keys, OOF records, weekly
+statuses, audit, job runs.
 
 `StateStore` is the port the rest of mailbot depends on; `open_store()` gives the SQLAlchemy implementation
 for a SQLite file or PostgreSQL, migrated to the current schema.
 """
 
-from mailbot.store.port import AuditEntry, JobRun, OofRecord, StateStore
+from mailbot.store.port import AuditEntry, ComplaintRecord, JobRun, OofRecord, StateStore, WeeklyStatusRecord
 from mailbot.store.store import SqlStore, open_store
 
-__all__ = ["AuditEntry", "JobRun", "OofRecord", "SqlStore", "StateStore", "open_store"]
+__all__ = [
+    "AuditEntry",
+    "ComplaintRecord",
+    "JobRun",
+    "OofRecord",
+    "SqlStore",
+    "StateStore",
+    "WeeklyStatusRecord",
+    "open_store",
+]

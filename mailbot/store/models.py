@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, DateTime, Dialect, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Dialect, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -85,6 +85,43 @@ class TrackedRow(Base):
     resolution: Mapped[str] = mapped_column(String(32), server_default="")
 
 
+class TouchpointRow(Base):
+    """A member request marked in progress, followed until Done: when the member last heard from us."""
+
+    __tablename__ = "touchpoint"
+    __table_args__ = (
+        Index("ix_touchpoint_ended_at", "ended_at"),
+        Index("ix_touchpoint_conversation_id", "conversation_id"),
+    )
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(998))
+    owner_id: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(998))
+    sender_name: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    item_id: Mapped[str] = mapped_column(String(512))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_touch_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str] = mapped_column(String(32))
+
+
+class ComplaintRow(Base):
+    """A member message found to be a complaint, and how its escalation to the supervisors went."""
+
+    __tablename__ = "complaint"
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str] = mapped_column(Text)
+
+
 class SentKeyRow(Base):
     """A side effect (nudge, digest, e-mail) that has been claimed; the primary key makes it happen once."""
 
@@ -136,3 +173,20 @@ class JobRunRow(Base):
     finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class WeeklyStatusRow(Base):
+    """The weekly status sent to a person for a week: the plan last sent (JSON), when, and what its update changed."""
+
+    __tablename__ = "weekly_status"
+    __table_args__ = (Index("ix_weekly_status_week_start", "week_start"),)
+
+    person_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    week_start: Mapped[date] = mapped_column(Date, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[str] = mapped_column(Text)
+    first_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sends: Mapped[int] = mapped_column(Integer)
+    status_message: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[str] = mapped_column(Text)  # JSON list of sentences: what the last update changed

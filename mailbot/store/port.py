@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
-from mailbot.domain import Tracked
+from mailbot.domain import Touchpoint, Tracked
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,18 @@ class OofRecord:
     start: datetime | None
     end: datetime | None
     set_at: datetime
+
+
+@dataclass(frozen=True)
+class ComplaintRecord:
+    """A member message found to be a complaint: why, and how its escalation went (None: not yet settled)."""
+
+    mailbox: str
+    message_id: str
+    noted_at: datetime
+    reason: str
+    escalated_at: datetime | None = None
+    outcome: str = ""  # e.g. "sent to Maria Reyes", "answered before it could be escalated"
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,25 @@ class JobRun:
     finished_at: datetime
     ok: bool
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class WeeklyStatusRecord:
+    """The weekly status mailbot sent a person for the week from `week_start`: the plan last sent, and when.
+
+    `plan` is the days as JSON (policy.weekly_status.WeekPlan.dump()); `status_message` says whether the
+    status message was set (set, not_supported, failed, off); `changes` are what the last update changed.
+    """
+
+    person_id: str
+    week_start: date
+    fingerprint: str
+    plan: str
+    first_sent_at: datetime
+    last_sent_at: datetime
+    sends: int
+    status_message: str
+    changes: tuple[str, ...] = ()
 
 
 class StateStore(Protocol):
@@ -89,6 +120,46 @@ class StateStore(Protocol):
         """Record the first answer; False if the message is unknown or was already answered."""
         ...
 
+    def conversation_tracked(self, mailbox: str, conversation_id: str) -> list[Tracked]:
+        """Every tracked message of one conversation in one mailbox, answered or not, oldest first."""
+        ...
+
+    # Touchpoints: member requests marked in progress
+    def start_touchpoint(self, touchpoint: Touchpoint) -> bool:
+        """Follow `touchpoint`; False if it is followed already. One that ended starts afresh as given."""
+        ...
+
+    def get_touchpoint(self, mailbox: str, message_id: str) -> Touchpoint | None: ...
+
+    def touchpoints(self) -> list[Touchpoint]:
+        """The touchpoints still followed (not ended), the longest untouched first."""
+        ...
+
+    def touch(self, mailbox: str, message_id: str, at: datetime) -> bool:
+        """Move a followed touchpoint's last touch forward to `at`; False if it is not followed or `at` is older."""
+        ...
+
+    def end_touchpoint(self, mailbox: str, message_id: str, at: datetime, reason: str) -> bool:
+        """Stop following a touchpoint (done, unmarked, removed); False if it is not followed."""
+        ...
+
+    # Complaints
+    def note_complaint(self, mailbox: str, message_id: str, at: datetime, reason: str) -> bool:
+        """Remember a complaint; True the first time, False ever after (its first reason is kept)."""
+        ...
+
+    def unsettled_complaints(self) -> list[ComplaintRecord]:
+        """Complaints whose escalation is not settled yet, oldest first."""
+        ...
+
+    def settle_complaint(self, mailbox: str, message_id: str, at: datetime, outcome: str) -> None:
+        """Record how the complaint's escalation went; it is not retried after this."""
+        ...
+
+    def open_complaints(self) -> list[ComplaintRecord]:
+        """Complaints whose tracked message is not answered yet, oldest first (for the digest)."""
+        ...
+
     # Side-effect keys
     def claim(self, key: str, at: datetime, detail: str = "") -> bool:
         """True the first time `key` is claimed, False ever after (also across processes)."""
@@ -96,12 +167,27 @@ class StateStore(Protocol):
 
     def was_claimed(self, key: str) -> bool: ...
 
+    def claim_detail(self, key: str) -> str | None:
+        """The detail a claim was made with, or None if `key` was never claimed."""
+        ...
+
     # Out-of-office replies mailbot set
     def get_oof_record(self, person_id: str) -> OofRecord | None: ...
 
     def put_oof_record(self, record: OofRecord) -> None: ...
 
     def delete_oof_record(self, person_id: str) -> None: ...
+
+    # Weekly statuses sent
+    def get_weekly_status(self, person_id: str, week_start: date) -> WeeklyStatusRecord | None: ...
+
+    def put_weekly_status(self, record: WeeklyStatusRecord) -> None:
+        """Insert or replace by (person_id, week_start)."""
+        ...
+
+    def weekly_statuses(self, week_start: date) -> list[WeeklyStatusRecord]:
+        """Every person's record for the week, by person id."""
+        ...
 
     # Audit log
     def audit(

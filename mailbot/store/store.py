@@ -6,7 +6,7 @@ import json
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, cast
 
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.domain import MessageKind, Tracked
 from mailbot.store.engine import current_revision, open_engine, safe_url
+from mailbot.store.followups import FollowupStore
 from mailbot.store.models import (
     AuditRow,
     Base,
@@ -24,9 +25,10 @@ from mailbot.store.models import (
     SentKeyRow,
     SyncStateRow,
     TrackedRow,
+    WeeklyStatusRow,
     to_utc,
 )
-from mailbot.store.port import AuditEntry, JobRun, OofRecord
+from mailbot.store.port import AuditEntry, JobRun, OofRecord, WeeklyStatusRecord
 
 
 def open_store(url: str, *, migrate: bool = True) -> SqlStore:
@@ -37,7 +39,7 @@ def open_store(url: str, *, migrate: bool = True) -> SqlStore:
     return SqlStore(open_engine(url, migrate=migrate))
 
 
-class SqlStore:
+class SqlStore(FollowupStore):
     """The StateStore on one SQLAlchemy engine; safe to share between threads."""
 
     def __init__(self, engine: Engine) -> None:
@@ -201,6 +203,33 @@ class SqlStore:
         with self._session() as s:
             s.execute(delete(OofRecordRow).where(OofRecordRow.person_id == person_id))
 
+    # Weekly statuses sent
+
+    def get_weekly_status(self, person_id: str, week_start: date) -> WeeklyStatusRecord | None:
+        with self._session() as s:
+            row = s.get(WeeklyStatusRow, (person_id, week_start))
+            return None if row is None else _weekly(row)
+
+    def put_weekly_status(self, record: WeeklyStatusRecord) -> None:
+        values = {
+            "person_id": record.person_id,
+            "week_start": record.week_start,
+            "fingerprint": record.fingerprint,
+            "plan": record.plan,
+            "first_sent_at": to_utc(record.first_sent_at, "first weekly status time"),
+            "last_sent_at": to_utc(record.last_sent_at, "last weekly status time"),
+            "sends": record.sends,
+            "status_message": record.status_message,
+            "changes": json.dumps(list(record.changes)),
+        }
+        with self._session() as s:
+            s.execute(self._upsert(WeeklyStatusRow, values, ["person_id", "week_start"]))
+
+    def weekly_statuses(self, week_start: date) -> list[WeeklyStatusRecord]:
+        query = select(WeeklyStatusRow).where(WeeklyStatusRow.week_start == week_start)
+        with self._session() as s:
+            return [_weekly(row) for row in s.scalars(query.order_by(WeeklyStatusRow.person_id))]
+
     # Audit log
 
     def audit(
@@ -322,4 +351,18 @@ def _tracked(row: TrackedRow) -> Tracked:
         item_id=row.item_id,
         sender_name=row.sender_name,
         resolution=row.resolution,
+    )
+
+
+def _weekly(row: WeeklyStatusRow) -> WeeklyStatusRecord:
+    return WeeklyStatusRecord(
+        person_id=row.person_id,
+        week_start=row.week_start,
+        fingerprint=row.fingerprint,
+        plan=row.plan,
+        first_sent_at=row.first_sent_at,
+        last_sent_at=row.last_sent_at,
+        sends=row.sends,
+        status_message=row.status_message,
+        changes=tuple(json.loads(row.changes)),
     )

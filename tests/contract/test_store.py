@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -11,9 +11,18 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from mailbot.domain import MessageKind, Tracked
+from mailbot.domain import MessageKind, Touchpoint, Tracked
 from mailbot.errors import StoreError
-from mailbot.store import AuditEntry, JobRun, OofRecord, SqlStore, StateStore, open_store
+from mailbot.store import (
+    AuditEntry,
+    ComplaintRecord,
+    JobRun,
+    OofRecord,
+    SqlStore,
+    StateStore,
+    WeeklyStatusRecord,
+    open_store,
+)
 from mailbot.store.engine import database_url, downgrade, head_revision, upgrade
 from mailbot.store.models import Base
 
@@ -35,6 +44,15 @@ def tracked(message_id: str, *, due_in_hours: float = 24, owner_id: str = "anna"
         categories=("member", "urgent"),
     )
     return replace(item, **changes)  # type: ignore[arg-type]
+
+
+def touchpoint(message_id: str, **changes: object) -> Touchpoint:
+    """A request in the office mailbox, marked in progress at T0 + 1 h and last touched then."""
+    tp = Touchpoint(
+        "office@example.org", message_id, f"conv-{message_id}", "anna", "member@example.com", f"Question {message_id}",
+        T0, started_at=T0 + timedelta(hours=1), last_touch_at=T0 + timedelta(hours=1), sender_name="Pat Member",
+    )  # fmt: skip
+    return replace(tp, **changes)  # type: ignore[arg-type]
 
 
 def fetch(store: StateStore, message_id: str) -> Tracked:
@@ -261,6 +279,105 @@ class TestStateStoreContract:
         store.delete_oof_record("anna")
         store.delete_oof_record("anna")
         assert None is store.get_oof_record("anna")
+
+    # Weekly statuses
+
+    def test_weekly_status_round_trips_and_is_replaced(self, store: SqlStore) -> None:
+        """The record of a person's week comes back as stored, and a later put replaces it."""
+        first = WeeklyStatusRecord("anna", date(2026, 3, 2), "fp-1", '[{"day": "2026-03-02"}]', T0, T0, 1, "off")
+        store.put_weekly_status(first)
+        later = replace(first, fingerprint="fp-2", last_sent_at=T0 + timedelta(days=1), sends=2,
+                        status_message="set", changes=("Tuesday, March 3: away (was: in the office)",))  # fmt: skip
+        store.put_weekly_status(later)
+        assert later == store.get_weekly_status("anna", date(2026, 3, 2))
+
+    def test_weekly_status_is_kept_per_week(self, store: SqlStore) -> None:
+        """Another week of the same person is a separate record, and an unknown week has none."""
+        week = WeeklyStatusRecord("anna", date(2026, 3, 2), "fp-1", "[]", T0, T0, 1, "not_supported")
+        store.put_weekly_status(week)
+        store.put_weekly_status(replace(week, week_start=date(2026, 3, 9)))
+        assert (week, None) == (store.get_weekly_status("anna", date(2026, 3, 2)),
+                                store.get_weekly_status("anna", date(2026, 3, 16)))  # fmt: skip
+
+    def test_weekly_statuses_lists_one_week_by_person(self, store: SqlStore) -> None:
+        """weekly_statuses gives every person's record of that week only, ordered by person id."""
+        for person, start in (("li", date(2026, 3, 2)), ("anna", date(2026, 3, 2)), ("anna", date(2026, 3, 9))):
+            store.put_weekly_status(WeeklyStatusRecord(person, start, "fp", "[]", T0, T0, 1, "off"))
+        assert ["anna", "li"] == [r.person_id for r in store.weekly_statuses(date(2026, 3, 2))]
+
+    # Touchpoints
+
+    def test_touchpoint_round_trips_in_utc(self, store: SqlStore) -> None:
+        """A started touchpoint comes back as given, its times in UTC."""
+        assert True is store.start_touchpoint(touchpoint("m1"))
+        assert [touchpoint("m1")] == store.touchpoints()
+        assert UTC == store.touchpoints()[0].last_touch_at.tzinfo
+
+    def test_starting_a_followed_touchpoint_again_changes_nothing(self, store: SqlStore) -> None:
+        """A rerun seeing the mark again keeps the original start and last touch."""
+        store.start_touchpoint(touchpoint("m1"))
+        later = T0 + timedelta(days=2)
+        assert False is store.start_touchpoint(touchpoint("m1", started_at=later, last_touch_at=later))
+        assert touchpoint("m1") == store.get_touchpoint("office@example.org", "m1")
+
+    def test_a_touch_moves_the_clock_forward_only(self, store: SqlStore) -> None:
+        """A reply after the last touch moves it; an older one does not."""
+        store.start_touchpoint(touchpoint("m1"))
+        moved = store.touch("office@example.org", "m1", T0 + timedelta(hours=5))
+        older = store.touch("office@example.org", "m1", T0 + timedelta(hours=2))
+        assert (True, False, T0 + timedelta(hours=5)) == (moved, older, store.touchpoints()[0].last_touch_at)
+
+    def test_an_ended_touchpoint_is_no_longer_followed_and_can_restart(self, store: SqlStore) -> None:
+        """Done ends it (once); marking it in progress again starts it afresh from the new mark."""
+        store.start_touchpoint(touchpoint("m1"))
+        ended = [store.end_touchpoint("office@example.org", "m1", T0 + timedelta(days=1), "done") for _ in range(2)]
+        assert ([True, False], []) == (ended, store.touchpoints())
+        gone = store.get_touchpoint("office@example.org", "m1")
+        assert gone is not None and ("done", T0 + timedelta(days=1)) == (gone.end_reason, gone.ended_at)
+        again = touchpoint("m1", started_at=T0 + timedelta(days=3), last_touch_at=T0 + timedelta(days=3))
+        assert (True, [again]) == (store.start_touchpoint(again), store.touchpoints())
+
+    def test_touchpoints_list_the_longest_untouched_first(self, store: SqlStore) -> None:
+        """The request whose member heard from us longest ago comes first."""
+        store.start_touchpoint(touchpoint("recent", last_touch_at=T0 + timedelta(hours=9)))
+        store.start_touchpoint(touchpoint("stale", last_touch_at=T0 + timedelta(hours=2)))
+        assert ["stale", "recent"] == [tp.message_id for tp in store.touchpoints()]
+
+    def test_a_conversation_lists_its_tracked_messages_oldest_first(self, store: SqlStore) -> None:
+        """Answered or not, every member message of the thread in that mailbox, by arrival."""
+        store.upsert_tracked(tracked("later", conversation_id="c", received_at=T0 + timedelta(hours=3)))
+        store.upsert_tracked(tracked("first", conversation_id="c"))
+        store.upsert_tracked(tracked("other", conversation_id="d"))
+        store.mark_answered("office@example.org", "first", T0 + timedelta(hours=1))
+        assert ["first", "later"] == [t.message_id for t in store.conversation_tracked("office@example.org", "c")]
+
+    # Complaints
+
+    def test_a_complaint_is_noted_once_and_keeps_its_first_reason(self, store: SqlStore) -> None:
+        """Seeing the complaint again on a rerun neither duplicates it nor changes why it counts."""
+        first = store.note_complaint("office@example.org", "m1", T0, "it is marked Complaint")
+        again = store.note_complaint("office@example.org", "m1", T0 + timedelta(hours=1), "keyword")
+        expected = [ComplaintRecord("office@example.org", "m1", T0, "it is marked Complaint")]
+        assert (True, False, expected) == (first, again, store.unsettled_complaints())
+
+    def test_a_settled_complaint_is_not_escalated_again(self, store: SqlStore) -> None:
+        """Once its escalation is recorded, a complaint leaves the unsettled list."""
+        store.note_complaint("office@example.org", "m1", T0, "why")
+        store.settle_complaint("office@example.org", "m1", T0 + timedelta(minutes=1), "sent to Maria Reyes")
+        assert [] == store.unsettled_complaints()
+
+    def test_open_complaints_are_those_not_answered_yet(self, store: SqlStore) -> None:
+        """A complaint leaves the digest's list when its message is answered."""
+        for message_id in ("m1", "m2"):
+            store.upsert_tracked(tracked(message_id))
+            store.note_complaint("office@example.org", message_id, T0, "why")
+        store.mark_answered("office@example.org", "m1", T0 + timedelta(hours=1))
+        assert ["m2"] == [c.message_id for c in store.open_complaints()]
+
+    def test_a_claim_remembers_its_detail(self, store: SqlStore) -> None:
+        """The detail given with a claim can be read back; an unclaimed key has none."""
+        store.claim("draft:m1", T0, "li.chen@example.org")
+        assert ("li.chen@example.org", None) == (store.claim_detail("draft:m1"), store.claim_detail("draft:m2"))
 
     # Audit log
 

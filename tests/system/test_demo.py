@@ -24,6 +24,7 @@ def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
     assert "sent Maria Reyes the digest: Service level digest for Monday, November 23" in out
     assert "Thursday 26 November: 0 member message(s) tracked, 0 answered\n\n" in out  # Thanksgiving: quiet
     assert "still open at the end: 0." in out
+    assert "weekly status: Maria Reyes: sent an update, the week changed: Tuesday, November 24: away" in out
     last = tmp_path / "digest-mreyes-2026-12-01.html"
     assert f"Last digest (HTML): {last}" in out
     page = html.document_fromstring(last.read_text())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mailbot.config import load_settings
 from mailbot.service.scheduler import Outcome, Scheduler, Ticker
-from mailbot.service.timing import At, Every
+from mailbot.service.timing import At, Every, timings
 
+ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 DIGEST = At(time(17, 15), NY)
 SYNC = Every(5)
@@ -87,6 +90,12 @@ def test_a_time_skipped_by_dst_runs_an_hour_later() -> None:
 def test_weekly_job_waits_for_its_weekday() -> None:
     """A Monday 07:30 job planned on a Tuesday is next due the following Monday."""
     assert ny("2026-11-30T07:30") == At(time(7, 30), NY, weekday=0).next_after(ny("2026-11-24T08:00"))
+
+
+def test_the_weekly_status_runs_every_morning_to_catch_changed_weeks() -> None:
+    """service.yaml's Monday 07:30 weekly status is due each day at 07:30; the job decides what to send."""
+    timing = timings(load_settings(ROOT / "service.yaml"), ["weekly_status"])["weekly_status"]
+    assert ny("2026-11-25T07:30") == timing.next_after(ny("2026-11-24T08:00"))
 
 
 def test_a_failing_job_does_not_stop_the_others_and_is_retried_next_tick() -> None:

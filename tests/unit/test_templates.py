@@ -147,13 +147,20 @@ def test_the_departed_reply_falls_back_to_the_main_number() -> None:
 
 def test_check_all_reports_a_template_without_sample_data_and_a_lone_form(folder: Path) -> None:
     """A new template with no sample, and a message with only one of its two forms, are both reported."""
-    (folder / "weekly_status.txt.j2").write_text("Hi", encoding="utf-8")
+    (folder / "year_review.txt.j2").write_text("Hi", encoding="utf-8")
     (folder / "departed.txt.j2").unlink()
     expected = [
         "departed.txt.j2 is missing next to departed.html.j2.",
-        "weekly_status.txt.j2: no sample data; add 'weekly_status' to SAMPLES in mailbot.policy.templates.",
+        "year_review.txt.j2: no sample data; add 'year_review' to SAMPLES in mailbot.policy.templates.",
     ]
     assert expected == TemplateRenderer(folder).check_all()
+
+
+def test_text_only_templates_need_no_html_twin(folder: Path) -> None:
+    """The voicemail script is read aloud, so its text form alone passes; a broken one is still reported."""
+    (folder / "voicemail_script.txt.j2").write_text("Hello, {{ persn.name }}.", encoding="utf-8")
+    [problem] = TemplateRenderer(folder).check_all()
+    assert problem.startswith("voicemail_script.txt.j2 line 1 uses {{ persn.name }}, which is not a known placeholder")
 
 
 def test_check_all_finds_a_typo_in_a_branch_only_some_samples_reach(folder: Path) -> None:
