@@ -1,4 +1,4 @@
-"""The weekly status end to end: calendars in the sandbox Exchange, e-mails out through the EWS backend."""
+"""The weekly status end to end: calendars in the sandbox Exchange, e-mails out through each backend (EWS and Graph)."""
 
 from __future__ import annotations
 
@@ -90,15 +90,23 @@ def test_a_cancelled_absence_is_re_sent_once_the_next_day_with_the_change_marked
     assert "Friday, November 27 office closed (changed)" in body(update)
 
 
-def test_the_ews_backend_cannot_set_a_status_message_and_says_so(sandbox: SandboxServer, deps_for: Any) -> None:
-    """EWS has no status message: the job records not_supported, tells the person, and still sends the e-mail."""
+def test_the_status_message_is_set_where_the_backend_can(sandbox: SandboxServer, deps_for: Any) -> None:
+    """Graph sets Li's status text until the week's end; EWS has none, so the job records that and tells her."""
     deps = deps_for(sandbox)
     result = run(deps, sandbox, at("2026-11-23T07:30"))
     record = deps.store.get_weekly_status("lchen", date(2026, 11, 23))
     [mail] = statuses(sandbox, LI)
-    assert ("not_supported", "not_supported") == (result.details["lchen"].status_message, record.status_message)
-    assert "mailbot cannot set status messages on this Exchange server" in body(mail)
-    assert "status message not supported by the ews backend" in result.details["lchen"].why
+    shown = sandbox.org.status_message(LI)
+    if deps.backend.kind == "graph":
+        assert ("set", "set") == (result.details["lchen"].status_message, record.status_message)
+        assert shown is not None and shown[0] in result.details["lchen"].status_text
+        assert at("2026-11-30T00:00") == shown[1]
+        assert "mailbot has set it as your Teams and Outlook status message" in body(mail)
+    else:
+        assert ("not_supported", "not_supported", None) == (
+            result.details["lchen"].status_message, record.status_message, shown)  # fmt: skip
+        assert "mailbot cannot set status messages on this Exchange server" in body(mail)
+        assert "status message not supported by the ews backend" in result.details["lchen"].why
 
 
 def test_the_policy_can_leave_the_status_message_alone(sandbox: SandboxServer, deps_for: Any) -> None:
