@@ -10,8 +10,10 @@ from typing import Any
 import structlog
 
 from mailbot.config import Settings
-from mailbot.errors import MailbotError
+from mailbot.domain import OutgoingMessage, Person
+from mailbot.errors import BackendError, MailbotError
 from mailbot.exchange.base import ExchangeBackend
+from mailbot.policy.messages import Message
 from mailbot.store import StateStore
 
 
@@ -46,6 +48,36 @@ def note_mailbox_failure(deps: Deps, job: str, mailbox: str, problem: str, now: 
         return
     if deps.store.claim(f"failed:{job}:{mailbox.lower()}:{now.date().isoformat()}", now, problem):
         deps.store.audit(now, "mailbot", "mailbox_failed", mailbox.lower(), None, None, f"{job}: {problem}")
+
+
+def send_claimed(
+    deps: Deps,
+    recipient: Person,
+    message: Message,
+    keys: list[str],
+    now: datetime,
+    result: JobResult,
+    *,
+    what: str,
+    action: str,
+    detail: str,
+) -> None:
+    """Mail `message` to a colleague from mailbot's mailbox, claiming `keys` for it.
+
+    Claims and the send share one transaction: if sending fails, nothing is marked as sent and the failure is
+    reported as a problem of the run (`what` names the kind of message, e.g. "nudge").
+    """
+    store, sender = deps.store, deps.settings.service.backend.service_account
+    try:
+        with store.transaction():
+            for key in keys:
+                store.claim(key, now, recipient.email)
+            deps.backend.send(sender, OutgoingMessage((recipient.email,), message.subject, message.html, message.text))
+            store.audit(now, "mailbot", action, recipient.id, None, message.subject, detail)
+    except BackendError as exc:
+        result.problems.append(f"{what} to {recipient.name} not sent: {exc}")
+        return
+    result.changes.append(f"nudged {recipient.name}: {message.subject}")
 
 
 def run_job(name: str, step: Callable[[Deps, datetime], JobResult], deps: Deps, now: datetime) -> JobResult:

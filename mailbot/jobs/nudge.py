@@ -10,13 +10,12 @@ from collections import defaultdict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from mailbot.domain import OutgoingMessage, Person, TrackState
-from mailbot.errors import BackendError
-from mailbot.jobs.deps import Deps, JobResult
+from mailbot.domain import Person, TrackState
+from mailbot.jobs.deps import Deps, JobResult, send_claimed
 from mailbot.jobs.open_items import answerers, open_items
 from mailbot.jobs.presence import Whereabouts, route
 from mailbot.jobs.touchpoint_reminders import remind_touchpoints
-from mailbot.policy.messages import Message, OpenItem
+from mailbot.policy.messages import OpenItem
 from mailbot.policy.nudge import NudgeLine, build_nudge, render_nudge
 from mailbot.policy.templates import TemplateRenderer
 
@@ -49,7 +48,9 @@ def nudge(deps: Deps, now: datetime) -> JobResult:
         if deps.dry_run:
             result.changes.append(f"would nudge {recipient.name}: {message.subject}")
             continue
-        _send(deps, recipient, message, [key for _, key in entries], now, result)
+        keys = [key for _, key in entries]
+        send_claimed(deps, recipient, message, keys, now, result, what="nudge", action="nudge_sent",
+                     detail=f"{len(keys)} item(s)")  # fmt: skip
     remind_touchpoints(deps, now, result)  # members whose request is in progress, due a status update
     return result
 
@@ -59,18 +60,3 @@ def _route(
 ) -> tuple[Person, NudgeLine]:
     recipient, covering, reason = route(deps, owner, now, places)
     return recipient, NudgeLine(item, owner, covering, reason)
-
-
-def _send(deps: Deps, recipient: Person, message: Message, keys: list[str], now: datetime, result: JobResult) -> None:
-    store, sender = deps.store, deps.settings.service.backend.service_account
-    try:
-        # Claims and the send share one transaction: if sending fails, nothing is marked as sent.
-        with store.transaction():
-            for key in keys:
-                store.claim(key, now, recipient.email)
-            deps.backend.send(sender, OutgoingMessage((recipient.email,), message.subject, message.html, message.text))
-            store.audit(now, "mailbot", "nudge_sent", recipient.id, None, message.subject, f"{len(keys)} item(s)")
-    except BackendError as exc:
-        result.problems.append(f"nudge to {recipient.name} not sent: {exc}")
-        return
-    result.changes.append(f"nudged {recipient.name}: {message.subject}")

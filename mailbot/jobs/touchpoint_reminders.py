@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.domain import OutgoingMessage, Person, Touchpoint
 from mailbot.errors import BackendError
-from mailbot.jobs.deps import Deps, JobResult
+from mailbot.jobs.deps import Deps, JobResult, send_claimed
 from mailbot.jobs.open_items import answerers_of, calendar_of, mailbox_name
 from mailbot.jobs.presence import Whereabouts, route
 from mailbot.policy.messages import Message
@@ -54,7 +54,9 @@ def remind_touchpoints(deps: Deps, now: datetime, result: JobResult) -> None:
         if deps.dry_run:
             result.changes.append(f"would nudge {recipient.name}: {message.subject}")
             continue
-        _send(deps, recipient, message, [key for _, key in entries], now, result)
+        keys = [key for _, key in entries]
+        send_claimed(deps, recipient, message, keys, now, result, what="touchpoint nudge",
+                     action="touchpoint_nudge_sent", detail=f"{len(keys)} update(s) due")  # fmt: skip
 
 
 def _due_key(tp: Touchpoint, due: datetime) -> str:
@@ -105,18 +107,3 @@ def _compose(
     member = latest.sender if latest else tp.sender
     reply_to = latest.message_id if latest else tp.message_id
     return message, OutgoingMessage((member,), message.subject, message.html, message.text, in_reply_to=reply_to)
-
-
-def _send(deps: Deps, recipient: Person, message: Message, keys: list[str], now: datetime, result: JobResult) -> None:
-    store, sender = deps.store, deps.settings.service.backend.service_account
-    try:
-        with store.transaction():
-            for key in keys:
-                store.claim(key, now, recipient.email)
-            deps.backend.send(sender, OutgoingMessage((recipient.email,), message.subject, message.html, message.text))
-            store.audit(now, "mailbot", "touchpoint_nudge_sent", recipient.id, None, message.subject,
-                        f"{len(keys)} update(s) due")  # fmt: skip
-    except BackendError as exc:
-        result.problems.append(f"touchpoint nudge to {recipient.name} not sent: {exc}")
-        return
-    result.changes.append(f"nudged {recipient.name}: {message.subject}")
