@@ -1,7 +1,9 @@
-"""Pytest plugin: the sandbox Exchange on a real socket, every EWS message checked against Microsoft's schema.
+"""Pytest plugin: the sandbox Exchange on a real socket, strict: every EWS message checked against Microsoft's
+schema (shipped in mailbot/sandbox/ews_xsd), as Exchange checks requests.
 
-Fixtures: `ews_schema` (session), `schema_violations`, `sandbox`, `make_sandbox`; over HTTPS with the token
-endpoint for OAuth: `sandbox_ca` (session), `make_tls_sandbox`, `tls_sandbox`. Helper: `ews_account`.
+Fixtures: `sandbox`, `make_sandbox`; over HTTPS with the token endpoint for OAuth: `sandbox_ca` (session),
+`make_tls_sandbox`, `tls_sandbox`. Helper: `ews_account`. Commands run in a subprocess get a strict embedded
+sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.py).
 """
 
 from __future__ import annotations
@@ -15,53 +17,14 @@ import pytest
 from mailbot.sandbox import Organisation, SandboxCA, SandboxServer, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA_DIR = ROOT.parent / "shared" / "ews-schema"
 EXAMPLE_SCENARIO = ROOT / "config" / "sandbox.yaml"
-_EWS_NAMESPACE = "http://schemas.microsoft.com/exchange/services/2006/"
-
-Observer = Callable[[str, Any], None]
-
-
-@pytest.fixture(scope="session")
-def ews_schema() -> Any:
-    """Microsoft's EWS schema (messages.xsd with types.xsd), loaded once per session (about two seconds)."""
-    import xmlschema
-
-    messages = SCHEMA_DIR / "messages.xsd"
-    if not messages.is_file():
-        pytest.fail(
-            f"The EWS schema is missing: expected {messages} (the shared/ folder beside the repository).",
-            pytrace=False,
-        )
-    return xmlschema.XMLSchema(str(messages))
-
-
-def schema_validator(schema: Any, violations: list[str]) -> Observer:
-    """An observer that validates each EWS element against its global declaration and records failures."""
-
-    def observe(direction: str, element: Any) -> None:
-        if not str(element.tag).startswith("{" + _EWS_NAMESPACE):
-            return  # the SOAP envelope and faults are SOAP's business, not the EWS schema's
-        name = str(element.tag).rpartition("}")[2]
-        violations.extend(
-            f"{direction} {name}: {error.reason} (at {error.path})" for error in schema.iter_errors(element)
-        )
-
-    return observe
 
 
 @pytest.fixture
-def schema_violations(ews_schema: Any) -> Iterator[list[str]]:
-    """Schema violations seen on the wire during the test; any at all fail it."""
-    violations: list[str] = []
-    yield violations
-    assert [] == violations
-
-
-@pytest.fixture
-def make_sandbox(ews_schema: Any, schema_violations: list[str]) -> Iterator[Callable[..., SandboxServer]]:
+def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
     """Start sandboxes for custom organisations: `make_sandbox(scenario_dict_or_path)` or
-    `make_sandbox(org=...)`; all are stopped after the test."""
+    `make_sandbox(org=...)`; all are strict (every EWS message checked against Microsoft's schema, which
+    fails the test on any violation) and all are stopped after the test."""
     import exchangelib
 
     started: list[SandboxServer] = []
@@ -71,7 +34,7 @@ def make_sandbox(ews_schema: Any, schema_violations: list[str]) -> Iterator[Call
     ) -> SandboxServer:
         if org is None:
             org = load_scenario(scenario if scenario is not None else EXAMPLE_SCENARIO)
-        server = SandboxServer(org, observers=[schema_validator(ews_schema, schema_violations)], tls=tls).start()
+        server = SandboxServer(org, tls=tls, strict=True).start()
         started.append(server)
         return server
 
@@ -79,6 +42,7 @@ def make_sandbox(ews_schema: Any, schema_violations: list[str]) -> Iterator[Call
     exchangelib.close_connections()  # exchangelib caches sessions per endpoint; none may outlive the server
     for server in started:
         server.stop()
+    assert [] == [problem for server in started for problem in server.schema_violations]
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from mailbot.sandbox import ews_folders, ews_mail, ews_misc
 from mailbot.sandbox.ews_call import Call
+from mailbot.sandbox.ews_schema import SCHEMA_DIR, violations
 from mailbot.sandbox.ews_xml import Element, SoapFault, envelope, fault, parse_envelope
 from mailbot.sandbox.faults import DropConnection, Faults
 from mailbot.sandbox.org import Organisation
@@ -37,33 +38,48 @@ OPERATIONS: dict[str, Operation] = {
     "GetServerTimeZones": ews_misc.get_server_time_zones,
 }
 _BUSY = "The server cannot service this request right now. Try again later."
+# Exchange serves its schema beside the endpoint; clients and tools read it there.
+_SCHEMA_FILES = {"/ews/services.wsdl": "services.wsdl", "/ews/messages.xsd": "messages.xsd",
+                 "/ews/types.xsd": "types.xsd"}  # fmt: skip
 
 
 class EwsApp:
-    """POST /EWS/Exchange.asmx: Basic or Bearer auth, then one SOAP operation per request."""
+    """POST /EWS/Exchange.asmx: Basic or Bearer auth, then one SOAP operation per request.
 
-    def __init__(self, org: Organisation, faults: Faults, observers: Sequence[Observer] = ()) -> None:
-        self.org, self.faults = org, faults
+    `strict` validates every SOAP Header and Body child received or sent against Microsoft's schema, as Exchange
+    validates requests: a request that breaks it is refused with ErrorSchemaValidation, and an answer of the
+    sandbox's own that breaks it becomes ErrorInternalServerError. Either is also kept in `schema_violations`.
+    """
+
+    def __init__(
+        self, org: Organisation, faults: Faults, observers: Sequence[Observer] = (), *, strict: bool = False
+    ) -> None:
+        self.org, self.faults, self.strict = org, faults, strict
         # Keep the caller's list (not a copy), so observers added while serving take effect.
         self.observers = observers if isinstance(observers, list) else list(observers)
+        self.schema_violations: list[str] = []
 
     def __call__(self, environ: dict[str, object], start_response: Callable[..., object]) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)  # type: ignore[arg-type]
 
     def handle(self, request: Request) -> Response:
         data = request.get_data()  # always drain the body, so the kept-alive connection stays in step
-        if request.method != "POST":
+        schema_file = _SCHEMA_FILES.get(request.path.lower()) if request.method == "GET" else None
+        if request.method != "POST" and schema_file is None:
             return Response("EWS answers POST requests.\n", 405, {"Allow": "POST"}, content_type="text/plain")
         principal = self._principal(request.headers.get("Authorization", ""))
         if principal is None:
             # exchangelib reads the scheme from this header to pick (and confirm) its authentication.
             return Response(b"", 401, {"WWW-Authenticate": 'Basic realm="sandbox"'})
+        if schema_file is not None:
+            return Response((SCHEMA_DIR / schema_file).read_bytes(), content_type="text/xml; charset=utf-8")
         started = time.monotonic()
         operation = "?"
         try:
             headers, body = parse_envelope(data)
             operation = str(body.tag).rpartition("}")[2]
             self._observe("request", [*headers, body])
+            self._validate("request", [*headers, body])
             injected = self._inject_fault()
             if injected is not None:
                 return injected
@@ -72,9 +88,26 @@ class EwsApp:
             payload, status = fault(error), 500
         document, version, answer = envelope(payload)
         self._observe("response", [version, answer])
+        try:
+            self._validate("response", [version, answer])
+        except SoapFault as error:
+            (document, _, _), status = envelope(fault(error)), 500
         log.debug("ews", operation=operation, principal=principal, status=status,
                   ms=round((time.monotonic() - started) * 1000, 1))  # fmt: skip
         return Response(document, status, content_type="text/xml; charset=utf-8")
+
+    def _validate(self, direction: str, elements: list[Element]) -> None:
+        """In strict mode, refuse what breaks Microsoft's schema, as Exchange refuses such requests."""
+        if not self.strict:
+            return
+        found = [f"{direction} {problem}" for element in elements for problem in violations(element)]
+        if not found:
+            return
+        self.schema_violations.extend(found)
+        log.error("ews_schema_violation", problems=found)
+        if direction == "request":
+            raise SoapFault("ErrorSchemaValidation", f"The request failed schema validation: {found[0]}")
+        raise SoapFault("ErrorInternalServerError", f"The sandbox's answer broke the EWS schema: {found[0]}")
 
     def _dispatch(self, operation: str, principal: str, headers: list[Element], body: Element) -> Element:
         handler = OPERATIONS.get(operation)

@@ -101,6 +101,7 @@ class SandboxServer:
 
     `tls` (a SandboxCA, or an ssl.SSLContext for the server side) makes it HTTPS. `assertion_clock` judges the
     times in OAuth client assertions, which msal stamps with the machine's clock (default: the system clock).
+    `strict` checks every EWS message against Microsoft's schema (see EwsApp); tests always turn it on.
     """
 
     def __init__(
@@ -112,13 +113,14 @@ class SandboxServer:
         faults: Faults | None = None,
         tls: SandboxCA | ssl.SSLContext | None = None,
         assertion_clock: Clock | None = None,
+        strict: bool = False,
     ) -> None:
         self.org = org
         self.tls = tls
         self.faults = faults or Faults()
         self.observers: list[Observer] = list(observers)  # shared with the EWS app: tests may add more later
         self.host, self._port = host, port
-        self.ews = EwsApp(org, self.faults, self.observers)
+        self.ews = EwsApp(org, self.faults, self.observers, strict=strict)
         self.graph = GraphApp(org, self.faults)
         self.admin = AdminApp(org, self.faults)
         self.identity = IdentityApp(org, assertion_clock or SystemClock())
@@ -164,6 +166,11 @@ class SandboxServer:
         return f"{scheme}://{self.host}:{self._server.port}"
 
     @property
+    def schema_violations(self) -> list[str]:
+        """Every EWS message seen in strict mode that broke Microsoft's schema (requests and answers)."""
+        return list(self.ews.schema_violations)
+
+    @property
     def ca_bundle_path(self) -> Path | None:
         """The PEM file of the CA that signed the server's certificate (None without a SandboxCA)."""
         return self.tls.ca_bundle_path if isinstance(self.tls, SandboxCA) else None
@@ -203,9 +210,9 @@ class SandboxServer:
                         content_type="text/plain")(environ, start_response)  # fmt: skip
 
 
-def serve_forever(org: Organisation, host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve_forever(org: Organisation, host: str = "127.0.0.1", port: int = 8765, *, strict: bool = False) -> None:
     """Serve until interrupted (for `mailbot sandbox serve`)."""
-    server = SandboxServer(org, host, port).start()
+    server = SandboxServer(org, host, port, strict=strict).start()
     log.info("sandbox_serving", ews=server.ews_url, graph=server.graph_url, admin=server.admin_url)
     try:
         threading.Event().wait()
