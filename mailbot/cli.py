@@ -34,6 +34,8 @@ class Context:
         from mailbot.config import load_settings
 
         settings = load_settings(self.config, resolve_secrets=resolve_secrets, backend_kind=self.backend)
+        if os.environ.get("MAILBOT_SANDBOX_STRICT") == "1":
+            settings = settings.with_strict_sandbox()
         # One-off commands talk to a person: only warnings and errors go to the log unless --debug.
         # The long-running service (`mailbot run`) uses the level from service.yaml.
         log = settings.service.logging
@@ -362,16 +364,20 @@ def sandbox() -> None:
 )
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
+@click.option("--strict", is_flag=True, help="Check every EWS message against Microsoft's schema, as Exchange does.")
 @common_options
-def sandbox_serve(ctx: Context, scenario: Path | None, host: str, port: int) -> None:
+def sandbox_serve(ctx: Context, scenario: Path | None, host: str, port: int, strict: bool) -> None:
     """Serve the sandbox Exchange until interrupted; point backend.sandbox_url at it."""
     from mailbot.sandbox import load_scenario
     from mailbot.sandbox.server import serve_forever
 
-    path = scenario or ctx.settings().sandbox_scenario
+    settings = ctx.settings()
+    path = scenario or settings.sandbox_scenario
     org = load_scenario(path, clock=ctx.clock)
-    click.echo(f"sandbox Exchange for {path} on http://{host}:{port}/EWS/Exchange.asmx (Ctrl-C stops it)")
-    serve_forever(org, host, port)
+    strict = strict or settings.service.backend.sandbox_strict
+    checked = " (strict: every EWS message checked against the schema)" if strict else ""
+    click.echo(f"sandbox Exchange for {path} on http://{host}:{port}/EWS/Exchange.asmx{checked} (Ctrl-C stops it)")
+    serve_forever(org, host, port, strict=strict)
 
 
 @cli.command("run")

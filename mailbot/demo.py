@@ -184,8 +184,9 @@ class Demo:
     @contextmanager
     def _world(self) -> Iterator[tuple[Organisation, Deps]]:
         org = load_scenario(self.settings.sandbox_scenario, clock=self.clock)
+        backend = self.settings.service.backend
         with (
-            serve_sandbox(org, self.settings.service.backend.kind) as (_, access),
+            serve_sandbox(org, backend.kind, strict=backend.sandbox_strict) as (_, access),
             open_deps(self.settings, self.clock, sandbox=access) as deps,
         ):
             yield org, deps

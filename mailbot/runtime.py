@@ -48,18 +48,21 @@ def _sandbox(settings: Settings, clock: Clock) -> Iterator[SandboxAccess]:
     if url:
         yield sandbox_access(org, url.rstrip("/"))
         return
-    with serve_sandbox(org, settings.service.backend.kind) as (_, access):
+    backend = settings.service.backend
+    with serve_sandbox(org, backend.kind, strict=backend.sandbox_strict) as (_, access):
         yield access
 
 
 @contextmanager
-def serve_sandbox(org: Organisation, kind: str) -> Iterator[tuple[SandboxServer, SandboxAccess]]:
+def serve_sandbox(
+    org: Organisation, kind: str, *, strict: bool = False
+) -> Iterator[tuple[SandboxServer, SandboxAccess]]:
     """Serve `org` in-process for a backend of `kind`: Graph gets HTTPS from a throwaway CA (msal will not use a
-    plain-HTTP authority), and trusts exactly that CA; EWS gets plain HTTP."""
+    plain-HTTP authority), and trusts exactly that CA; EWS gets plain HTTP. `strict`: see SandboxServer."""
     from mailbot.sandbox import SandboxCA, SandboxServer
 
     ca = SandboxCA() if kind == "graph" else None
-    server = SandboxServer(org, tls=ca).start()
+    server = SandboxServer(org, tls=ca, strict=strict).start()
     try:
         yield server, sandbox_access(org, server.url, server.ca_bundle_path)
     finally:

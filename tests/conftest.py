@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,18 @@ import pytest
 pytest_plugins = ["sandbox_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session", autouse=True)
+def strict_sandbox() -> Iterator[None]:
+    """Commands the tests run (in-process or as subprocesses) check every EWS message against the schema."""
+    previous = os.environ.get("MAILBOT_SANDBOX_STRICT")
+    os.environ["MAILBOT_SANDBOX_STRICT"] = "1"
+    yield
+    if previous is None:
+        del os.environ["MAILBOT_SANDBOX_STRICT"]
+    else:
+        os.environ["MAILBOT_SANDBOX_STRICT"] = previous
 
 
 @pytest.fixture

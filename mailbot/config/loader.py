@@ -47,6 +47,11 @@ class Settings:
         state = self.service.state.model_copy(update={"url": url, "password": None})
         return replace(self, service=self.service.model_copy(update={"state": state}))
 
+    def with_strict_sandbox(self) -> Settings:
+        """The same settings with the embedded sandbox checking every EWS message against the schema."""
+        backend = self.service.backend.model_copy(update={"sandbox_strict": True})
+        return replace(self, service=self.service.model_copy(update={"backend": backend}))
+
     def people(self) -> list[Person]:
         return [_person(p, self.policy) for p in self.roster.people]
 

@@ -152,6 +152,11 @@ class BackendSettings(Strict):
         default=None,
         description="Use a sandbox already serving there (`mailbot sandbox serve`) instead of starting one in-process.",
     )
+    sandbox_strict: bool = Field(
+        default=False,
+        description="The embedded sandbox checks every EWS message against Microsoft's schema, as Exchange does "
+        "(slower; the tests turn it on, as does the environment variable MAILBOT_SANDBOX_STRICT=1).",
+    )
     service_account: str = Field(description="Mailbox of the account mailbot acts as (impersonation).")
     ews: EwsSettings | None = None
     graph: GraphSettings | None = None
