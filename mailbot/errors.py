@@ -42,7 +42,11 @@ class MailboxError(BackendError):
 
     def __init__(self, mailbox: str, message: str) -> None:
         super().__init__(f"{mailbox}: {message}")
-        self.mailbox = mailbox
+        self.mailbox, self.reason = mailbox, message
+
+
+class MailboxAccessDenied(MailboxError):
+    """The server refuses mailbot this mailbox or this use of it: impersonation, access policy or permission."""
 
 
 class TemplateError(MailbotError):

@@ -69,6 +69,10 @@ class ExchangeBackend(Protocol):
         """Save into the mailbox's Drafts for a person to edit and send; returns the item id."""
         ...
 
+    def delete_draft(self, mailbox: str, item_id: str) -> None:
+        """Delete a draft for good (not into Deleted Items): EWS HardDelete, Graph permanentDelete."""
+        ...
+
     def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
         """Set the person's Teams/Outlook status message until `expires`; False where the protocol has none (EWS)."""
         ...

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import exchangelib
 from exchangelib import errors as ews_errors
+from exchangelib.items import HARD_DELETE
 from exchangelib.services import SyncFolderItems
 from exchangelib.util import _get_retry_after as _retry_after
 from oauthlib.oauth2 import TokenExpiredError  # type: ignore[import-untyped]
@@ -29,7 +30,7 @@ from mailbot.domain import (
     ShowAs,
     SyncBatch,
 )
-from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder, SandboxAccess, register
 
 _MESSAGE_FIELDS = [
@@ -50,7 +51,10 @@ _MAILBOX_ERRORS: dict[type[Exception], str] = {
     ews_errors.ErrorNonExistentMailbox: "no such mailbox on the server",
     ews_errors.ErrorAccessDenied: "access denied",
     ews_errors.ErrorMailboxStoreUnavailable: "the mailbox database is unavailable",
+    ews_errors.ErrorSendAsDenied: "the service account may not send as this mailbox",
 }
+# Of those, the ones that are a matter of access rights (RBAC impersonation, mailbox permissions).
+_DENIED = (ews_errors.ErrorImpersonateUserDenied, ews_errors.ErrorAccessDenied, ews_errors.ErrorSendAsDenied)
 
 
 class _Dropped(BackendError):
@@ -214,7 +218,8 @@ class EwsBackend:
         except ews_errors.ErrorInvalidSyncStateData:
             raise SyncStateInvalid(f"{mailbox}: the saved sync state is no longer valid") from None
         except tuple(_MAILBOX_ERRORS) as exc:
-            raise MailboxError(mailbox, _MAILBOX_ERRORS[type(exc)]) from exc
+            error = MailboxAccessDenied if isinstance(exc, _DENIED) else MailboxError
+            raise error(mailbox, _MAILBOX_ERRORS[type(exc)]) from exc
         except ews_errors.UnauthorizedError:
             raise BackendError(
                 f"EWS at {self._where} refused the service account's credentials; check backend.ews in service.yaml"
@@ -253,11 +258,13 @@ class EwsBackend:
     @_idempotent
     def set_oof(self, mailbox: str, settings: OofSettings) -> None:
         scheduled = settings.state is OofState.SCHEDULED
+        # exchangelib wants reply texts unless replies are off; an empty text written back stays empty then.
+        blank = "" if settings.state is OofState.DISABLED else " "
         oof = _OofSettings(
             state=settings.state.value.capitalize(),
             external_audience=_AUDIENCE[settings.external_audience],
-            internal_reply=settings.internal_reply or " ",
-            external_reply=settings.external_reply or " ",
+            internal_reply=settings.internal_reply or blank,
+            external_reply=settings.external_reply or blank,
             # Exchange rejects some local forms; UTC is always accepted.
             start=_ews_dt(settings.start) if scheduled and settings.start else None,
             end=_ews_dt(settings.end) if scheduled and settings.end else None,
@@ -307,6 +314,12 @@ class EwsBackend:
             draft = _message(account, account.drafts, message)
             draft.save()
         return str(draft.id)
+
+    def delete_draft(self, mailbox: str, item_id: str) -> None:
+        with self._errors(mailbox):
+            [answer] = self._account(mailbox).bulk_delete(ids=[(item_id, None)], delete_type=HARD_DELETE)
+            if isinstance(answer, Exception):  # bulk_delete hands back the server's refusal instead of raising it
+                raise answer
 
     def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
         """EWS has no presence or status message; Exchange Online sets one through Graph only."""

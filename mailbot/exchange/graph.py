@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from mailbot.config.service import BackendSettings
 from mailbot.domain import CalendarEvent, MailItem, OofSettings, OutgoingMessage, SyncBatch
@@ -121,6 +121,10 @@ class GraphBackend:
     def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:
         path = f"{gm.user_path(mailbox)}/messages"
         return str(self._http.call("POST", mailbox, path, body=gm.message(message), idempotent=False).json()["id"])
+
+    def delete_draft(self, mailbox: str, item_id: str) -> None:
+        # DELETE would only move it to Deleted Items; permanentDelete purges it, as EWS's HardDelete does.
+        self._http.call("POST", mailbox, f"{gm.user_path(mailbox)}/messages/{quote(item_id, safe='')}/permanentDelete")
 
     def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
         body = gm.status_message(message, expires)

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 
 _SYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
 
@@ -22,7 +22,7 @@ def failure(mailbox: str, status: int, body: dict[str, Any], where: str) -> Back
     if status == 401:
         return refused(where)
     if status == 403:
-        return MailboxError(mailbox, f"the app may not access this mailbox ({code}: {message})")
+        return MailboxAccessDenied(mailbox, f"the app may not access this mailbox ({code}: {message})")
     if code == "ErrorInvalidUser":
         return MailboxError(mailbox, "no such mailbox in the tenant")
     if 400 <= status < 500:

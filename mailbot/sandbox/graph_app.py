@@ -38,6 +38,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "users/{user}/mailFolders/{folder}/messages/delta", graph_mail.delta),
     ("GET", "users/{user}/messages/{id}", graph_mail.get_message),
     ("POST", "users/{user}/messages", graph_send.create_draft),
+    ("DELETE", "users/{user}/messages/{id}", graph_send.delete_message),
+    ("POST", "users/{user}/messages/{id}/permanentDelete", graph_send.permanent_delete),
     ("POST", "users/{user}/sendMail", graph_send.send_mail),
     ("GET", "users/{user}/presence", graph_presence.get_presence),
     ("POST", "users/{user}/presence/setStatusMessage", graph_presence.set_status_message),

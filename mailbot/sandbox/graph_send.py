@@ -1,5 +1,6 @@
-"""Writing mail on Graph: POST /users/{u}/sendMail (202, through the organisation's mail flow) and
-POST /users/{u}/messages (201, a draft in Drafts).
+"""Writing mail on Graph: POST /users/{u}/sendMail (202, through the organisation's mail flow),
+POST /users/{u}/messages (201, a draft in Drafts), and deleting a message (204): DELETE moves it to Deleted Items,
+POST .../permanentDelete purges it (the Recoverable Items purges folder, out of every client's sight).
 
 Threading headers travel as MAPI properties (PidTagInReplyToId 0x1042, PidTagInternetReferences 0x1039), because
 Graph lets clients set only their own X- headers through internetMessageHeaders.
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailbot.sandbox.graph_mail import IN_REPLY_TO, INTERNET_REFERENCES, property_tag, render
-from mailbot.sandbox.graph_wire import Call, GraphError, Reply
+from mailbot.sandbox.graph_wire import Call, GraphError, Reply, store_id
 from mailbot.sandbox.records import Address
 
 
@@ -60,6 +61,18 @@ def create_draft(call: Call) -> Reply:
         headers=outgoing.headers,
     )  # fmt: skip
     return Reply(201, {"@odata.context": call.context("messages/$entity"), **render(call, draft, None)})
+
+
+def delete_message(call: Call) -> Reply:
+    call.org.delete_item(call.user, store_id(call.params["id"]))
+    return Reply(204)
+
+
+def permanent_delete(call: Call) -> Reply:
+    if call.request.get_data().strip():
+        raise GraphError(400, "BadRequest", "permanentDelete takes no request body.")
+    call.org.delete_item(call.user, store_id(call.params["id"]), hard=True)
+    return Reply(204)
 
 
 def parse(call: Call, message: dict[str, Any]) -> Outgoing:

@@ -47,6 +47,9 @@ class CountingBackend:
     def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:
         return self._call("save_draft", self._inner.save_draft, mailbox, message)
 
+    def delete_draft(self, mailbox: str, item_id: str) -> None:
+        self._call("delete_draft", self._inner.delete_draft, mailbox, item_id)
+
     def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
         return self._call("set_status_message", self._inner.set_status_message, mailbox, message, expires)
 

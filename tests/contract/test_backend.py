@@ -18,7 +18,7 @@ import pytest
 from sandbox_fixtures import EXAMPLE_SCENARIO
 
 from mailbot.domain import ExternalAudience, OofSettings, OofState, OutgoingMessage, ShowAs
-from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
@@ -187,6 +187,15 @@ class TestAutomaticReplies:
         with pytest.raises(MailboxError, match=LI):
             backend.set_oof(LI, bad)
 
+    def test_replies_written_back_as_read_stay_as_they_were(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Writing back what was read changes nothing: replies off without text, a running schedule, a reply on."""
+        before = {box: sandbox.org.get_oof(box) for box in (LI, ANNA, JAMES)}
+        for box in before:
+            backend.set_oof(box, backend.get_oof(box))
+        assert before == {box: sandbox.org.get_oof(box) for box in before}
+
     def test_schedule_already_over_is_refused_by_the_server(self, backend: ExchangeBackend) -> None:
         """A schedule that ended before the server's now is refused like Exchange refuses it."""
         past = OofSettings(
@@ -338,6 +347,25 @@ class TestSending:
         )
 
 
+    def test_a_deleted_draft_is_gone_for_good(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """A draft deleted is neither in Drafts nor in Deleted Items, and the rest of the mailbox is as it was."""
+        inbox = sandbox.org.messages(JAMES, "inbox")
+        item_id = backend.save_draft(JAMES, OutgoingMessage((JAMES,), "Check", "<p>Check</p>", "Check"))
+        backend.delete_draft(JAMES, item_id)
+        assert ([], [], inbox) == (
+            sandbox.org.messages(JAMES, "drafts"),
+            sandbox.org.messages(JAMES, "deleteditems"),
+            sandbox.org.messages(JAMES, "inbox"),
+        )
+
+    def test_deleting_a_draft_already_gone_fails_for_that_mailbox(self, backend: ExchangeBackend) -> None:
+        """A draft that is no longer there cannot be deleted again: a failure of that mailbox, not of Exchange."""
+        item_id = backend.save_draft(JAMES, OutgoingMessage((JAMES,), "Check", "<p>Check</p>", "Check"))
+        backend.delete_draft(JAMES, item_id)
+        with pytest.raises(MailboxError, match=JAMES):
+            backend.delete_draft(JAMES, item_id)
+
+
 class TestStatusMessage:
     def test_status_message_is_set_where_the_protocol_has_one(
         self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer
@@ -355,6 +383,14 @@ class TestAccess:
         with pytest.raises(MailboxError, match=PETR):
             backend.get_oof(PETR)
         assert OofState.DISABLED == backend.get_oof(LI).state
+
+    def test_a_refusal_of_access_is_told_from_other_mailbox_failures(self, backend: ExchangeBackend) -> None:
+        """A mailbox off limits to mailbot is an access refusal; a mailbox that does not exist is another failure."""
+        with pytest.raises(MailboxAccessDenied, match=PETR):
+            backend.sync_folder(PETR, "inbox", None, max_changes=1)
+        with pytest.raises(MailboxError) as missing:
+            backend.get_oof("nobody@example.org")
+        assert not isinstance(missing.value, MailboxAccessDenied)
 
     def test_wrong_password_is_a_backend_error(
         self, connect: Callable[..., ExchangeBackend], sandbox: SandboxServer

@@ -461,6 +461,20 @@ def test_creating_a_message_makes_a_draft(graph: Graph) -> None:
     assert [created["id"]] == [rest_id(d.item_id) for d in drafts]
 
 
+def test_delete_moves_a_message_to_deleted_items_and_permanent_delete_purges_it(graph: Graph) -> None:
+    """DELETE leaves the message in Deleted Items; POST .../permanentDelete leaves it nowhere a client sees; both
+    answer 204, and a message already gone is 404."""
+    body = {"subject": "Check", "toRecipients": [{"emailAddress": {"address": LI}}]}
+    first, second = (graph.post(f"/users/{LI}/messages", body).json()["id"] for _ in range(2))
+    deleted = graph.call("DELETE", f"/users/{LI}/messages/{first}").status_code
+    purged = graph.call("POST", f"/users/{LI}/messages/{second}/permanentDelete").status_code
+    again = error(graph.call("POST", f"/users/{LI}/messages/{second}/permanentDelete"))[:2]
+    org = graph.server.org
+    assert (204, 204, (404, "ErrorItemNotFound")) == (deleted, purged, again)
+    assert ([], ["Check"]) == ([m.subject for m in org.messages(LI, "drafts")],
+                               [m.subject for m in org.messages(LI, "deleteditems")])  # fmt: skip
+
+
 def test_a_status_message_shows_until_it_expires_on_the_sandbox_clock(graph: Graph) -> None:
     """A status message with an expiry in New York time shows in presence, in UTC, until the sandbox clock passes
     it; presence then follows the calendar (Li's team meeting)."""
