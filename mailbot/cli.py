@@ -89,13 +89,44 @@ def cli(config: Path | None, now: str | None, debug: bool, backend: str | None) 
 
 
 @cli.command()
+@click.option(
+    "--connect", is_flag=True, help="Then contact Exchange and prove, mailbox by mailbox, every right mailbot needs."
+)
 @common_options
-def check(ctx: Context) -> None:
-    """Validate service.yaml and the organisation folder; exit 2 listing every problem."""
+def check(ctx: Context, connect: bool) -> None:
+    """Validate service.yaml and the organisation folder; exit 2 listing every problem.
+
+    With --connect, also prove on every mailbox each right mailbot needs (it leaves nothing behind but one message
+    from the service mailbox to itself); exit 1 if any mailbox is not fully usable.
+    """
     from mailbot.report import describe_settings
 
     settings = ctx.settings(resolve_secrets=True)
     click.echo(describe_settings(settings, ctx.clock.now()))
+    if connect:
+        _check_connect(ctx, settings)
+
+
+def _check_connect(ctx: Context, settings: Any) -> None:
+    """Print one line per mailbox as it is checked, then a sentence per refused right and a summary."""
+    from mailbot.jobs.check_access import check_access
+    from mailbot.report_access import advice, mailbox_line, summary
+    from mailbot.runtime import open_backend
+
+    backend = settings.service.backend
+    click.echo(f"\nProving on each mailbox what mailbot needs ({backend.kind}, acting as {backend.service_account}):")
+    found = []
+    with open_backend(settings, ctx.clock) as exchange:
+        for access in check_access(settings, exchange, ctx.clock.now(), dry_run=settings.service.dry_run):
+            click.echo(mailbox_line(access))
+            found.append(access)
+    sentences = [sentence for access in found for sentence in advice(access, backend.kind)]
+    if sentences:
+        click.echo("")
+    for sentence in sentences:
+        click.echo(sentence)
+    click.echo("\n" + summary(found))
+    sys.exit(0 if all(access.usable for access in found) else 1)
 
 
 @cli.group()

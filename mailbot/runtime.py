@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from mailbot.clock import Clock
 from mailbot.config import Settings
-from mailbot.exchange.base import SandboxAccess, connect
+from mailbot.exchange.base import ExchangeBackend, SandboxAccess, connect
 from mailbot.jobs import Deps
 from mailbot.store import open_store
 
@@ -28,11 +28,21 @@ def open_deps(
     with ExitStack() as stack:
         store = open_store(settings.state_url(with_password=True))
         stack.callback(store.close)
+        backend = stack.enter_context(open_backend(settings, clock, sandbox=sandbox))
+        yield Deps(settings, backend, store, dry_run=dry_run or settings.service.dry_run)
+
+
+@contextmanager
+def open_backend(
+    settings: Settings, clock: Clock, *, sandbox: SandboxAccess | None = None
+) -> Iterator[ExchangeBackend]:
+    """The configured Exchange backend alone (the embedded sandbox's, when configured), closed on exit."""
+    with ExitStack() as stack:
         if sandbox is None and settings.service.backend.sandbox:
             sandbox = stack.enter_context(_sandbox(settings, clock))
         backend = connect(settings.service.backend, settings.service_file.parent, sandbox)
         stack.callback(backend.close)
-        yield Deps(settings, backend, store, dry_run=dry_run or settings.service.dry_run)
+        yield backend
 
 
 @contextmanager

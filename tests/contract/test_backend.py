@@ -346,7 +346,6 @@ class TestSending:
             backend.get_message(JAMES, item_id).subject,
         )
 
-
     def test_a_deleted_draft_is_gone_for_good(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """A draft deleted is neither in Drafts nor in Deleted Items, and the rest of the mailbox is as it was."""
         inbox = sandbox.org.messages(JAMES, "inbox")
