@@ -19,9 +19,9 @@ _DOING = {
 }  # fmt: skip
 _ROLE = {"active": "", "departed": "departed", "shared": "shared mailbox", "service": "service mailbox"}
 _EWS_GRANT = ("grant the service account ApplicationImpersonation over this mailbox: add it to the management "
-              'scope of mailbot\'s role assignment (README, "Exchange Server: impersonation")')  # fmt: skip
+              'scope of mailbot\'s role assignment (README: "Exchange Server: impersonation")')  # fmt: skip
 _GRAPH_POLICY = ("add the mailbox to the group of mailbot's application access policy and check with "
-                 'Test-ApplicationAccessPolicy (README, "Exchange Online")')  # fmt: skip
+                 'Test-ApplicationAccessPolicy (README: "Exchange Online")')  # fmt: skip
 
 
 def mailbox_line(access: MailboxAccess) -> str:

@@ -91,8 +91,8 @@ def test_the_check_changes_nothing_lasting(example_config: Path, make_sandbox: A
     the one message the service mailbox sent itself."""
     server = make_sandbox()
     before = mailboxes(server)
-    result = mailbot("check", "--connect", "--now", MONDAY, "--config", real_server(example_config, server, backend_kind),
-                     env=right_secret(server, backend_kind))  # fmt: skip
+    config = real_server(example_config, server, backend_kind)
+    result = mailbot("check", "--connect", "--now", MONDAY, "--config", config, env=right_secret(server, backend_kind))
     after = mailboxes(server)
     service = server.org.service_account
     oof, folders = before[service]
@@ -103,8 +103,8 @@ def test_the_check_changes_nothing_lasting(example_config: Path, make_sandbox: A
 def test_a_wrong_service_password_is_one_sentence(example_config: Path, make_sandbox: Any, backend_kind: str) -> None:
     """Credentials Exchange refuses end the check at once in one sentence naming the setting to fix; exit 2."""
     server = make_sandbox()
-    result = mailbot("check", "--connect", "--now", MONDAY, "--config", real_server(example_config, server, backend_kind),
-                     env={SECRET[backend_kind]: "wrong"})  # fmt: skip
+    config = real_server(example_config, server, backend_kind)
+    result = mailbot("check", "--connect", "--now", MONDAY, "--config", config, env={SECRET[backend_kind]: "wrong"})
     [sentence] = result.stderr.splitlines()
     assert (2, True) == (result.returncode, sentence.startswith("mailbot: "))
     assert f"check backend.{backend_kind} in service.yaml" in sentence
