@@ -42,11 +42,17 @@ def advice(access: MailboxAccess, backend: str) -> list[str]:
         sentences = [f"mailbot may not impersonate {email}: {_EWS_GRANT}."]
     elif access.shut_out and backend == "graph":
         sentences = [f"mailbot may not use {email}: {access.missing[0].reason}. To allow it, {_GRAPH_POLICY}."]
+    elif len({f.reason for f in access.missing}) == 1 and not access.usable and _all_tried_refused(access):
+        sentences = [f"mailbot cannot use {email}: {access.missing[0].reason}."]  # e.g. no such mailbox
     else:
         sentences = [_refusal(f, email, backend) for f in access.missing]
     notes = [f"Not proven: mailbot did not {_DOING[f.right].format(m=email)}: {f.reason}." for f in access.unproven]
     notes += [f"Note on {email}: {f.reason}." for f in access.findings if f.outcome == "ok" and f.reason]
     return sentences + notes
+
+
+def _all_tried_refused(access: MailboxAccess) -> bool:
+    return all(f.outcome == "missing" for f in access.findings if f.outcome != "not_proven")
 
 
 def _refusal(finding: Finding, email: str, backend: str) -> str:
