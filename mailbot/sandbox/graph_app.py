@@ -1,9 +1,10 @@
 """Microsoft Graph v1.0 over the sandbox organisation, as a WSGI app for everything under /v1.0/.
 
 Each request goes through the same steps: a bearer token issued for Graph (401 InvalidAuthenticationToken with a
-Bearer challenge otherwise), a concurrency slot for the mailbox the path names (the 5th at once gets 429), the
-next armed fault from the shared switchboard, then the mailbox check (404 unknown, 403 when the app may not use
-it) and the route. A $batch sends each of its sub-requests through these steps in turn (graph_batch.py).
+Bearer challenge otherwise), a concurrency slot for the mailbox the path names by address or object id (the 5th at
+once gets 429), the next armed fault from the shared switchboard, then the mailbox check (404 unknown, 403 when the
+app may not use it) and the route. Directory reads (GET /users/{x}) skip the slot and the mailbox check. A $batch
+sends each of its sub-requests through these steps, side by side or one after another (graph_batch.py).
 Graph's URL segments are case-insensitive, hence the small router here rather than werkzeug's.
 """
 
@@ -19,7 +20,15 @@ from typing import Any
 import structlog
 from werkzeug.wrappers import Request, Response
 
-from mailbot.sandbox import graph_batch, graph_calendar, graph_mail, graph_presence, graph_send, graph_settings
+from mailbot.sandbox import (
+    graph_batch,
+    graph_calendar,
+    graph_mail,
+    graph_presence,
+    graph_send,
+    graph_settings,
+    graph_users,
+)
 from mailbot.sandbox.faults import Faults
 from mailbot.sandbox.graph_throttle import MAILBOX_CONCURRENCY, MailboxSlots, suffer
 from mailbot.sandbox.graph_wire import CHALLENGE, JSON_TYPE, NOT_FOUND, Call, GraphError, Reply
@@ -30,6 +39,7 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Call], Reply]
 ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "users/{user}", graph_users.get_user),
     ("GET", "users/{user}/calendarView", graph_calendar.calendar_view),
     ("GET", "users/{user}/calendar/calendarView", graph_calendar.calendar_view),
     ("GET", "users/{user}/mailboxSettings", graph_settings.get_settings),
@@ -44,6 +54,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "users/{user}/presence", graph_presence.get_presence),
     ("POST", "users/{user}/presence/setStatusMessage", graph_presence.set_status_message),
 ]
+DIRECTORY = {"users/{user}"}  # Entra ID reads: no mailbox slot, no mailbox access policy
 _ACCESS_DENIED = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
 
 
@@ -86,9 +97,12 @@ class GraphApp:
             if request.method != "POST":
                 raise GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.")
             return graph_batch.run(request, self.handle)
-        handler, params = _route(request.method, segments)
-        user = params["user"]  # every route acts on one mailbox
-        with self.slots.hold(user):
+        pattern, handler, params = _route(request.method, segments)
+        if pattern in DIRECTORY:
+            suffer(self.faults)
+            return handler(Call(self.org, request, params))
+        user = params["user"]  # every other route acts on one mailbox
+        with self.slots.hold(self._slot_key(user)):
             suffer(self.faults)
             try:
                 return handler(Call(self.org, request, params, self._mailbox(user)))
@@ -105,9 +119,16 @@ class GraphApp:
         if not token.accepted_by(GRAPH_RESOURCE):
             raise GraphError(401, "InvalidAuthenticationToken", "Invalid audience.", challenge)
 
+    def _slot_key(self, user: str) -> str:
+        """Whose concurrency slot a request takes: the mailbox's address, however the path names it."""
+        try:
+            return graph_users.find(self.org, user).email
+        except UnknownMailbox:
+            return user
+
     def _mailbox(self, user: str) -> str:
         try:
-            email = self.org.mailbox(user).email
+            email = graph_users.find(self.org, user).email
         except UnknownMailbox:
             raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.") from None
         if not self.org.may_impersonate(email):
@@ -128,8 +149,8 @@ class GraphApp:
         return Response(json.dumps(reply.body), reply.status, headers, content_type=JSON_TYPE)
 
 
-def _route(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
-    """The handler and path parameters for a request; literal segments match whatever their case."""
+def _route(method: str, segments: list[str]) -> tuple[str, Handler, dict[str, str]]:
+    """The route's pattern, handler and path parameters for a request; literal segments match whatever their case."""
     if segments and segments[0].lower() == "me":
         raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
     allowed = False
@@ -140,7 +161,7 @@ def _route(method: str, segments: list[str]) -> tuple[Handler, dict[str, str]]:
         params = {p[1:-1]: s for p, s in zip(parts, segments, strict=True) if p.startswith("{")}
         if all(p.startswith("{") or p.lower() == s.lower() for p, s in zip(parts, segments, strict=True)):
             if verb == method:
-                return handler, params
+                return pattern, handler, params
             allowed = True
     if allowed:
         raise GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.")

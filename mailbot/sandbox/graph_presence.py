@@ -3,20 +3,26 @@
 The sandbox has no Teams clients, so availability and activity follow the mailbox: automatic replies on or an
 out-of-office event now read as Away/OutOfOffice, a busy or tentative event as Busy/InAMeeting, else Available.
 A status message shows until its expiry on the sandbox clock.
+
+Presence is a Teams service: it knows users by their directory object id only. Where other /users/{x} routes take
+an address (user principal name) too, presence refuses one with 400, so a client must look the id up first
+(GET /users/{upn}?$select=id). Microsoft documents the route as /users/{userId}/presence and no error text for an
+address; the sandbox's wording is its own.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
 from mailbot.sandbox.events import oof_active
 from mailbot.sandbox.graph_time import NEVER, date_time_zone, parse_date_time_zone, timestamp
+from mailbot.sandbox.graph_users import is_object_id, object_id
 from mailbot.sandbox.graph_wire import Call, GraphError, Reply
 
 
 def set_status_message(call: Call) -> Reply:
+    _by_object_id(call)
     status = call.json().get("statusMessage")
     message = status.get("message") if isinstance(status, dict) else None
     if not isinstance(message, dict) or not isinstance(message.get("content"), str):
@@ -30,6 +36,7 @@ def set_status_message(call: Call) -> Reply:
 
 
 def get_presence(call: Call) -> Reply:
+    _by_object_id(call)
     org, user = call.org, call.user
     now = org.clock.now()
     oof = org.get_oof(user)
@@ -50,9 +57,16 @@ def get_presence(call: Call) -> Reply:
         }
     return Reply(200, {
         "@odata.context": call.context("presence/$entity"),
-        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{org.instance_id}/{user}")),  # the user's object id, stably
+        "id": object_id(user),
         "availability": availability,
         "activity": activity,
         "statusMessage": status,
         "outOfOfficeSettings": {"message": oof.internal_reply or None, "isOutOfOffice": oof_active(oof, now)},
     })  # fmt: skip
+
+
+def _by_object_id(call: Call) -> None:
+    segment = call.params["user"]
+    if not is_object_id(segment):
+        raise GraphError(400, "BadRequest", f"Invalid user id '{segment}': presence takes the user's object id "
+                         "(a GUID), not a user principal name or e-mail address.")  # fmt: skip

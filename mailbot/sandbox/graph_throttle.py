@@ -4,21 +4,26 @@ Exchange Online lets an app have 4 requests in flight per mailbox; the next conc
 ApplicationThrottled ("MailboxConcurrency") with Retry-After: 1. The sandbox counts requests per mailbox (the
 {user} of the path) and remembers the most it saw at once, refused ones included, so a client that overshoots
 the limit shows a peak above it.
+
+The requests of a parallel $batch are dispatched together (`together`): each waits, once counted, until all the
+batch's requests are counted, so they are in flight at once as on Graph, whatever the threads' timing.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from threading import Lock
+from threading import Barrier, Lock
 
 from mailbot.sandbox.faults import DropConnection, Faults
 from mailbot.sandbox.graph_wire import GraphError
 
 MAILBOX_CONCURRENCY = 4
+_dispatch = threading.local()  # the Barrier of the parallel batch this thread's request belongs to, if any
 
 
 class MailboxSlots:
@@ -39,6 +44,7 @@ class MailboxSlots:
             self._peak[key] = max(self._peak[key], self._in_flight[key])
             admitted = self._in_flight[key] <= self.limit
         try:
+            _counted()
             if not admitted:
                 raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
                                  {"Retry-After": "1"})  # fmt: skip
@@ -51,6 +57,23 @@ class MailboxSlots:
         """The most requests `mailbox` had in flight at once so far (0 if none)."""
         with self._lock:
             return self._peak[mailbox.lower()]
+
+
+@contextmanager
+def together(start: Barrier) -> Iterator[None]:
+    """Run this thread's request as one of a parallel batch whose requests all share `start` (one party each)."""
+    _dispatch.barrier = start
+    try:
+        yield
+    finally:
+        _counted()  # a request refused before it took a slot (bad route, bad token) still joins the start
+
+
+def _counted() -> None:
+    start: Barrier | None = getattr(_dispatch, "barrier", None)
+    _dispatch.barrier = None
+    if start is not None:
+        start.wait()
 
 
 def suffer(faults: Faults) -> None:

@@ -283,7 +283,8 @@ class TestSync:
     def test_details_come_in_bulk(
         self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """Thirty new messages are synced with all their details in a few requests, not one request per message."""
+        """Thirty new messages are synced with all their details in a few requests (on Graph, $batches of as many
+        as the mailbox may run at once), not one request per message."""
         for n in range(30):
             sandbox.org.deliver_external([LI], "Pat Member <pat.member@gmail.example>", f"Question {n}", "Hello",
                                          received_at=at("2026-11-23T07:00"))  # fmt: skip
@@ -292,7 +293,7 @@ class TestSync:
         counted = _CountingApp(getattr(sandbox, front))  # the sandbox's front end, counting real HTTP requests
         monkeypatch.setattr(sandbox, front, counted)
         batch = backend.sync_folder(LI, "inbox", None)
-        assert (32, True) == (len(batch.items), counted.requests <= 4)
+        assert (32, True) == (len(batch.items), counted.requests <= len(batch.items) // 3)
 
     def test_sent_items_sync_separately(self, backend: ExchangeBackend) -> None:
         """Sent Items sync on their own, with the reply's threading."""

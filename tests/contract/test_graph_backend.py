@@ -6,22 +6,24 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from mailbot.domain import OofState
-from mailbot.errors import BackendError
+from mailbot.errors import BackendError, MailboxError
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.exchange.graph_auth import MsalTokenSource, VerifyingHttpClient
 from mailbot.exchange.graph_bulk import batch_get
 from mailbot.exchange.graph_http import GraphHttp
 from mailbot.exchange.graph_mapping import mail_item, message_path
 from mailbot.runtime import sandbox_access
-from mailbot.sandbox import SandboxCA, SandboxServer
-from mailbot.sandbox.graph_wire import rest_id
+from mailbot.sandbox import SandboxCA, SandboxServer, graph_app
+from mailbot.sandbox.graph_users import object_id
+from mailbot.sandbox.graph_wire import GraphError, rest_id
 
-LI = "li.chen@example.org"
+LI, JAMES = "li.chen@example.org", "james.okafor@example.org"
 
 
 @pytest.fixture
@@ -97,14 +99,14 @@ def test_extended_properties_are_matched_by_number() -> None:
         item.message_class, item.in_reply_to, item.mailbox)  # fmt: skip
 
 
-def test_a_missing_message_in_a_batch_lane_holds_up_nothing(tls_sandbox: SandboxServer) -> None:
-    """In one lane of dependent requests, a message gone meanwhile is a 404 and the ones after it still come."""
+def test_a_message_gone_since_the_delta_fails_alone_in_its_batch(tls_sandbox: SandboxServer) -> None:
+    """In a parallel $batch, a message deleted meanwhile is a 404 and the others still come."""
     access = sandbox_access(tls_sandbox.org, tls_sandbox.url, tls_sandbox.ca_bundle_path)
     verify = str(tls_sandbox.ca_bundle_path)
     identity = VerifyingHttpClient(verify, trust_env=False)
     tokens = MsalTokenSource(access.tenant_id or "", access.client_id or "", client_secret=access.client_secret,
                              authority=access.url, http_client=identity)  # fmt: skip
-    http = GraphHttp(access.graph_url, tokens, verify=verify, trust_env=False, max_concurrent=1)
+    http = GraphHttp(access.graph_url, tokens, verify=verify, trust_env=False)
     ids = [rest_id(m.item_id) for m in tls_sandbox.org.messages(LI, "inbox")]
     paths = [message_path(LI, ids[0]), message_path(LI, "AAMkAGone="), message_path(LI, ids[1])]
     try:
@@ -113,3 +115,74 @@ def test_a_missing_message_in_a_batch_lane_holds_up_nothing(tls_sandbox: Sandbox
         http.close()
         identity.close()
     assert [200, 404, 200] == statuses
+
+
+def test_a_first_sync_of_500_new_messages_keeps_to_graphs_batch_rules(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
+) -> None:
+    """The first sync of an inbox with 500 new messages completes on a sandbox that refuses mixed batches and runs
+    each batch's requests side by side, with never more than 4 requests in flight for the mailbox."""
+    for n in range(500):
+        tls_sandbox.org.deliver_external([LI], "Pat Member <pat.member@gmail.example>", f"Question {n}", "Hello",
+                                         received_at=datetime(2026, 11, 20, 9, 0, tzinfo=UTC))  # fmt: skip
+    backend = graph()
+    page = backend.sync_folder(LI, "inbox", None)
+    subjects = {i.subject for i in page.items}
+    while page.more:
+        page = backend.sync_folder(LI, "inbox", page.state)
+        subjects |= {i.subject for i in page.items}
+    assert (True, 4) == ({f"Question {n}" for n in range(500)} <= subjects, tls_sandbox.graph.peak_concurrency(LI))
+
+
+def test_a_request_throttled_inside_a_batch_goes_again(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
+) -> None:
+    """While another client holds one of James's 4 places, a batch of 4 has one request refused with 429
+    MailboxConcurrency; the backend sends that one again after its Retry-After and the sync completes."""
+    backend = graph()
+    with tls_sandbox.graph.slots.hold(JAMES):  # another client's request for James, in flight all along
+        items = backend.sync_folder(JAMES, "inbox", None).items
+    assert (4, 5) == (len({i.item_id for i in items}), tls_sandbox.graph.peak_concurrency(JAMES))
+
+
+def test_a_status_message_finds_the_users_object_id_once(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
+) -> None:
+    """Presence takes the user's object id: the backend looks it up by address the first time and reuses it."""
+    backend = graph()
+    counted = _Paths(tls_sandbox.graph)
+    tls_sandbox.graph = counted  # type: ignore[assignment]
+    for text in ("In the office", "Working from home"):
+        backend.set_status_message(LI, text, datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+    lookups = [p for p in counted.paths if p.lower() == f"/v1.0/users/{LI}"]
+    sets = {p.split("/")[3] for p in counted.paths if p.endswith("/presence/setStatusMessage")}
+    assert (1, {object_id(LI)}, "Working from home") == (
+        len(lookups), sets, (tls_sandbox.org.status_message(LI) or ("",))[0])  # fmt: skip
+
+
+def test_presence_without_the_directory_permission_is_one_mailbox_error(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the app may not read users (no User.Read.All), setting a status message fails for that person alone,
+    saying which permission is missing."""
+    monkeypatch.setattr(graph_app, "ROUTES", [("GET", "users/{user}", _insufficient_privileges), *graph_app.ROUTES])
+    with pytest.raises(MailboxError, match=f"{LI}: .*User.Read.All.*Authorization_RequestDenied"):
+        graph().set_status_message(LI, "Away", datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+
+
+def _insufficient_privileges(call: Any) -> Any:
+    raise GraphError(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+
+
+class _Paths:
+    """A sandbox front end (a WSGI app) that notes the path of every request reaching it, batches included."""
+
+    def __init__(self, app: Any) -> None:
+        self.app, self.paths = app, []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        self.paths.append(str(environ["PATH_INFO"]))
+        return self.app(environ, start_response)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.app, name)

@@ -29,6 +29,7 @@ NY = ZoneInfo("America/New_York")
 CHALLENGE = ('Bearer realm="", authorization_uri="https://login.microsoftonline.com/common/oauth2/authorize", '
              'client_id="00000003-0000-0000-c000-000000000000"')  # fmt: skip
 WEEK = {"startDateTime": "2026-11-23T00:00:00-05:00", "endDateTime": "2026-12-05T00:00:00-05:00"}
+REPLIES = "mailboxSettings/automaticRepliesSetting"  # a plain GET about one mailbox
 THREADING = ("singleValueExtendedProperties($filter=id eq 'String 0x001A' or id eq 'String 0x1042' or "
              "id eq 'String 0x1039')")  # fmt: skip
 
@@ -88,6 +89,11 @@ def collect(graph: Graph, first: requests.Response) -> tuple[list[dict[str, Any]
     return items, page
 
 
+def object_id(graph: Graph, address: str) -> str:
+    """The user's directory object id, looked up as a client must before it can use presence."""
+    return str(graph.get(f"/users/{address}?$select=id").json()["id"])
+
+
 def clock(server: SandboxServer) -> FixedClock:
     assert isinstance(server.org.clock, FixedClock)
     return server.org.clock
@@ -98,7 +104,7 @@ def clock(server: SandboxServer) -> FixedClock:
 
 def test_a_request_without_a_token_gets_a_bearer_challenge(graph: Graph) -> None:
     """No Authorization header: 401 InvalidAuthenticationToken with Graph's Bearer challenge and error envelope."""
-    answer = graph.ca.requests_session().get(f"{graph.server.graph_url}/users/{LI}/presence", timeout=5)
+    answer = graph.ca.requests_session().get(f"{graph.server.graph_url}/users/{LI}/{REPLIES}", timeout=5)
     inner = answer.json()["error"]["innerError"]
     assert (401, "InvalidAuthenticationToken", CHALLENGE) == (*error(answer)[:2], answer.headers["WWW-Authenticate"])
     assert ({"date", "request-id", "client-request-id"}, "2026-11-23T13:00:00") == (set(inner), inner["date"])
@@ -107,29 +113,29 @@ def test_a_request_without_a_token_gets_a_bearer_challenge(graph: Graph) -> None
 def test_an_exchange_token_is_refused_by_graph_and_a_graph_token_by_ews(graph: Graph) -> None:
     """Each front end takes only tokens issued for its own resource."""
     ews_token = token(graph.server, graph.ca, EWS_SCOPE)
-    refused = graph.session_with(ews_token).get(f"{graph.server.graph_url}/users/{LI}/presence", timeout=5)
+    refused = graph.session_with(ews_token).get(f"{graph.server.graph_url}/users/{LI}/{REPLIES}", timeout=5)
     ews = graph.session.post(graph.server.ews_url, data=b"", timeout=5)
     assert ((401, "InvalidAuthenticationToken", "Invalid audience."), 401) == (error(refused), ews.status_code)
 
 
 def test_a_token_ended_early_is_refused(graph: Graph) -> None:
     """After the organisation ends every token, the same token gets 401 "Access token has expired ..."."""
-    assert 200 == graph.get(f"/users/{LI}/presence").status_code
+    assert 200 == graph.get(f"/users/{LI}/{REPLIES}").status_code
     graph.server.org.expire_tokens()
     expected = (401, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")
-    assert expected == error(graph.get(f"/users/{LI}/presence"))
+    assert expected == error(graph.get(f"/users/{LI}/{REPLIES}"))
 
 
 def test_unknown_and_forbidden_mailboxes(graph: Graph) -> None:
     """An unknown mailbox is 404 ErrorInvalidUser; one outside the app's access policy is 403 ErrorAccessDenied."""
-    unknown, forbidden = graph.get("/users/nobody@example.org/presence"), graph.get(f"/users/{PETR}/presence")
+    unknown, forbidden = graph.get(f"/users/nobody@example.org/{REPLIES}"), graph.get(f"/users/{PETR}/{REPLIES}")
     assert (404, "ErrorInvalidUser", "The requested user 'nobody@example.org' is invalid.") == error(unknown)
     assert (403, "ErrorAccessDenied") == error(forbidden)[:2]
 
 
 def test_every_answer_carries_request_ids_and_odata_json(graph: Graph) -> None:
     """Responses echo client-request-id, add a request-id, and use Graph's OData JSON content type."""
-    answer = graph.get(f"/users/{LI}/presence", headers={"client-request-id": "abc-123"})
+    answer = graph.get(f"/users/{LI}/{REPLIES}", headers={"client-request-id": "abc-123"})
     expected = ("abc-123", True, "application/json; odata.metadata=minimal; odata.streaming=true; "
                 "IEEE754Compatible=false; charset=utf-8")  # fmt: skip
     headers = answer.headers
@@ -332,8 +338,8 @@ def test_unknown_items_and_properties_are_refused(graph: Graph) -> None:
 def test_batch_answers_each_request_with_its_own_status(graph: Graph) -> None:
     """Sub-requests with URLs relative to /v1.0 are answered each with id, status, headers and body."""
     requests_ = [
-        {"id": "1", "method": "GET", "url": f"/users/{LI}/presence"},
-        {"id": "2", "method": "GET", "url": f"users/{PETR}/presence"},
+        {"id": "1", "method": "GET", "url": f"/users/{LI}/{REPLIES}"},
+        {"id": "2", "method": "GET", "url": f"users/{PETR}/{REPLIES}"},
         {"id": "3", "method": "GET", "url": f"/users/{ANNA}/mailboxSettings/automaticRepliesSetting"},
     ]
     answer = graph.post("/$batch", {"requests": requests_})
@@ -346,7 +352,7 @@ def test_batch_answers_each_request_with_its_own_status(graph: Graph) -> None:
 
 def test_a_batch_of_more_than_twenty_is_refused(graph: Graph) -> None:
     """21 requests in one batch are refused as a whole with 400 BadRequest."""
-    requests_ = [{"id": str(i), "method": "GET", "url": f"/users/{LI}/presence"} for i in range(21)]
+    requests_ = [{"id": str(i), "method": "GET", "url": f"/users/{LI}/{REPLIES}"} for i in range(21)]
     status, code, message = error(graph.post("/$batch", {"requests": requests_}))
     assert (400, "BadRequest", True) == (status, code, message.startswith("Batch request limit exceeded"))
 
@@ -354,10 +360,71 @@ def test_a_batch_of_more_than_twenty_is_refused(graph: Graph) -> None:
 def test_a_throttled_sub_request_fails_alone_with_retry_after(graph: Graph) -> None:
     """An http_429 fault meets one sub-request: its sub-response is 429 with Retry-After, the others succeed."""
     graph.server.faults.http_429(times=1, retry_after=2)
-    requests_ = [{"id": str(i), "method": "GET", "url": f"/users/{LI}/presence"} for i in range(3)]
-    responses = sorted(graph.post("/$batch", {"requests": requests_}).json()["responses"], key=lambda r: r["id"])
+    requests_ = [{"id": str(i), "method": "GET", "url": f"/users/{LI}/{REPLIES}"} for i in range(3)]
+    responses = graph.post("/$batch", {"requests": requests_}).json()["responses"]
     seen = [(r["status"], r["headers"].get("Retry-After"), r["body"].get("error", {}).get("code")) for r in responses]
-    assert [(429, "2", "TooManyRequests"), (200, None, None), (200, None, None)] == seen
+    assert [(200, None, None), (200, None, None), (429, "2", "TooManyRequests")] == sorted(seen, key=lambda s: s[0])
+
+
+def test_a_batch_mixing_chained_and_independent_requests_is_refused(graph: Graph) -> None:
+    """A batch where some requests depend on others and some do not is refused whole with Graph's 400, and none
+    of it runs."""
+    send = {"message": {"subject": "Hi", "toRecipients": [{"emailAddress": {"address": JAMES}}]}}
+    requests_ = [
+        {"id": "1", "method": "GET", "url": f"/users/{LI}/{REPLIES}"},
+        {"id": "2", "method": "GET", "url": f"/users/{LI}/{REPLIES}", "dependsOn": ["1"]},
+        {"id": "3", "method": "POST", "url": f"/users/{LI}/sendMail", "body": send,
+         "headers": {"Content-Type": "application/json"}},
+    ]  # fmt: skip
+    sent = len(graph.server.org.messages(LI, "sentitems"))
+    refused = error(graph.post("/$batch", {"requests": requests_}))
+    assert ((400, "BadRequest", "Batch should be either fully sequential or fully parallel"), sent) == (
+        refused, len(graph.server.org.messages(LI, "sentitems")))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (lambda r: r[1].update(dependsOn=["3"]), "Invalid dependency for request Id 2"),
+        (lambda r: r[1].update(dependsOn=["nine"]), "Invalid dependency for request Id 2"),
+        (lambda r: r[2].update(id="ONE"), "Batch request ids must be unique"),
+        (lambda r: r[0].update(method="GET", body={}), "Request one has a body, so its headers must give"),
+        (lambda r: r[0].update(url="https://graph.microsoft.com/v1.0/users"), "Request one needs a method"),
+    ],
+)
+def test_malformed_batches_are_refused_whole(
+    graph: Graph, change: Callable[[list[dict[str, Any]]], None], expected: str
+) -> None:
+    """A dependency on a later or unknown request, a repeated id (ids ignore case), a body without its Content-Type
+    or an absolute URL makes Graph refuse the whole batch with 400 BadRequest."""
+    requests_ = [{"id": i, "method": "GET", "url": f"/users/{LI}/{REPLIES}"} for i in ("one", "2", "3")]
+    requests_[2]["dependsOn"], requests_[1]["dependsOn"] = ["2"], ["one"]
+    change(requests_)
+    status, code, message = error(graph.post("/$batch", {"requests": requests_}))
+    assert (400, "BadRequest", True) == (status, code, message.startswith(expected))
+
+
+def test_a_sequential_batch_runs_in_order_and_stops_at_a_failure(graph: Graph) -> None:
+    """In a fully sequential batch the requests run one at a time; after one fails, those depending on it get 424
+    Failed Dependency without running."""
+    urls = [f"/users/{LI}/{REPLIES}", f"/users/{LI}/{REPLIES}", f"/users/{PETR}/{REPLIES}", f"/users/{LI}/{REPLIES}"]
+    requests_ = [{"id": str(n), "method": "GET", "url": url, **({"dependsOn": [str(n - 1)]} if n else {})}
+                 for n, url in enumerate(urls)]  # fmt: skip
+    graph.server.faults.slow(0.05, times=4)
+    statuses = [r["status"] for r in graph.post("/$batch", {"requests": requests_}).json()["responses"]]
+    assert ([200, 200, 403, 424], 1, ["slow"] * 3) == (
+        statuses, graph.server.graph.peak_concurrency(LI), graph.server.faults.fired)  # fmt: skip
+
+
+def test_a_parallel_batch_of_five_for_one_mailbox_has_one_throttled(graph: Graph) -> None:
+    """Graph runs a parallel batch's requests side by side: with five for one mailbox, the fifth is over Exchange
+    Online's limit of 4 and alone gets 429 MailboxConcurrency with Retry-After: 1."""
+    requests_ = [{"id": str(n), "method": "GET", "url": f"/users/{LI}/{REPLIES}"} for n in range(5)]
+    responses = graph.post("/$batch", {"requests": requests_}).json()["responses"]
+    throttled = [(r["status"], r["body"]["error"]["code"], r["body"]["error"]["message"], r["headers"]["Retry-After"])
+                 for r in responses if r["status"] != 200]  # fmt: skip
+    assert [(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.", "1")] == throttled
+    assert (5, 5) == (len(responses), graph.server.graph.peak_concurrency(LI))  # the refused one counts too
 
 
 # -- throttling and faults --------------------------------------------------------------------------------------
@@ -376,24 +443,24 @@ def test_throttling_faults_answer_with_retry_after(
 ) -> None:
     """server_busy, http_429 and http_503 answer Graph's status and code with Retry-After in whole seconds."""
     arm(graph.server.faults)
-    answer = graph.get(f"/users/{LI}/presence")
+    answer = graph.get(f"/users/{LI}/{REPLIES}")
     assert expected == (*error(answer)[:2], answer.headers["Retry-After"])
-    assert 200 == graph.get(f"/users/{LI}/presence").status_code
+    assert 200 == graph.get(f"/users/{LI}/{REPLIES}").status_code
 
 
 def test_a_dropped_connection_fails_the_request_only(graph: Graph) -> None:
     """The drop_connection fault closes the socket without an answer; the next request is answered."""
     graph.server.faults.drop_connection(times=1)
     with pytest.raises(requests.ConnectionError):
-        graph.get(f"/users/{LI}/presence")
-    assert 200 == graph.get(f"/users/{LI}/presence").status_code
+        graph.get(f"/users/{LI}/{REPLIES}")
+    assert 200 == graph.get(f"/users/{LI}/{REPLIES}").status_code
 
 
 def test_the_admin_api_arms_http_429_for_graph_too(graph: Graph) -> None:
     """An http_429 fault armed by name through the admin API meets the next Graph request."""
     arm = {"kind": "http_429", "times": 1, "retry_after": 5}
     graph.ca.requests_session().post(f"{graph.server.admin_url}/faults", json=arm, timeout=5).raise_for_status()
-    answer = graph.get(f"/users/{LI}/presence")
+    answer = graph.get(f"/users/{LI}/{REPLIES}")
     assert (429, "5", ["http_429"]) == (answer.status_code, answer.headers["Retry-After"], graph.server.faults.fired)
 
 
@@ -407,7 +474,7 @@ def test_the_fifth_concurrent_request_for_a_mailbox_is_throttled(graph: Graph) -
     def one() -> None:
         session = graph.session_with(graph.token)  # a session per thread, as requests wants
         start.wait()
-        answers.append(session.get(f"{graph.server.graph_url}/users/{LI}/presence", timeout=10))
+        answers.append(session.get(f"{graph.server.graph_url}/users/{LI}/{REPLIES}", timeout=10))
 
     threads = [threading.Thread(target=one) for _ in range(6)]
     for thread in threads:
@@ -482,8 +549,9 @@ def test_a_status_message_shows_until_it_expires_on_the_sandbox_clock(graph: Gra
     status = {
         "statusMessage": {"message": {"content": "Back at 10:30", "contentType": "text"}, "expiryDateTime": expiry}
     }
-    assert 200 == graph.post(f"/users/{LI}/presence/setStatusMessage", status).status_code
-    presence = graph.get(f"/users/{LI}/presence").json()
+    li = object_id(graph, LI)
+    assert 200 == graph.post(f"/users/{li}/presence/setStatusMessage", status).status_code
+    presence = graph.get(f"/users/{li}/presence").json()
     assert {"message": {"content": "Back at 10:30", "contentType": "text"},
             "expiryDateTime": {"dateTime": "2026-11-23T15:30:00.0000000", "timeZone": "UTC"},
             "publishedDateTime": "2026-11-23T13:00:00Z"} == presence["statusMessage"]  # fmt: skip
@@ -491,14 +559,47 @@ def test_a_status_message_shows_until_it_expires_on_the_sandbox_clock(graph: Gra
         presence["availability"], graph.server.org.status_message(LI))  # fmt: skip
     clock(graph.server).advance(hours=2, minutes=30)  # 10:30 in New York: the hour's token has expired too
     graph.use(token(graph.server, graph.ca))
-    later = graph.get(f"/users/{LI}/presence").json()
+    later = graph.get(f"/users/{li}/presence").json()
     assert (None, "Busy", "InAMeeting") == (later["statusMessage"], later["availability"], later["activity"])
 
 
 def test_presence_shows_automatic_replies_as_out_of_office(graph: Graph) -> None:
     """Anna's automatic replies are on: her presence reads Away / OutOfOffice with her internal reply."""
-    presence = graph.get(f"/users/{ANNA}/presence").json()
+    presence = graph.get(f"/users/{object_id(graph, ANNA)}/presence").json()
     expected = ("Away", "OutOfOffice", True, {"@odata.context", "id", "availability", "activity", "statusMessage",
                                               "outOfOfficeSettings"})  # fmt: skip
     assert expected == (presence["availability"], presence["activity"],
                         presence["outOfOfficeSettings"]["isOutOfOffice"], set(presence))  # fmt: skip
+
+
+def test_a_user_is_found_by_address_or_object_id(graph: Graph) -> None:
+    """GET /users/{x} finds a user by user principal name or by the stable GUID it reports, selects properties,
+    and is a directory read that a mailbox's access policy does not block."""
+    li = graph.get(f"/users/{LI}?$select=id").json()
+    again = graph.get(f"/users/{li['id']}").json()
+    petr = graph.get(f"/users/{PETR}?$select=id,mail")
+    assert ({"@odata.context", "id"}, LI, 36, (200, PETR)) == (
+        set(li), again["userPrincipalName"], len(li["id"]), (petr.status_code, petr.json()["mail"]))  # fmt: skip
+    assert li["id"] == object_id(graph, LI.upper())
+
+
+def test_an_unknown_user_is_not_found(graph: Graph) -> None:
+    """A user principal name the directory lacks is 404 Request_ResourceNotFound, as Entra ID words it."""
+    status, code, message = error(graph.get("/users/nobody@example.org?$select=id"))
+    assert (404, "Request_ResourceNotFound", True) == (status, code, message.startswith("Resource 'nobody@"))
+
+
+def test_mailbox_routes_take_an_object_id_too(graph: Graph) -> None:
+    """Mail and settings routes accept the user's object id as well as the address, and count as that mailbox."""
+    answer = graph.get(f"/users/{object_id(graph, ANNA)}/{REPLIES}")
+    assert (200, "scheduled", 1) == (
+        answer.status_code, answer.json()["status"], graph.server.graph.peak_concurrency(ANNA))  # fmt: skip
+
+
+def test_presence_refuses_an_address(graph: Graph) -> None:
+    """Presence takes only the object id: an e-mail address there is refused with 400, setting nothing."""
+    status = {"statusMessage": {"message": {"content": "Away", "contentType": "text"}}}
+    refused = graph.post(f"/users/{LI}/presence/setStatusMessage", status)
+    assert ((400, "BadRequest"), 400, None) == (
+        error(refused)[:2], graph.get(f"/users/{LI}/presence").status_code,
+        graph.server.org.status_message(LI))  # fmt: skip
