@@ -51,5 +51,5 @@ def _batch(http: GraphHttp, mailbox: str, paths: Sequence[str], pending: list[in
             raise BackendError(f"Microsoft Graph at {http.where} left requests out of a $batch answer")
         pending = sorted(again)
         if pending:
-            waited = http.back_off(wait, waited)
+            waited = http.back_off(mailbox, wait, waited)
     return answers

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 import structlog
 
-from mailbot.errors import BackendError
+from mailbot.errors import BackendError, MailboxError
 from mailbot.exchange.graph_auth import MsalTokenSource, TokenRefused
 from mailbot.exchange.graph_errors import failure, json_body, retry_after
 
@@ -107,18 +107,20 @@ class GraphHttp:
                 self._renew(token)
                 continue
             if response.status_code in (429, 503):
-                waited = self.back_off(retry_after(response.headers), waited)
+                waited = self.back_off(mailbox, retry_after(response.headers), waited)
                 continue
             if response.status_code >= 400:
                 raise self.failure(mailbox, response.status_code, json_body(response))
             return response
 
-    def back_off(self, seconds: float, waited: float) -> float:
-        """Sleep as the server asked, unless the total wait for this request would pass retry_max_wait."""
+    def back_off(self, mailbox: str, seconds: float, waited: float) -> float:
+        """Sleep as the server asked, unless the total wait for this request would pass retry_max_wait: then that
+        mailbox fails for this run (Exchange Online throttles per app and mailbox), and the others carry on."""
         if waited + seconds > self._retry_max_wait:
-            raise BackendError(f"Microsoft Graph kept asking to back off ({waited + seconds:.0f} s in all), longer "
-                               "than backend.graph.retry_max_wait_seconds allows")  # fmt: skip
-        log.info("graph_back_off", seconds=seconds)
+            raise MailboxError(mailbox, f"Microsoft Graph kept asking to back off ({waited + seconds:.0f} s in all), "
+                               "longer than backend.graph.retry_max_wait_seconds allows; it is tried again on the "
+                               "next run")  # fmt: skip
+        log.info("graph_back_off", mailbox=mailbox, seconds=seconds)
         self._sleep(seconds)
         return waited + seconds
 

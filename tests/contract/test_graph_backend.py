@@ -145,6 +145,18 @@ def test_a_request_throttled_inside_a_batch_goes_again(
     assert (4, 5) == (len({i.item_id for i in items}), tls_sandbox.graph.peak_concurrency(JAMES))
 
 
+def test_throttling_inside_a_batch_past_the_patience_fails_only_that_mailbox(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
+) -> None:
+    """A request in a batch asked to wait longer than retry_max_wait fails that mailbox alone, by name, for this
+    run (Exchange Online throttles per mailbox); the next mailbox is served."""
+    backend = graph()
+    tls_sandbox.faults.slow(0.0, times=1).http_429(times=1, retry_after=30)  # the delta passes, a detail waits
+    with pytest.raises(MailboxError, match=f"^{JAMES}: Microsoft Graph kept asking to back off"):
+        backend.sync_folder(JAMES, "inbox", None)
+    assert OofState.SCHEDULED == backend.get_oof("anna.brandt@example.org").state
+
+
 def test_a_status_message_finds_the_users_object_id_once(
     graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
 ) -> None:
