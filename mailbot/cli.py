@@ -386,7 +386,7 @@ def templates_check(ctx: Context) -> None:
 
 @cli.group()
 def sandbox() -> None:
-    """The sandbox Exchange (EWS over HTTP on this machine) for trials, demos and tests."""
+    """The sandbox Exchange (EWS and Microsoft Graph on this machine) for trials, demos and tests."""
 
 
 @sandbox.command("serve")
@@ -396,19 +396,51 @@ def sandbox() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8765, show_default=True, type=int)
 @click.option("--strict", is_flag=True, help="Check every EWS message against Microsoft's schema, as Exchange does.")
+@click.option(
+    "--tls/--no-tls",
+    default=None,
+    help="Serve HTTPS with a certificate from a CA made on the spot (default: when the backend is graph, which "
+    "needs it).",
+)
+@click.option(
+    "--ca-bundle",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Where to write that CA's certificate, for backend.sandbox_ca_bundle (default: sandbox-ca.pem beside "
+    "service.yaml).",
+)
 @common_options
-def sandbox_serve(ctx: Context, scenario: Path | None, host: str, port: int, strict: bool) -> None:
+def sandbox_serve(
+    ctx: Context, scenario: Path | None, host: str, port: int, strict: bool, tls: bool | None, ca_bundle: Path | None
+) -> None:
     """Serve the sandbox Exchange until interrupted; point backend.sandbox_url at it."""
+    from mailbot.report import describe_served_sandbox
+    from mailbot.runtime import serve_sandbox
     from mailbot.sandbox import load_scenario
-    from mailbot.sandbox.server import serve_forever
 
     settings = ctx.settings()
     path = scenario or settings.sandbox_scenario
     org = load_scenario(path, clock=ctx.clock)
     strict = strict or settings.service.backend.sandbox_strict
-    checked = " (strict: every EWS message checked against the schema)" if strict else ""
-    click.echo(f"sandbox Exchange for {path} on http://{host}:{port}/EWS/Exchange.asmx{checked} (Ctrl-C stops it)")
-    serve_forever(org, host, port, strict=strict)
+    kind = settings.service.backend.kind
+    secure = kind == "graph" if tls is None else tls
+    bundle = (ca_bundle or settings.service_file.parent / "sandbox-ca.pem").resolve() if secure else None
+    with serve_sandbox(org, kind, host=host, port=port, strict=strict, tls=secure, ca_file=bundle) as (server, _):
+        click.echo(describe_served_sandbox(path, server.url, bundle, settings.service_file, strict=strict))
+        _wait_for_stop()
+    click.echo("sandbox stopped")
+
+
+def _wait_for_stop() -> None:
+    """Block until Ctrl-C or SIGTERM (what a service manager or `kill` sends)."""
+    import contextlib
+    import signal
+    import threading
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.suppress(KeyboardInterrupt):
+        stop.wait()
 
 
 @cli.command("run")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
@@ -27,6 +28,8 @@ def describe_settings(settings: Settings, now: datetime) -> str:
     active = sum(p.active for p in people)
     backend = settings.service.backend
     where = "embedded sandbox Exchange" if backend.sandbox else _endpoint(settings)
+    if backend.sandbox and backend.sandbox_url:
+        where = f"the sandbox Exchange at {backend.sandbox_url}"
     lines = [
         f"Configuration OK: {settings.service_file}",
         f"  organisation: {settings.policy.organisation.name} ({settings.organisation_dir})",
@@ -171,3 +174,26 @@ def describe_demo(result: DemoResult) -> str:
     if result.digest_path is not None:
         lines.append(f"Last digest (HTML): {result.digest_path}")
     return "\n".join(lines)
+
+
+def describe_served_sandbox(
+    scenario: Path, url: str, ca_bundle: Path | None, service_file: Path, *, strict: bool = False
+) -> str:
+    """What `mailbot sandbox serve` serves, and the service.yaml lines that point mailbot at it."""
+    checked = " (strict: every EWS message checked against the schema)" if strict else ""
+    lines = [
+        f"sandbox Exchange for {scenario} at {url} (Ctrl-C stops it)",
+        f"  EWS: {url}/EWS/Exchange.asmx{checked}",
+        f"  Microsoft Graph: {url}/v1.0, app tokens from {url}/{{tenant}}/oauth2/v2.0/token",
+    ]
+    if ca_bundle is not None:
+        lines.append(f"  HTTPS certificate signed by a CA made for this run, written to {ca_bundle}")
+    lines += ["To use it, put this in the backend section of service.yaml:", "  sandbox: true", f"  sandbox_url: {url}"]
+    if ca_bundle is not None:
+        lines.append(f"  sandbox_ca_bundle: {_relative_to(ca_bundle, service_file.resolve().parent)}")
+    return "\n".join(lines)
+
+
+def _relative_to(path: Path, folder: Path) -> Path:
+    """`path` as service.yaml would name it: relative to its folder when inside it."""
+    return path.relative_to(folder) if path.is_relative_to(folder) else path

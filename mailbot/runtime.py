@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from mailbot.clock import Clock
 from mailbot.config import Settings
+from mailbot.errors import BackendError
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess, connect
 from mailbot.jobs import Deps
 from mailbot.store import open_store
@@ -56,7 +57,7 @@ def _sandbox(settings: Settings, clock: Clock) -> Iterator[SandboxAccess]:
     org = load_scenario(settings.sandbox_scenario, clock=clock)
     url = settings.service.backend.sandbox_url
     if url:
-        yield sandbox_access(org, url.rstrip("/"))
+        yield sandbox_access(org, url.rstrip("/"), settings.sandbox_ca_bundle)
         return
     backend = settings.service.backend
     with serve_sandbox(org, backend.kind, strict=backend.sandbox_strict) as (_, access):
@@ -65,20 +66,49 @@ def _sandbox(settings: Settings, clock: Clock) -> Iterator[SandboxAccess]:
 
 @contextmanager
 def serve_sandbox(
-    org: Organisation, kind: str, *, strict: bool = False
+    org: Organisation,
+    kind: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    strict: bool = False,
+    tls: bool | None = None,
+    ca_file: Path | None = None,
 ) -> Iterator[tuple[SandboxServer, SandboxAccess]]:
-    """Serve `org` in-process for a backend of `kind`: Graph gets HTTPS from a throwaway CA (msal will not use a
-    plain-HTTP authority), and trusts exactly that CA; EWS gets plain HTTP. `strict`: see SandboxServer."""
-    from mailbot.sandbox import SandboxCA, SandboxServer
+    """Serve `org` for a backend of `kind`, by default on a free port of this machine; `strict`: see SandboxServer.
 
-    ca = SandboxCA() if kind == "graph" else None
-    server = SandboxServer(org, tls=ca, strict=strict).start()
+    `tls` (default: for Graph, since msal will not use a plain-HTTP authority) serves HTTPS with a certificate from
+    a throwaway CA, the only CA the access trusts; `ca_file` receives that CA's certificate for other processes.
+    """
+    from mailbot.sandbox import SandboxCA, SandboxServer
+    from mailbot.sandbox.tls import DEFAULT_HOSTS
+
+    secure = kind == "graph" if tls is None else tls
+    ca = SandboxCA(hosts=tuple(dict.fromkeys((*DEFAULT_HOSTS, host)))) if secure else None
     try:
+        server = SandboxServer(org, host, port, tls=ca, strict=strict).start()
+    except OSError as exc:
+        if ca is not None:
+            ca.close()
+        raise BackendError(f"Cannot serve the sandbox on {host}:{port} ({exc.strerror or exc}); choose another "
+                           "--host or --port") from None  # fmt: skip
+    try:
+        if ca is not None and ca_file is not None:
+            _write_ca(ca_file, ca.ca_pem)
         yield server, sandbox_access(org, server.url, server.ca_bundle_path)
     finally:
         server.stop()
         if ca is not None:
             ca.close()
+
+
+def _write_ca(path: Path, pem: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pem)
+    except OSError as exc:
+        raise BackendError(f"Cannot write the sandbox's CA certificate to {path} ({exc.strerror or exc}); choose "
+                           "another --ca-bundle") from None  # fmt: skip
 
 
 def sandbox_access(org: Organisation, url: str, ca_bundle: Path | None = None) -> SandboxAccess:

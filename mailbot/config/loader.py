@@ -42,6 +42,11 @@ class Settings:
     def sandbox_scenario(self) -> Path:
         return self.service_file.parent / self.service.backend.sandbox_scenario
 
+    @property
+    def sandbox_ca_bundle(self) -> Path | None:
+        bundle = self.service.backend.sandbox_ca_bundle
+        return None if bundle is None else self.service_file.parent / bundle
+
     def with_state_url(self, url: str) -> Settings:
         """The same settings with the state database somewhere else (the demo keeps its own)."""
         state = self.service.state.model_copy(update={"url": url, "password": None})
@@ -110,6 +115,8 @@ def load_settings(
         calendars = _calendars(org_dir, policy, problems)
     if service is not None and resolve_secrets and not service.backend.sandbox:
         problems += _secret_problems(service_file, service)
+    if service is not None and resolve_secrets and service.backend.sandbox:
+        problems += _sandbox_problems(service_file, service)
     if problems or service is None or roster is None or policy is None:
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     return Settings(service, roster, policy, service_file, org_dir, calendars)
@@ -206,6 +213,25 @@ def _secret_problems(service_file: Path, service: ServiceConfig) -> list[str]:
             ref.resolve(service_file.parent)
         except ConfigError as exc:
             found.append(f"{service_file}: {loc}: {exc}")
+    return found
+
+
+def _sandbox_problems(service_file: Path, service: ServiceConfig) -> list[str]:
+    """A sandbox served elsewhere: Graph reaches it only over HTTPS, trusting the CA bundle `sandbox serve` wrote."""
+    backend, where = service.backend, f"{service_file}: backend"
+    url, bundle = backend.sandbox_url, backend.sandbox_ca_bundle
+    found: list[str] = []
+    if url is not None and backend.kind == "graph" and not url.startswith("https://"):
+        found.append(f"{where}.sandbox_url: Microsoft Graph needs the sandbox over HTTPS; start it with `mailbot "
+                     "sandbox serve --tls` and use the https:// URL and sandbox_ca_bundle it prints.")  # fmt: skip
+    if url is not None and url.startswith("https://") and bundle is None:
+        found.append(f"{where}.sandbox_ca_bundle: needed with an https:// sandbox_url, since the sandbox's "
+                     "certificate comes from a CA made on the spot (`sandbox serve --tls` writes it).")  # fmt: skip
+    if bundle is not None and url is None:
+        found.append(f"{where}.sandbox_ca_bundle: goes with sandbox_url (the sandbox it trusts).")
+    elif bundle is not None and not (service_file.parent / bundle).is_file():
+        found.append(f"{where}.sandbox_ca_bundle: {service_file.parent / bundle} is not a file; `mailbot sandbox "
+                     "serve --tls` writes it.")  # fmt: skip
     return found
 
 

@@ -157,6 +157,11 @@ class BackendSettings(Strict):
         description="The embedded sandbox checks every EWS message against Microsoft's schema, as Exchange does "
         "(slower; the tests turn it on, as does the environment variable MAILBOT_SANDBOX_STRICT=1).",
     )
+    sandbox_ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of the CA that signed the HTTPS certificate of the sandbox at sandbox_url (written by "
+        "`mailbot sandbox serve --tls`), the only CA trusted for it; relative to service.yaml.",
+    )
     service_account: str = Field(description="Mailbox of the account mailbot acts as (impersonation).")
     ews: EwsSettings | None = None
     graph: GraphSettings | None = None

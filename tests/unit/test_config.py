@@ -188,3 +188,20 @@ def test_database_password_joins_the_url_only_when_connecting(
     settings = load_settings(example_config, resolve_secrets=True)
     assert "postgresql://mailbot@db.example.org/mailbot" == settings.state_url()
     assert "postgresql://mailbot:pa55@db.example.org/mailbot" == settings.state_url(with_password=True)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        ("  sandbox_url: https://127.0.0.1:8765\n  sandbox_ca_bundle: sandbox-ca.pem\n",
+         "backend.sandbox_ca_bundle: {folder}/sandbox-ca.pem is not a file; `mailbot sandbox serve --tls` writes it."),
+        ("  sandbox_url: https://127.0.0.1:8765\n", "backend.sandbox_ca_bundle: needed with an https:// sandbox_url"),
+        ("  sandbox_ca_bundle: sandbox-ca.pem\n", "backend.sandbox_ca_bundle: goes with sandbox_url"),
+    ],
+)  # fmt: skip
+def test_a_served_sandbox_needs_the_ca_bundle_it_wrote(example_config: Path, lines: str, expected: str) -> None:
+    """A sandbox at an https:// sandbox_url is trusted through the CA bundle `sandbox serve --tls` wrote, which
+    check looks for; a bundle without a URL is a mistake too."""
+    edit(example_config, "  service_account:", lines + "  service_account:")
+    [problem] = problems_of(example_config, resolve_secrets=True)
+    assert problem.startswith(f"{example_config}: " + expected.format(folder=example_config.parent))
