@@ -2,9 +2,10 @@
 
 Each request goes through the same steps: a bearer token issued for Graph (401 InvalidAuthenticationToken with a
 Bearer challenge otherwise), a concurrency slot for the mailbox the path names by address or object id (the 5th at
-once gets 429), the next armed fault from the shared switchboard, then the mailbox check (404 unknown, 403 when the
-app may not use it) and the route. Directory reads (GET /users/{x}) skip the slot and the mailbox check. A $batch
-sends each of its sub-requests through these steps, side by side or one after another (graph_batch.py).
+once gets 429) and its request rate (10,000 in 10 minutes), the next armed fault from the shared switchboard, then
+the mailbox check (404 unknown, 403 when the app may not use it) and the route. Directory reads (GET /users/{x})
+skip the slot, the rate and the mailbox check. A $batch sends each of its sub-requests through these steps, side by
+side or one after another (graph_batch.py).
 Graph's URL segments are case-insensitive, hence the small router here rather than werkzeug's.
 """
 
@@ -30,7 +31,7 @@ from mailbot.sandbox import (
     graph_users,
 )
 from mailbot.sandbox.faults import Faults
-from mailbot.sandbox.graph_throttle import MAILBOX_CONCURRENCY, MailboxSlots, suffer
+from mailbot.sandbox.graph_throttle import MAILBOX_CONCURRENCY, MailboxRate, MailboxSlots, suffer
 from mailbot.sandbox.graph_wire import CHALLENGE, JSON_TYPE, NOT_FOUND, Call, GraphError, Reply
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import GRAPH_RESOURCE, ItemNotFound, UnknownMailbox
@@ -64,6 +65,7 @@ class GraphApp:
     def __init__(self, org: Organisation, faults: Faults, max_concurrent: int = MAILBOX_CONCURRENCY) -> None:
         self.org, self.faults = org, faults
         self.slots = MailboxSlots(max_concurrent)
+        self.rate = MailboxRate(org.clock)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         return self.handle(Request(environ))(environ, start_response)
@@ -102,7 +104,9 @@ class GraphApp:
             suffer(self.faults)
             return handler(Call(self.org, request, params))
         user = params["user"]  # every other route acts on one mailbox
-        with self.slots.hold(self._slot_key(user)):
+        key = self._slot_key(user)
+        with self.slots.hold(key):
+            self.rate.count(key)
             suffer(self.faults)
             try:
                 return handler(Call(self.org, request, params, self._mailbox(user)))

@@ -1,9 +1,11 @@
-"""Throttling on the Graph front end: Exchange Online's per-mailbox concurrency limit, and the armed faults.
+"""Throttling on the Graph front end: Exchange Online's per-mailbox limits, and the armed faults.
 
 Exchange Online lets an app have 4 requests in flight per mailbox; the next concurrent one is answered 429
 ApplicationThrottled ("MailboxConcurrency") with Retry-After: 1. The sandbox counts requests per mailbox (the
 {user} of the path) and remembers the most it saw at once, refused ones included, so a client that overshoots
-the limit shows a peak above it.
+the limit shows a peak above it. An app may also make at most 10,000 requests per mailbox in 10 minutes (here on
+the sandbox clock); past that, 429 with Retry-After until the oldest leaves the window
+(https://learn.microsoft.com/graph/throttling-limits#outlook-service-limits).
 
 The requests of a parallel $batch are dispatched together (`together`): each waits, once counted, until all the
 batch's requests are counted, so they are in flight at once as on Graph, whatever the threads' timing.
@@ -14,15 +16,18 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 from threading import Barrier, Lock
 
+from mailbot.clock import Clock
 from mailbot.sandbox.faults import DropConnection, Faults
 from mailbot.sandbox.graph_wire import GraphError
 
 MAILBOX_CONCURRENCY = 4
+MAILBOX_RATE, RATE_WINDOW = 10_000, timedelta(minutes=10)
 _dispatch = threading.local()  # the Barrier of the parallel batch this thread's request belongs to, if any
 
 
@@ -57,6 +62,27 @@ class MailboxSlots:
         """The most requests `mailbox` had in flight at once so far (0 if none)."""
         with self._lock:
             return self._peak[mailbox.lower()]
+
+
+class MailboxRate:
+    """Requests per mailbox in the last RATE_WINDOW on the sandbox clock; the one over `limit` is refused."""
+
+    def __init__(self, clock: Clock, limit: int = MAILBOX_RATE) -> None:
+        self.clock, self.limit = clock, limit
+        self._lock = Lock()
+        self._seen: defaultdict[str, deque[datetime]] = defaultdict(deque)
+
+    def count(self, mailbox: str) -> None:
+        now = self.clock.now()
+        with self._lock:
+            seen = self._seen[mailbox.lower()]
+            while seen and seen[0] <= now - RATE_WINDOW:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                wait = math.ceil((seen[0] + RATE_WINDOW - now).total_seconds())
+                raise GraphError(429, "ApplicationThrottled", "Application is over its request rate limit.",
+                                 {"Retry-After": str(max(1, wait))})  # fmt: skip
+            seen.append(now)
 
 
 @contextmanager

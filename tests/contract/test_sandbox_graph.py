@@ -486,6 +486,20 @@ def test_the_fifth_concurrent_request_for_a_mailbox_is_throttled(graph: Graph) -
     assert (True, 0) == (graph.server.graph.peak_concurrency(LI) >= 5, graph.server.graph.peak_concurrency(ANNA))
 
 
+def test_a_mailbox_over_its_request_rate_waits_for_the_window(graph: Graph) -> None:
+    """Past the requests an app may make to a mailbox in 10 minutes (10,000; three here), the next is 429 with
+    Retry-After until the oldest leaves the window on the sandbox clock; other mailboxes are not affected."""
+    graph.server.graph.rate.limit = 3
+    statuses = [graph.get(f"/users/{LI}/{REPLIES}").status_code for _ in range(3)]
+    clock(graph.server).advance(minutes=4)
+    refused = graph.get(f"/users/{LI}/{REPLIES}")
+    assert ([200] * 3, (429, "ApplicationThrottled"), "360", 200) == (
+        statuses, error(refused)[:2], refused.headers["Retry-After"],
+        graph.get(f"/users/{ANNA}/{REPLIES}").status_code)  # fmt: skip
+    clock(graph.server).advance(minutes=6)
+    assert 200 == graph.get(f"/users/{LI}/{REPLIES}").status_code
+
+
 # -- sending, drafts and presence -------------------------------------------------------------------------------
 
 
