@@ -11,9 +11,9 @@ A parallel batch runs its requests side by side, each on its own thread, as Grap
 the whole front end as if it had come alone, taking its mailbox's concurrency slot and meeting the next armed
 fault, and all of them are in flight at once (graph_throttle.together). So a parallel batch of five requests for one
 mailbox has a fifth request over Exchange Online's limit of 4, answered 429 with Retry-After in its own
-sub-response while the others succeed. A sequential batch runs one request
-after another, and one whose dependency failed gets 424 Failed Dependency. A dropped-connection fault drops the
-whole batch's connection, as a network failure would.
+sub-response while the others succeed. A sequential batch runs one request after another, and one whose dependency
+failed gets 424 Failed Dependency. A dropped-connection fault drops the whole batch's connection, as a network
+failure would.
 """
 
 from __future__ import annotations
