@@ -12,6 +12,14 @@ import pytest
 pytest_plugins = ["sandbox_fixtures"]
 
 ROOT = Path(__file__).resolve().parent.parent
+# The sandbox scenario's mail arrives before the tests' first sync: they track as if mailbot went live that day.
+LIVE_SINCE = "2026-11-01"
+
+
+@pytest.fixture
+def live_since() -> str:
+    """The `tracking.since` date the tests' copies of the example organisation use (LIVE_SINCE)."""
+    return LIVE_SINCE
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -28,8 +36,15 @@ def strict_sandbox() -> Iterator[None]:
 
 @pytest.fixture
 def example_config(tmp_path: Path) -> Path:
-    """A copy of service.yaml, config/ and message_templates/ that a test may break; returns the service.yaml."""
+    """A copy of service.yaml, config/ and message_templates/ that a test may break; returns the service.yaml.
+
+    Its policy.yaml tracks mail from LIVE_SINCE (the shipped one says `first run`).
+    """
     shutil.copy(ROOT / "service.yaml", tmp_path / "service.yaml")
     shutil.copytree(ROOT / "config", tmp_path / "config")
     shutil.copytree(ROOT / "message_templates", tmp_path / "message_templates")
+    policy = tmp_path / "config/policy.yaml"
+    shipped = policy.read_text()
+    assert "  since: first run " in shipped, "config/policy.yaml no longer says `since: first run`"
+    policy.write_text(shipped.replace("  since: first run ", f"  since: {LIVE_SINCE} ", 1))
     return tmp_path / "service.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -13,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import make_url
 
 from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
-from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster
+from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster, TrackingPolicy
 from mailbot.config.problems import key_path, line_of, read_yaml, validation_problems
 from mailbot.config.service import BackendSettings, SecretRef, ServiceConfig
 from mailbot.domain import Person
@@ -56,6 +57,11 @@ class Settings:
         """The same settings with the embedded sandbox checking every EWS message against the schema."""
         backend = self.service.backend.model_copy(update={"sandbox_strict": True})
         return replace(self, service=self.service.model_copy(update={"backend": backend}))
+
+    def with_tracking_since(self, since: date | str) -> Settings:
+        """The same settings with another `tracking.since` (a date or "first run"), as if policy.yaml said so."""
+        tracking = TrackingPolicy.model_validate({"since": since})
+        return replace(self, policy=self.policy.model_copy(update={"tracking": tracking}))
 
     def people(self) -> list[Person]:
         return [_person(p, self.policy) for p in self.roster.people]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -133,6 +134,37 @@ class ComplaintRule(Strict):
         return keywords
 
 
+class TrackingPolicy(Strict):
+    """Where tracking begins: member mail received earlier is never tracked, nudged or listed (the go-live horizon)."""
+
+    since: date | Literal["first run"] = Field(
+        default="first run",
+        description="`first run`: mail from the first sync on; or a date (YYYY-MM-DD): mail from the start of that "
+        "day in each mailbox's office timezone.",
+    )
+
+    @field_validator("since", mode="before")
+    @classmethod
+    def _since_shape(cls, value: object) -> object:
+        # YAML reads 2026-11-02 as a date and 2026-11-02 09:00:00 as a datetime; either may also come quoted.
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        if isinstance(value, date):
+            return value
+        text = value.strip() if isinstance(value, str) else ""
+        if text.lower() in ("first run", "first_run"):
+            return "first run"
+        found = re.fullmatch(r"(\d{4}-\d{2}-\d{2})([T ].*)?", text)
+        if found and found[2]:
+            raise ValueError(f"{text!r} has a time; write the day alone, e.g. {found[1]}")
+        if found:
+            try:
+                return date.fromisoformat(text)
+            except ValueError as exc:
+                raise ValueError(f"{text!r} is not a date: {exc}") from None
+        raise ValueError(f"{str(value)!r} is neither `first run` nor a date written YYYY-MM-DD (e.g. 2026-11-02)")
+
+
 class Categories(Strict):
     no_reply_needed: str = "No reply needed"
     done: str = "Done"
@@ -218,6 +250,7 @@ class Policy(Strict):
     email: EmailRule = EmailRule()
     voicemail: VoicemailRule = VoicemailRule()
     touchpoint: TouchpointRule = TouchpointRule()
+    tracking: TrackingPolicy = TrackingPolicy()
     categories: Categories = Categories()
     complaint: ComplaintRule = ComplaintRule()
     absence: AbsencePolicy = AbsencePolicy()

@@ -20,12 +20,32 @@ def read_yaml(path: Path, problems: list[str]) -> tuple[Any, yaml.Node | None]:
         problems.append(f"{path}: cannot be read ({exc.strerror}).")
         return None, None
     try:
-        return yaml.safe_load(text), yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.safe_load(text), root
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         problems.append(f"{where}: is not valid YAML ({getattr(exc, 'problem', None) or exc}).")
         return None, None
+    except ValueError as exc:  # YAML reads 2026-02-30 as a date, and the calendar refuses it
+        line = _bad_date_line(root)
+        problems.append(f"{path}{f':{line}' if line else ''}: is not a valid date ({exc}).")
+        return None, None
+
+
+def _bad_date_line(node: yaml.Node | None) -> int | None:
+    """The line of the first date-like scalar the calendar refuses."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.SafeLoader("").construct_yaml_timestamp(node)
+            except ValueError:
+                return node.start_mark.line + 1
+        return None
+    children = node.value if isinstance(node, yaml.SequenceNode) else []
+    if isinstance(node, yaml.MappingNode):
+        children = [v for pair in node.value for v in pair]
+    return next((line for child in children if (line := _bad_date_line(child)) is not None), None)
 
 
 def key_path(loc: Loc) -> str:

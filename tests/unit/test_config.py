@@ -118,6 +118,37 @@ def test_broken_yaml_names_the_line(example_config: Path) -> None:
     assert f"{example_config}:" in problem and "is not valid YAML" in problem
 
 
+def test_tracking_starts_at_the_first_run_unless_a_date_is_given(example_config: Path) -> None:
+    """The shipped policy tracks mail from the first sync on; a date there becomes a date."""
+    shipped = load_settings(ROOT / "service.yaml").policy.tracking.since
+    assert ("first run", date(2026, 11, 1)) == (shipped, load_settings(example_config).policy.tracking.since)
+
+
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("last monday", "'last monday' is neither `first run` nor a date written YYYY-MM-DD (e.g. 2026-11-02)"),
+        ('"2026-11-31"', "'2026-11-31' is not a date: day is out of range for month"),
+        ("2026-11-02T09:00", "'2026-11-02T09:00' has a time; write the day alone, e.g. 2026-11-02"),
+        ("2026-11-02 09:00:00", "'2026-11-02T09:00:00' has a time; write the day alone, e.g. 2026-11-02"),
+    ],
+)
+def test_a_tracking_start_that_is_no_date_names_its_line(example_config: Path, written: str, reason: str) -> None:
+    """Anything but `first run` or a calendar date is refused at tracking.since, on its line."""
+    policy = example_config.parent / "config/policy.yaml"
+    edit(policy, "since: 2026-11-01", f"since: {written}")
+    line = next(n for n, text in enumerate(policy.read_text().splitlines(), 1) if "since:" in text)
+    assert [f"{policy}:{line}: tracking.since: {reason}"] == problems_of(example_config)
+
+
+def test_an_impossible_unquoted_date_names_its_line(example_config: Path) -> None:
+    """YAML reads 2026-02-30 as a date and the calendar refuses it: a problem with its line, not a traceback."""
+    policy = example_config.parent / "config/policy.yaml"
+    edit(policy, "since: 2026-11-01", "since: 2026-02-30")
+    line = next(n for n, text in enumerate(policy.read_text().splitlines(), 1) if "since:" in text)
+    assert [f"{policy}:{line}: is not a valid date (day is out of range for month)."] == problems_of(example_config)
+
+
 def test_departed_person_needs_successor(example_config: Path) -> None:
     """Departed staff without a successor are refused, because their mail would go nowhere."""
     edit(example_config.parent / "config/people.yaml", "    successor: abrandt\n", "")
