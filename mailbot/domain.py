@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 
@@ -128,6 +128,18 @@ class Touchpoint:
     sender_name: str = ""
     ended_at: datetime | None = None
     end_reason: str = ""  # done, unmarked, removed
+
+
+@dataclass(frozen=True)
+class TrackingStart:
+    """Where tracking begins: mail received earlier is never tracked (the go-live horizon).
+
+    `first_run_at` is the moment of the first sync (for a database from before horizons existed: the start of
+    its own history); `since` is the `tracking.since` date in force, None for "first run".
+    """
+
+    first_run_at: datetime
+    since: date | None = None
 
 
 class ShowAs(StrEnum):

@@ -5,13 +5,22 @@ statuses, audit, job runs.
 for a SQLite file or PostgreSQL, migrated to the current schema.
 """
 
-from mailbot.store.port import AuditEntry, ComplaintRecord, JobRun, OofRecord, StateStore, WeeklyStatusRecord
+from mailbot.store.port import (
+    AuditEntry,
+    ComplaintRecord,
+    JobRun,
+    LeftOutRecord,
+    OofRecord,
+    StateStore,
+    WeeklyStatusRecord,
+)
 from mailbot.store.store import SqlStore, open_store
 
 __all__ = [
     "AuditEntry",
     "ComplaintRecord",
     "JobRun",
+    "LeftOutRecord",
     "OofRecord",
     "SqlStore",
     "StateStore",

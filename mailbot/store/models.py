@@ -122,6 +122,28 @@ class ComplaintRow(Base):
     outcome: Mapped[str] = mapped_column(Text)
 
 
+class TrackingStartRow(Base):
+    """Where tracking began: the first sync's moment and the `tracking.since` date in force (one row, id 1)."""
+
+    __tablename__ = "tracking_start"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    first_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    since: Mapped[date | None] = mapped_column(Date)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LeftOutRow(Base):
+    """The older unanswered member mail a mailbox's first read left out: how many, received before when."""
+
+    __tablename__ = "left_out"
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    horizon: Mapped[datetime] = mapped_column(UTCDateTime)
+    messages: Mapped[int] = mapped_column(Integer)
+    counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SentKeyRow(Base):
     """A side effect (nudge, digest, e-mail) that has been claimed; the primary key makes it happen once."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from mailbot.domain import Touchpoint, Tracked
+from mailbot.domain import Touchpoint, Tracked, TrackingStart
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,16 @@ class WeeklyStatusRecord:
     changes: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class LeftOutRecord:
+    """How many older unanswered member messages a mailbox's first read left out (received before `horizon`)."""
+
+    mailbox: str
+    horizon: datetime
+    messages: int
+    counted_at: datetime
+
+
 class StateStore(Protocol):
     """Everything mailbot remembers between runs. Every time passed in must be timezone-aware
     (naive ones raise ValueError); every time returned is aware UTC."""
@@ -101,6 +111,31 @@ class StateStore(Protocol):
         """Upsert `items` and then store the new sync `state`, in one transaction."""
         ...
 
+    def forget_sync_states(self, mailbox: str) -> None:
+        """Drop every sync state of `mailbox`, so each of its folders is read again from the start."""
+        ...
+
+    # Where tracking begins (the go-live horizon)
+    def tracking_start(self) -> TrackingStart | None:
+        """Where tracking began, or None before the first sync."""
+        ...
+
+    def begin_tracking(self, start: TrackingStart, at: datetime) -> TrackingStart:
+        """Record `start` unless a start is recorded already; returns the one in force (also across processes)."""
+        ...
+
+    def put_tracking_start(self, start: TrackingStart, at: datetime) -> None:
+        """Replace the recorded start (policy.yaml's `tracking.since` changed)."""
+        ...
+
+    def note_left_out(self, mailbox: str, horizon: datetime, messages: int, at: datetime) -> bool:
+        """Remember what a mailbox's first read left out; True the first time, False ever after (the first is kept)."""
+        ...
+
+    def left_out(self) -> list[LeftOutRecord]:
+        """Every mailbox's left-out count, by mailbox."""
+        ...
+
     # Tracked messages
     def upsert_tracked(self, tracked: Tracked) -> None:
         """Insert or replace by (mailbox, message_id); an answer already recorded is never cleared."""
@@ -118,6 +153,10 @@ class StateStore(Protocol):
 
     def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         """Record the first answer; False if the message is unknown or was already answered."""
+        ...
+
+    def reopen(self, mailbox: str, message_id: str, resolution: str) -> bool:
+        """Clear an answer recorded with `resolution` (e.g. before_horizon); False if it had none or another."""
         ...
 
     def conversation_tracked(self, mailbox: str, conversation_id: str) -> list[Tracked]:

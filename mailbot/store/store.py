@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from mailbot.domain import MessageKind, Tracked
 from mailbot.store.engine import current_revision, open_engine, safe_url
 from mailbot.store.followups import FollowupStore
+from mailbot.store.horizon import HorizonStore
 from mailbot.store.models import (
     AuditRow,
     Base,
@@ -39,7 +40,7 @@ def open_store(url: str, *, migrate: bool = True) -> SqlStore:
     return SqlStore(open_engine(url, migrate=migrate))
 
 
-class SqlStore(FollowupStore):
+class SqlStore(FollowupStore, HorizonStore):
     """The StateStore on one SQLAlchemy engine; safe to share between threads."""
 
     def __init__(self, engine: Engine) -> None:

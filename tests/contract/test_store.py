@@ -11,12 +11,13 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from mailbot.domain import MessageKind, Touchpoint, Tracked
+from mailbot.domain import MessageKind, Touchpoint, Tracked, TrackingStart
 from mailbot.errors import StoreError
 from mailbot.store import (
     AuditEntry,
     ComplaintRecord,
     JobRun,
+    LeftOutRecord,
     OofRecord,
     SqlStore,
     StateStore,
@@ -396,6 +397,67 @@ class TestStateStoreContract:
         since = [e.subject for e in store.audit_entries(since=T0 + timedelta(hours=3))]
         newest = [e.subject for e in store.audit_entries(limit=2)]
         assert (["m3", "m4"], ["m3", "m4"]) == (since, newest)
+
+    # Go-live horizon
+
+    def test_tracking_has_no_start_before_the_first_sync(self, store: SqlStore) -> None:
+        """A new database has not started tracking yet."""
+        assert None is store.tracking_start()
+
+    def test_tracking_begins_once_and_the_first_start_stays(self, store: SqlStore) -> None:
+        """A second first run (another process, a restart) gets the start recorded by the first."""
+        first = store.begin_tracking(TrackingStart(T0), T0)
+        second = store.begin_tracking(TrackingStart(T0 + timedelta(hours=1), date(2026, 1, 5)), T0)
+        assert (TrackingStart(T0), TrackingStart(T0), TrackingStart(T0)) == (first, second, store.tracking_start())
+
+    def test_a_changed_tracking_date_replaces_the_start(self, store: SqlStore) -> None:
+        """A new `tracking.since` date is recorded over the old start, keeping the first run's moment."""
+        store.begin_tracking(TrackingStart(T0), T0)
+        store.put_tracking_start(TrackingStart(T0, date(2026, 2, 1)), T0 + timedelta(days=3))
+        assert TrackingStart(T0, date(2026, 2, 1)) == store.tracking_start()
+
+    def test_what_a_first_read_left_out_is_noted_once_per_mailbox(self, store: SqlStore) -> None:
+        """The first count of a mailbox is kept; a second read from the start (an expired state) is not noted."""
+        noted = [store.note_left_out("office@example.org", T0, 30, T0),
+                 store.note_left_out("office@example.org", T0, 2, T0 + timedelta(days=1)),
+                 store.note_left_out("anna@example.org", T0 - timedelta(hours=6), 0, T0)]  # fmt: skip
+        expected = [LeftOutRecord("anna@example.org", T0 - timedelta(hours=6), 0, T0),
+                    LeftOutRecord("office@example.org", T0, 30, T0)]  # fmt: skip
+        assert ([True, False, True], expected) == (noted, store.left_out())
+
+    def test_forgetting_sync_states_drops_every_folder_of_one_mailbox(self, store: SqlStore) -> None:
+        """A mailbox whose horizon moved back is read again from the start; the others keep their place."""
+        for mailbox, folder in (
+            ("office@example.org", "inbox"),
+            ("office@example.org", "sent"),
+            ("anna@x.org", "inbox"),
+        ):
+            store.put_sync_state(mailbox, folder, "cursor", T0)
+        store.forget_sync_states("office@example.org")
+        got = [store.get_sync_state(m, f) for m, f in (("office@example.org", "inbox"), ("office@example.org", "sent"),
+                                                        ("anna@x.org", "inbox"))]  # fmt: skip
+        assert [None, None, "cursor"] == got
+
+    def test_reopening_clears_only_an_answer_of_that_resolution(self, store: SqlStore) -> None:
+        """What the horizon closed opens again; a real reply is never taken back."""
+        for message_id, resolution in (("m1", "before_horizon"), ("m2", "reply")):
+            store.upsert_tracked(tracked(message_id))
+            store.mark_answered("office@example.org", message_id, T0 + timedelta(hours=2), resolution)
+        reopened = [store.reopen("office@example.org", m, "before_horizon") for m in ("m1", "m2", "m1")]
+        assert ([True, False, False], ["m1"]) == (reopened, [t.message_id for t in store.open_tracked()])
+
+    def test_an_upgraded_database_keeps_tracking_its_whole_history(self, store: SqlStore) -> None:
+        """A database from before horizons starts tracking at its own oldest record, and counts as read already."""
+        downgrade(store.engine, "0004")
+        store.upsert_tracked(tracked("m1"))
+        store.upsert_tracked(tracked("m0", received_at=T0 - timedelta(days=300)))
+        store.put_sync_state("office@example.org", "inbox", "cursor", T0 + timedelta(days=1))
+        store.put_sync_state("office@example.org", "sent", "cursor", T0 + timedelta(days=1))
+        store.record_job_run("sync_mail", T0 - timedelta(days=10), T0 - timedelta(days=10), True)
+        upgrade(store.engine, "head")
+        oldest = T0 - timedelta(days=300)
+        expected = (TrackingStart(oldest), [LeftOutRecord("office@example.org", oldest, 0, oldest)])
+        assert expected == (store.tracking_start(), store.left_out())
 
     # Job runs
 
