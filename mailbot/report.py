@@ -47,6 +47,9 @@ def describe_settings(settings: Settings, now: datetime) -> str:
         f"voicemail {rules.voicemail.deadline.replace('_', ' ')}, "
         f"touchpoint every {rules.touchpoint.every_business_days} business day(s)"
     )
+    since = rules.tracking.since
+    start = "the first sync on" if since == "first run" else f"the start of {since} in each office on"
+    lines.append(f"  tracking: member mail received from {start}; older mail is left out")
     return "\n".join(lines)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
@@ -17,6 +17,19 @@ from mailbot.policy.messages import Message
 from mailbot.store import StateStore
 
 
+class Progress(Protocol):
+    """Hears how far a long job has got: `done` of `total` mailboxes through `task` (e.g. "first sync (inboxes)").
+
+    The entry point decides what to show (a progress bar on a terminal, systemd's STATUS=); jobs never print.
+    """
+
+    def __call__(self, task: str, done: int, total: int) -> None: ...
+
+
+def no_progress(task: str, done: int, total: int) -> None:
+    """The default Progress: nobody is watching."""
+
+
 @dataclass
 class Deps:
     """The ports and settings a job works with; built once at the entry point."""
@@ -26,6 +39,7 @@ class Deps:
     store: StateStore
     dry_run: bool = False
     log: Any = field(default_factory=lambda: structlog.get_logger("mailbot.jobs"))
+    progress: Progress = no_progress
 
 
 @dataclass

@@ -4,6 +4,9 @@ Order within a run: sent items first (replies kept in memory), then inboxes (new
 saved with its sync state in one transaction), then replies matched against everything open, saved with
 the sent-items states. A reply is therefore never read before the message it answers could be tracked,
 and a crash at any point leaves states that make the next run see the same changes again.
+
+Mail received before the go-live horizon (jobs/horizon.py) is never tracked; a mailbox's first read counts
+the older unanswered member mail it leaves out, saved with its first page, so a rerun never counts it twice.
 """
 
 from __future__ import annotations
@@ -12,18 +15,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from mailbot.domain import MailItem, Tracked
+from mailbot.domain import MailItem, Tracked, TrackingStart
 from mailbot.errors import MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder
 from mailbot.jobs.complaints import escalate_complaints, note_complaints
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
+from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, settle_start
 from mailbot.jobs.open_items import calendar_of, person_by_email
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
 from mailbot.policy.classify import SlaRules, classify, has_category
+from mailbot.policy.horizon import before
 from mailbot.policy.sla import deadline_for, find_answer
 
 JOB = "sync_mail"
 _PAGE = 100
+_Page = tuple[list[MailItem], tuple[str, ...], str]  # items, deleted item ids, the state after them
 
 
 @dataclass
@@ -32,24 +38,29 @@ class _Run:
     rules: SlaRules
     now: datetime
     result: JobResult
+    start: TrackingStart
     replies: list[MailItem] = field(default_factory=list)
     sent_states: dict[str, str] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # mailboxes read for the first time -> mail left out
 
 
 def sync_mail(deps: Deps, now: datetime) -> JobResult:
     """One tracking pass over every watched mailbox; a failing mailbox is reported and skipped."""
-    run = _Run(deps, SlaRules.from_settings(deps.settings), now, JobResult(JOB))
-    mailboxes = watched_mailboxes(deps)
+    result, mailboxes = JobResult(JOB), watched_mailboxes(deps)
+    label = "first sync" if deps.store.tracking_start() is None else "mail sync"
+    run = _Run(deps, SlaRules.from_settings(deps.settings), now, result, settle_start(deps, mailboxes, now, result))
     failed: set[str] = set()
-    for mailbox in mailboxes:
-        _guard(run, mailbox, failed, lambda m: _collect_sent(run, m))
-    for mailbox in mailboxes:
-        if mailbox not in failed:
-            _guard(run, mailbox, failed, lambda m: _track_inbox(run, m))
+    _each(run, mailboxes, failed, f"{label} (sent items)", lambda m: _collect_sent(run, m))
+    _each(run, [m for m in mailboxes if m not in failed], failed, f"{label} (inboxes)", lambda m: _track_inbox(run, m))
     _close_answered(run)
     run.result.changes += record_touches(deps, run.replies, now)
     escalate_complaints(deps, now, run.result)  # in the same run that found them
+    if run.left_out:
+        line = left_out_line(deps, run.start, run.left_out)
+        run.result.changes.append(line)
+        deps.log.info(line, left_out=sum(run.left_out.values()), mailboxes_read=len(run.left_out))
     run.result.details["open"] = len(deps.store.open_tracked())
+    run.result.details["left_out"] = dict(run.left_out)
     return run.result
 
 
@@ -58,6 +69,14 @@ def watched_mailboxes(deps: Deps) -> list[str]:
     people = [p.email for p in deps.settings.people()]
     shared = [str(box.email).lower() for box in deps.settings.roster.shared_mailboxes]
     return [*people, *shared]
+
+
+def _each(run: _Run, mailboxes: list[str], failed: set[str], task: str, step: Callable[[str], None]) -> None:
+    """`step` for each mailbox in turn, telling deps.progress how far it got."""
+    run.deps.progress(task, 0, len(mailboxes))
+    for done, mailbox in enumerate(mailboxes, 1):
+        _guard(run, mailbox, failed, step)
+        run.deps.progress(task, done, len(mailboxes))
 
 
 def _guard(run: _Run, mailbox: str, failed: set[str], step: Callable[[str], None]) -> None:
@@ -70,10 +89,14 @@ def _guard(run: _Run, mailbox: str, failed: set[str], step: Callable[[str], None
             note_mailbox_failure(run.deps, JOB, mailbox, str(exc), run.now)
 
 
-def _pages(run: _Run, mailbox: str, folder: Folder) -> list[tuple[list[MailItem], tuple[str, ...], str]]:
-    """All pages of changes since the saved state; an expired state starts over (tracking is idempotent)."""
+def _pages(run: _Run, mailbox: str, folder: Folder) -> tuple[list[_Page], bool]:
+    """All pages of changes since the saved state, and whether they start from the beginning of the folder.
+
+    An expired state starts over (tracking is idempotent).
+    """
     state = run.deps.store.get_sync_state(mailbox, folder)
-    pages: list[tuple[list[MailItem], tuple[str, ...], str]] = []
+    pages: list[_Page] = []
+    full = state is None
     while True:
         try:
             batch = run.deps.backend.sync_folder(mailbox, folder, state, max_changes=_PAGE)
@@ -81,29 +104,43 @@ def _pages(run: _Run, mailbox: str, folder: Folder) -> list[tuple[list[MailItem]
             if state is None:
                 raise
             run.deps.log.warning("sync state expired; syncing the folder again", mailbox=mailbox, folder=folder)
-            state, pages = None, []
+            state, pages, full = None, [], True
             continue
         pages.append((list(batch.items), batch.deleted, batch.state))
         state = batch.state
         if not batch.more:
-            return pages
+            items = sum(len(page[0]) for page in pages)
+            log = run.deps.log.info if full or items else run.deps.log.debug
+            log("folder synced", mailbox=mailbox, folder=folder, pages=len(pages), items=items, from_start=full)
+            return pages, full
 
 
 def _collect_sent(run: _Run, mailbox: str) -> None:
-    for items, _deleted, state in _pages(run, mailbox, "sent"):
+    pages, _ = _pages(run, mailbox, "sent")
+    for items, _deleted, state in pages:
         run.replies.extend(items)
         run.sent_states[mailbox] = state
 
 
 def _track_inbox(run: _Run, mailbox: str) -> None:
     store = run.deps.store
-    for items, deleted, state in _pages(run, mailbox, "inbox"):
-        new = [t for t in (_tracked(run, item) for item in items) if t is not None]
+    pages, full = _pages(run, mailbox, "inbox")
+    horizon_at = mailbox_horizon(run.deps, run.start, mailbox)
+    older = [item for items, _, _ in pages for item in items if before(item.received_at, horizon_at)]
+    left_out = count_left_out(run.deps, mailbox, older, horizon_at, run.replies, run.now) if full else None
+    if run.deps.dry_run and left_out is not None:
+        run.left_out[mailbox] = left_out
+    for number, (items, deleted, state) in enumerate(pages):
+        recent = [item for item in items if not before(item.received_at, horizon_at)]
+        new = [t for t in (_tracked(run, item) for item in recent) if t is not None]
         if run.deps.dry_run:
             run.result.changes += [f"would track {t.subject!r} from {t.sender} in {mailbox}" for t in new]
             run.result.changes += _follow_up(run, mailbox, items, new, deleted)
             continue
         with store.transaction():
+            # With the first page, so a rerun that resumes from a later page does not count again.
+            if number == 0 and left_out is not None and store.note_left_out(mailbox, horizon_at, left_out, run.now):
+                run.left_out[mailbox] = left_out
             store.save_sync_batch(mailbox, "inbox", new, state, run.now)
             _resolve_by_category(run, items)
             _resolve_removed(run, mailbox, deleted)

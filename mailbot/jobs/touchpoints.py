@@ -18,7 +18,7 @@ from mailbot.policy.touchpoint import TouchpointRules, latest_touch
 # An owner who sets the mark again, takes Done off again or moves the message back into the inbox means it:
 # the clock restarts. One ended through another message of its thread stays ended when its own message is
 # seen again (any change to it, or a full resync, shows the old mark once more).
-_RESTARTABLE = ("", "unmarked", "done", "removed")
+_RESTARTABLE = ("", "unmarked", "done", "removed", "before_horizon")
 
 
 def follow_marks(deps: Deps, items: Sequence[MailItem], counted: Sequence[Tracked], now: datetime) -> list[str]:

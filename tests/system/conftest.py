@@ -27,8 +27,9 @@ KINDS = ("ews", "graph")
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return load_settings(ROOT / "service.yaml")
+def settings(live_since: str) -> Settings:
+    """The example organisation, tracking mail from `live_since`: the scenario's mail predates the first sync."""
+    return load_settings(ROOT / "service.yaml").with_tracking_since(live_since)
 
 
 @pytest.fixture(params=KINDS)

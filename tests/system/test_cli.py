@@ -25,6 +25,7 @@ def test_check_accepts_the_shipped_example() -> None:
     assert 0 == result.returncode, result.stderr
     assert result.stdout.startswith("Configuration OK")
     assert "office main: America/New_York, open now; next holidays: Thu 2026-11-26, Fri 2026-11-27" in result.stdout
+    assert "tracking: member mail received from the first sync on; older mail is left out" in result.stdout
 
 
 def test_check_rejects_a_broken_copy(example_config: Path) -> None:
@@ -158,6 +159,21 @@ def test_track_sync_then_status_and_digest(example_config: Path) -> None:
     printed = mailbot("digest", "--print", "--config", example_config, "--now", "2026-11-23T17:30-05:00")
     assert "Subject: Service level digest for Monday, November 23: 1 overdue, 6 open" in printed.stdout
     assert "Petr Novak: mailbot could not read the mailbox" in printed.stdout
+
+
+def test_the_first_track_sync_says_in_one_line_what_it_left_out(example_config: Path, live_since: str) -> None:
+    """Going live with `first run`, the earlier mail is left out with one line, once; nothing is open after it."""
+    policy = example_config.parent / "config/policy.yaml"
+    policy.write_text(policy.read_text().replace(f"since: {live_since}", "since: first run"))
+    now = ["--config", example_config, "--now", "2026-11-23T09:00-05:00"]
+    first, again = mailbot("track", "sync", *now), mailbot("track", "sync", *now)
+    line = ("left out 6 unanswered member messages received before Monday, November 23, 2026 at 9:00 am, when "
+            "tracking starts (in 4 mailboxes); nobody is nudged about them")  # fmt: skip
+    assert ([line], []) == ([out for out in first.stdout.splitlines() if "left out" in out],
+                            [out for out in again.stdout.splitlines() if "left out" in out])  # fmt: skip
+    assert "first sync" not in first.stderr  # no progress bar when stderr is not a terminal
+    status = mailbot("status", "--config", example_config, "--now", "2026-11-23T17:30-05:00")
+    assert "No member messages are waiting for an answer." in status.stdout
 
 
 def test_digest_needs_print_or_send(example_config: Path) -> None:
