@@ -10,10 +10,11 @@ from mailbot.domain import MessageKind, OutgoingMessage, Person
 from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
-from mailbot.jobs.open_items import for_people, open_items
+from mailbot.jobs.open_items import calendar_of, for_people, open_items
 from mailbot.jobs.presence import whereabouts
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
+from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.templates import TemplateRenderer
 
@@ -45,9 +46,12 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
         sections += _shared_sections(deps, supervisor, items)
         weekly = digest_lines(deps, _team(deps, supervisor), now)
         complaints = complaints_for(deps, supervisor, now)
-        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints)
+        left_out = _left_out(deps, supervisor)
+        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints,
+                             [view for view, _ in left_out])  # fmt: skip
         message = render_digest(model, renderer)
-        sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result)
+        keys = [key for _, key in left_out]
+        sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result, keys)
         result.details[supervisor.id] = Digest(supervisor, day, message, sent)
     return result
 
@@ -102,18 +106,41 @@ def _shared_sections(deps: Deps, supervisor: Person, items: list[OpenItem]) -> l
     return sections
 
 
+def _left_out(deps: Deps, supervisor: Person) -> list[tuple[LeftOutView, str]]:
+    """Older mail left out when tracking started in the mailboxes this supervisor looks after, not yet shown to
+    them: each with the key that marks it shown once the digest is sent."""
+    team = _team(deps, supervisor)
+    names = {p.email: p.name for p in team}
+    ids = {p.id for p in team}
+    for box in deps.settings.roster.shared_mailboxes:
+        if ids.intersection(box.owners):
+            names[str(box.email).lower()] = f"{box.name} (shared mailbox)"
+    found = []
+    for record in deps.store.left_out():
+        key = f"left_out:{supervisor.id}:{record.mailbox}"
+        if record.messages and record.mailbox in names and not deps.store.was_claimed(key):
+            tz = calendar_of(deps.settings, record.mailbox).tz
+            found.append((left_out_view(names[record.mailbox], record.messages, record.horizon, tz), key))
+    return sorted(found, key=lambda pair: pair[0].mailbox.casefold())
+
+
 def _split(items: list[OpenItem]) -> tuple[tuple[OpenItem, ...], tuple[OpenItem, ...]]:
     emails = tuple(i for i in items if i.tracked.kind is MessageKind.EMAIL)
     return emails, tuple(i for i in items if i.tracked.kind is MessageKind.VOICEMAIL)
 
 
-def _send(deps: Deps, supervisor: Person, day: date, message: Message, now: datetime, result: JobResult) -> bool:
+def _send(
+    deps: Deps, supervisor: Person, day: date, message: Message, now: datetime, result: JobResult, shown: list[str]
+) -> bool:
+    """Send the day's digest once; `shown` are keys of what it tells only once (claimed with the send)."""
     store, sender = deps.store, deps.settings.service.backend.service_account
     key = f"digest:{supervisor.id}:{day.isoformat()}"
     try:
         with store.transaction():
             if not store.claim(key, now, supervisor.email):
                 return False
+            for once in shown:
+                store.claim(once, now, supervisor.email)
             deps.backend.send(sender, OutgoingMessage((supervisor.email,), message.subject, message.html, message.text))
             store.audit(now, "mailbot", "digest_sent", supervisor.id, None, message.subject, f"digest for {day}")
     except BackendError as exc:

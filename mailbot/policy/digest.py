@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.domain import Person, TrackState
 from mailbot.policy.complaint import ComplaintView
+from mailbot.policy.horizon import LeftOutView
 from mailbot.policy.messages import (
     ItemView,
     Message,
@@ -117,16 +118,19 @@ class DigestModel:
     sections: tuple[SectionView, ...]
     weekly_status: tuple[str, ...] = ()  # Li Chen: sent Monday, November 23 at 7:30 am
     complaints: tuple[ComplaintView, ...] = ()  # unanswered complaints, oldest first
+    left_out: tuple[LeftOutView, ...] = ()  # older mail left out when tracking started, shown once per mailbox
 
 
 def build_digest(
     supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str,
     weekly_status: Sequence[str] = (), complaints: Sequence[ComplaintView] = (),
+    left_out: Sequence[LeftOutView] = (),
 ) -> DigestModel:  # fmt: skip
     """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed.
 
     `weekly_status` lines say whose weekly status went out this week (jobs/weekly_status.digest_lines);
-    `complaints` are the unanswered ones of the supervisor's people (jobs/complaints.complaints_for).
+    `complaints` are the unanswered ones of the supervisor's people (jobs/complaints.complaints_for);
+    `left_out` counts, per mailbox, the older mail left out when tracking started (until a digest showed it).
     """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
     views = tuple(_section_view(s, day, tz) for s in ordered)
@@ -154,6 +158,7 @@ def build_digest(
         sections=views,
         weekly_status=tuple(weekly_status),
         complaints=tuple(complaints),
+        left_out=tuple(left_out),
     )
 
 

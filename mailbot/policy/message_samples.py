@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from mailbot.domain import MessageKind, Person, PersonStatus, Tracked, TrackState
 from mailbot.policy.complaint import ComplaintView, complaint_view
 from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest, digest_context
+from mailbot.policy.horizon import left_out_view
 from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
 
 _NY = ZoneInfo("America/New_York")
@@ -97,10 +98,15 @@ def digest_samples() -> list[dict[str, Any]]:
     """A busy day, a day with everyone present and nothing open, and a supervisor with nobody listed."""
     quiet = [StaffSection(p, (), (), Presence(False, "none", None, None)) for p in (JAMES, LI)]
     own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
+    went_live = datetime.combine(_DAY, datetime.min.time(), tzinfo=_NY).replace(hour=9)
+    left_out = [
+        left_out_view("Li Chen", 12, went_live, _NY),
+        left_out_view("Help desk (shared mailbox)", 1, went_live, _NY),
+    ]
     return [
-        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints))
-        for sections, weekly, complaints in ((_sections(), _WEEKLY, _complaints()), (quiet, (), ()),
-                                             (own_reply, (), ()), ([], (), ()))
+        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints, left))
+        for sections, weekly, complaints, left in ((_sections(), _WEEKLY, _complaints(), left_out), (quiet, (), (), ()),
+                                                   (own_reply, (), (), ()), ([], (), (), ()))
     ]  # fmt: skip
 
 

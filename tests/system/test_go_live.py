@@ -18,6 +18,7 @@ import yaml
 
 from mailbot.config import Settings, load_settings
 from mailbot.jobs import Deps
+from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.sandbox import Organisation, SandboxServer
@@ -131,6 +132,22 @@ def test_a_first_run_tracks_nothing_older_says_how_much_it_left_out_and_nudges_n
         step(server, deps, GO_LIVE.replace(hour=16) + timedelta(days=day), sync_mail, nudge)
     nudged = " ".join(m.body_text for box in (LI, HELP, MARIA) for m in from_mailbot(server, box))
     assert ("Recent question" in nudged, "Old question" in nudged, "Unacceptable" in nudged) == (True, False, False)
+
+
+def test_the_first_digest_counts_what_was_left_out_once(make_sandbox: Any, deps_for: Any) -> None:
+    """Maria's first digest after go-live has one line per mailbox in her care; the next day's has none."""
+    server, history = going_live(make_sandbox)
+    deps = deps_for(server)
+    step(server, deps, GO_LIVE, sync_mail)
+    [monday] = step(server, deps, GO_LIVE.replace(hour=17, minute=15), digest)
+    [tuesday] = step(server, deps, GO_LIVE.replace(hour=17, minute=15) + timedelta(days=1), digest)
+    text = monday.details["mreyes"].message.text
+    section = text[text.index("Left out when tracking started") :].split("\n\n")[0].splitlines()[2:]
+    horizon = "unanswered member messages received before Monday, November 23, 2026 at 9:00 am"
+    expected = [f"  - Li Chen: {history.counts()[LI]} {horizon}",
+                f"  - Member Help Desk (shared mailbox): {history.counts()[HELP]} {horizon}"]  # fmt: skip
+    assert expected == section
+    assert "Left out" not in tuesday.details["mreyes"].message.text
 
 
 def test_a_dry_run_first_records_nothing(make_sandbox: Any, deps_for: Any) -> None:
