@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -241,18 +242,45 @@ def track() -> None:
     """Member mail tracked against the service standard."""
 
 
-def _run_job(ctx: Context, settings: Any, job: str, step: Any, *, dry_run: bool) -> Any:
-    """Run one job step once, now, on the configured backend (or the embedded sandbox)."""
+def _run_job(ctx: Context, settings: Any, job: str, step: Any, *, dry_run: bool, progress: bool = False) -> Any:
+    """Run one job step once, now, on the configured backend (or the embedded sandbox).
+
+    With `progress`, a bar on stderr shows how far the job got through the mailboxes, if stderr is a terminal.
+    """
+    from dataclasses import replace
+
     from mailbot.jobs.deps import run_job
     from mailbot.runtime import open_deps
 
-    with open_deps(settings, ctx.clock, dry_run=dry_run) as deps:
-        return run_job(job, step, deps, ctx.clock.now())
+    with open_deps(settings, ctx.clock, dry_run=dry_run) as deps, _progress_bar(progress and not ctx.debug) as bar:
+        return run_job(job, step, replace(deps, progress=bar) if bar else deps, ctx.clock.now())
 
 
-def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool) -> Any:
+@contextlib.contextmanager
+def _progress_bar(wanted: bool) -> Iterator[Any]:
+    """A jobs.deps.Progress drawn by rich on a terminal's stderr (gone when done); None when not wanted or no TTY."""
+    if not (wanted and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("mailboxes"),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def report(task: str, done: int, total: int) -> None:
+            if task not in tasks:
+                tasks[task] = bar.add_task(task, total=total)
+            bar.update(tasks[task], completed=done, total=total)
+
+        yield report
+
+
+def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool, progress: bool = False) -> Any:
     """Run one job on the configured backend and print what it did; partial failures exit 1."""
-    result = _run_job(ctx, ctx.settings(resolve_secrets=True), job, step, dry_run=dry_run)
+    result = _run_job(ctx, ctx.settings(resolve_secrets=True), job, step, dry_run=dry_run, progress=progress)
     for change in result.changes:
         click.echo(change)
     if not result.changes:
@@ -269,7 +297,7 @@ def track_sync(ctx: Context, dry_run: bool) -> None:
     """Read new mail in every watched mailbox: start clocks on member mail, stop them on answers."""
     from mailbot.jobs.sync_mail import JOB, sync_mail
 
-    result = _run_and_report(ctx, JOB, sync_mail, dry_run=dry_run)
+    result = _run_and_report(ctx, JOB, sync_mail, dry_run=dry_run, progress=True)
     sys.exit(1 if result.problems else 0)
 
 

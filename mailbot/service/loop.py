@@ -53,14 +53,14 @@ class _Service:
         self.settings, self.clock, self.stop, self.environ = settings, clock, stop, environ
         self.log: Any = structlog.get_logger("mailbot.service")
         self.metrics, self.liveness = Metrics(), Liveness()
+        self.notifier = Notifier.from_env(environ)
         self.backend = CountingBackend(opened.backend, self.metrics, self.liveness.beat)
-        self.deps = replace(opened, backend=self.backend)
+        self.deps = replace(opened, backend=self.backend, progress=self.notifier.progress)
         interval = timedelta(minutes=settings.service.jobs.sync_mail.every_minutes)
         self.health = HealthState(clock.now(), SYNC_MAIL, interval)
         self.runner = JobRunner(self.deps, self.backend, JOBS, clock, self.health, self.metrics)
         self.scheduler = Scheduler(timings(settings, list(JOBS)), self.runner)
-        self.notifier = Notifier.from_env(environ)
-        self.ready, self.status = False, ""
+        self.ready = False
 
     def once(self) -> int:
         ran = self.catch_up()
@@ -103,7 +103,7 @@ class _Service:
         self.liveness.beat()
         self.scheduler.tick(self.clock.now(), self.stop.is_set)
         name, at = self.scheduler.next_due()
-        self._status(f"next: {name} at {at.isoformat(timespec='minutes')}")
+        self.notifier.status(f"next: {name} at {at.isoformat(timespec='minutes')}")
 
     def probe(self) -> None:
         """Check that Exchange answers (a cheap read of mailbot's own automatic reply); READY=1 once healthy."""
@@ -124,11 +124,6 @@ class _Service:
             self.ready = True
             self.notifier.ready(f"serving; {status}")
             self.log.info("ready", status=status)
-
-    def _status(self, text: str) -> None:
-        if text != self.status:
-            self.status = text
-            self.notifier.status(text)
 
 
 def _stop_on_signals(stop: threading.Event, received: list[str]) -> Callable[[], None]:

@@ -21,6 +21,7 @@ class Notifier:
     def __init__(self, address: str | None) -> None:
         self._address = address
         self._log: Any = structlog.get_logger("mailbot.service")
+        self._status: str | None = None  # the STATUS= systemd shows now
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Notifier:
@@ -40,12 +41,21 @@ class Notifier:
         return True
 
     def ready(self, status: str) -> None:
+        self._status = status
         self.send("READY=1", f"STATUS={status}")
 
     def status(self, text: str) -> None:
-        self.send(f"STATUS={text}")
+        """Show `text` as the service's status (`systemctl status`); the same text again is not re-sent."""
+        if text != self._status:
+            self._status = text
+            self.send(f"STATUS={text}")
+
+    def progress(self, task: str, done: int, total: int) -> None:
+        """A jobs.deps.Progress: "first sync (inboxes): 37 of 120 mailboxes" while a job works through them."""
+        self.status(f"{task}: {done} of {total} mailboxes")
 
     def stopping(self, status: str) -> None:
+        self._status = status
         self.send("STOPPING=1", f"STATUS={status}")
 
 

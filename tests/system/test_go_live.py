@@ -191,3 +191,20 @@ def test_a_date_horizon_starts_at_midnight_and_can_move_back_and_forward(make_sa
     stopped = len(tracked_early) - len(tracked_late)
     assert forward.changes[0].startswith("tracking.since is now 2026-11-10: tracking member mail received from Tuesday")
     assert forward.changes[0].endswith(f"stopped tracking {stopped} older open member messages")
+
+
+def test_a_long_first_sync_reports_its_progress_mailbox_by_mailbox(make_sandbox: Any, deps_for: Any) -> None:
+    """deps.progress hears each phase start at 0 and count up to every mailbox; later syncs are no first sync."""
+    server, _ = going_live(make_sandbox)
+    heard: list[tuple[str, int, int]] = []
+    deps = replace(deps_for(server), progress=lambda task, done, total: heard.append((task, done, total)))
+    step(server, deps, GO_LIVE, sync_mail)
+    first = list(heard)
+    heard.clear()
+    step(server, deps, GO_LIVE + timedelta(minutes=5), sync_mail)
+    # Six watched mailboxes; Petr's cannot be read, so five inboxes follow.
+    expected = [("first sync (sent items)", n, 6) for n in range(7)] + [
+        ("first sync (inboxes)", n, 5) for n in range(6)
+    ]
+    assert expected == first
+    assert ("mail sync (sent items)", 0, 6) == heard[0]

@@ -142,6 +142,23 @@ def test_systemd_hears_ready_watchdog_and_stopping(start: Callable[..., Service]
     assert heard.index("READY=1") < heard.index("STOPPING=1")
 
 
+def test_systemd_status_counts_the_mailboxes_of_the_first_sync(start: Callable[..., Service], tmp_path: Path) -> None:
+    """While the first sync runs, `systemctl status` shows how many mailboxes it has done, phase by phase."""
+    heard: list[str] = []
+    done = "STATUS=first sync (inboxes): 5 of 5 mailboxes"  # six mailboxes; Petr's is off limits
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(tmp_path / "notify"))
+        listener.settimeout(30)
+        service = start({**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")})
+        while done not in heard:
+            heard += listener.recv(4096).decode().splitlines()
+        assert 0 == service.stop()
+    sent = [line for line in heard if line.startswith("STATUS=first sync (sent items)")]
+    inboxes = [line for line in heard if line.startswith("STATUS=first sync (inboxes)")]
+    assert [f"STATUS=first sync (sent items): {n} of 6 mailboxes" for n in range(7)] == sent
+    assert [f"STATUS=first sync (inboxes): {n} of 5 mailboxes" for n in range(6)] == inboxes
+
+
 def test_once_runs_what_is_due_and_exits(example_config: Path) -> None:
     """`run --once` catches up every job due now and exits; Petr's refused mailbox makes it exit 1."""
     result = subprocess.run(

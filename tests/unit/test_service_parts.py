@@ -85,6 +85,25 @@ def test_sd_notify_sends_one_datagram_to_the_socket(tmp_path: Path) -> None:
         assert b"READY=1\nSTATUS=serving" == listener.recv(4096)
 
 
+def test_progress_becomes_systemd_status_lines_each_sent_once(tmp_path: Path) -> None:
+    """A job's progress shows as STATUS= ("first sync (inboxes): 1 of 2 mailboxes"); a repeat is not re-sent."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(tmp_path / "notify"))
+        listener.setblocking(False)
+        notifier = Notifier.from_env({"NOTIFY_SOCKET": str(tmp_path / "notify")})
+        for done in (0, 1, 1, 2):
+            notifier.progress("first sync (inboxes)", done, 2)
+        notifier.status("next: sync_mail at 2026-11-23T09:05-05:00")
+        heard = []
+        while True:
+            try:
+                heard.append(listener.recv(4096).decode())
+            except BlockingIOError:
+                break
+    expected = [f"STATUS=first sync (inboxes): {n} of 2 mailboxes" for n in (0, 1, 2)]
+    assert [*expected, "STATUS=next: sync_mail at 2026-11-23T09:05-05:00"] == heard
+
+
 def test_sd_notify_reaches_an_abstract_socket() -> None:
     """A NOTIFY_SOCKET starting with @ names a socket in the abstract namespace."""
     name = f"mailbot-test-{uuid.uuid4().hex}"
