@@ -19,6 +19,21 @@ class MessageKind(StrEnum):
     VOICEMAIL = "voicemail"
 
 
+class ItemKind(StrEnum):
+    """What sort of item a mail folder holds, as the server types it: mail, or something else entirely."""
+
+    MESSAGE = "message"  # e-mail, delivery reports (NDRs, receipts) included
+    MEETING = "meeting"  # a meeting request, response, cancellation or forward notification
+    SHARING = "sharing"  # an invitation to share a calendar or folder
+    POST = "post"  # a post (IPM.Post): written into the folder, not mailed
+    OTHER = "other"  # not mail: a generic item, or a contact, task or appointment someone moved in
+
+    @property
+    def is_mail(self) -> bool:
+        """Something with a sender and recipients the response rules can judge."""
+        return self is not ItemKind.OTHER
+
+
 class TrackState(StrEnum):
     ON_TRACK = "on_track"
     DUE_SOON = "due_soon"
@@ -77,6 +92,7 @@ class MailItem:
     folder: str = "inbox"
     sender_name: str = ""
     sent_at: datetime | None = None
+    kind: ItemKind = ItemKind.MESSAGE
 
 
 @dataclass(frozen=True)

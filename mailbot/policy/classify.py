@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from mailbot.domain import MailItem, MessageKind
+from mailbot.domain import ItemKind, MailItem, MessageKind
 
 if TYPE_CHECKING:  # type only: policy stays importable without the config layer
     from mailbot.config.loader import Settings
@@ -26,6 +26,16 @@ _PRECEDENCE = {"bulk": "bulk mail", "junk": "bulk mail", "list": "mailing list",
 _AUTO_REPLY_CLASSES = ("ipm.note.rules.ooftemplate.microsoft", "ipm.note.rules.replytemplate.microsoft")
 _AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
 _LIST_HEADERS = ("List-Id", "List-Unsubscribe")
+# Items a person sent that still ask for no written answer: a meeting request is answered by accepting or
+# declining it in the calendar, a cancellation or forward notice by nothing, a sharing invitation by opening the
+# shared folder; a post was written into the folder, never mailed to anyone.
+_NOT_A_QUESTION = (("IPM.Schedule.Meeting.Request", "meeting request"),
+                   ("IPM.Schedule.Meeting.Canceled", "meeting cancellation"),
+                   ("IPM.Schedule.Meeting.Notification", "meeting forward notification"),
+                   ("IPM.Sharing", "sharing invitation"), ("IPM.Post", "post"))  # fmt: skip
+# The same by the server's item type, for an item whose class says nothing more (e.g. a custom class).
+_KIND_REASON = {ItemKind.MEETING: "meeting message", ItemKind.SHARING: "sharing invitation", ItemKind.POST: "post",
+                ItemKind.OTHER: "not an e-mail"}  # fmt: skip
 
 
 def _address(text: str) -> str:
@@ -123,6 +133,9 @@ def _exclusion(item: MailItem, rules: SlaRules, kind: MessageKind) -> str | None
         return "not in a staff or shared inbox"
     if has_category(item.categories, rules.no_reply_category):
         return f"marked {rules.no_reply_category}"
+    not_a_question = item_reason(item)
+    if not_a_question is not None:
+        return not_a_question
     if kind is MessageKind.VOICEMAIL:
         # A phone system is an automated, often internal sender by nature; the caller is the member.
         return None
@@ -138,6 +151,16 @@ def _sender_reason(sender: str, rules: SlaRules) -> str | None:
         return f"no-reply sender ({address})"
     if rules.is_staff(address):
         return "internal sender"
+    return None
+
+
+def item_reason(item: MailItem) -> str | None:
+    """Why `item` is no question to answer by its kind (meeting request, sharing invitation, post, not mail)."""
+    for prefix, what in _NOT_A_QUESTION:
+        if _class_matches(item.message_class, prefix):
+            return f"{what} ({item.message_class})"
+    if item.kind is not ItemKind.MESSAGE:
+        return f"{_KIND_REASON[item.kind]} ({item.message_class})"
     return None
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mailbot.config.loader import Settings, load_settings
-from mailbot.domain import Deadline, MailItem, MessageKind, Person, Tracked, TrackState
+from mailbot.domain import Deadline, ItemKind, MailItem, MessageKind, Person, Tracked, TrackState
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.sla import (
     Classification,
@@ -211,6 +211,32 @@ def test_harmless_headers_still_count(headers: tuple[tuple[str, str], ...]) -> N
 def test_reports_and_auto_reply_classes_do_not_count(message_class: str, reason: str) -> None:
     """Bounces, receipts, Outlook auto-reply templates and meeting responses are not counted."""
     assert Classification(False, EMAIL, reason) == classify(mail(message_class=message_class), RULES)
+
+
+@pytest.mark.parametrize(
+    ("message_class", "kind", "reason"),
+    [
+        ("IPM.Schedule.Meeting.Request", ItemKind.MEETING, "meeting request (IPM.Schedule.Meeting.Request)"),
+        ("IPM.Schedule.Meeting.Canceled", ItemKind.MEETING, "meeting cancellation (IPM.Schedule.Meeting.Canceled)"),
+        ("IPM.Schedule.Meeting.Notification.Forward", ItemKind.MEETING,
+         "meeting forward notification (IPM.Schedule.Meeting.Notification.Forward)"),
+        ("IPM.Sharing", ItemKind.SHARING, "sharing invitation (IPM.Sharing)"),
+        ("IPM.Post", ItemKind.POST, "post (IPM.Post)"),
+        ("IPM.Note.Custom", ItemKind.MEETING, "meeting message (IPM.Note.Custom)"),
+        ("IPM.InfoPathForm.Leave", ItemKind.OTHER, "not an e-mail (IPM.InfoPathForm.Leave)"),
+    ],
+)  # fmt: skip
+def test_a_member_item_that_asks_no_written_answer_does_not_count(
+    message_class: str, kind: ItemKind, reason: str
+) -> None:
+    """A member's meeting request, cancellation, sharing invitation or post, or an item that is no mail at all,
+    is answered some other way or not at all, so it is not counted."""
+    assert Classification(False, EMAIL, reason) == classify(mail(message_class=message_class, kind=kind), RULES)
+
+
+def test_a_message_of_an_unknown_class_still_counts() -> None:
+    """A member's e-mail whose class Exchange does not know (a plug-in's own) is still mail that counts."""
+    assert Classification(True, EMAIL) == classify(mail(message_class="IPM.Note.SomePlugin"), RULES)
 
 
 @pytest.mark.parametrize(
