@@ -83,7 +83,7 @@ class AdminApp:
         delivered = self.org.deliver_external(
             to, data["from"], data.get("subject", ""), data.get("body", ""), body_html=data.get("html"),
             received_at=parse_moment(data["received"], zone) if data.get("received") else None,
-            headers=data.get("headers", {}), message_class=data.get("message_class", "IPM.Note"),
+            headers=data.get("headers", {}), message_class=data.get("message_class"), item_type=data.get("item_type"),
             in_reply_to=data.get("in_reply_to"), references=_list(data.get("references", [])),
             categories=_list(data.get("categories", [])), cc=_list(data.get("cc", [])),
         )  # fmt: skip

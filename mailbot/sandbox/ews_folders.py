@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from mailbot.sandbox import ews_items as items
+from mailbot.sandbox import ews_messages
 from mailbot.sandbox.ews_call import Call
 from mailbot.sandbox.ews_xml import Element, EwsError, child_text, el, parse_time, q, response_message, sub
 from mailbot.sandbox.records import StoredMessage
@@ -128,4 +129,4 @@ def _listing(call: Call, mailbox: str, folder: str, where: items.Where, shape: i
         return []
     messages: list[StoredMessage] = call.org.messages(mailbox, folder)  # type: ignore[arg-type]
     newest_first = sorted(messages, key=lambda m: m.received_at, reverse=True)  # Outlook's (and EWS') default
-    return [items.message(m, where, shape) for m in newest_first]
+    return [ews_messages.message(m, where, shape) for m in newest_first]

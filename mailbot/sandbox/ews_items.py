@@ -1,5 +1,6 @@
-"""Items as EWS returns them: t:Message and t:CalendarItem, holding the properties a shape asks for, in the
-order the schema's xs:sequence demands (a validating client rejects any other order)."""
+"""Items as EWS returns them: the shape of a request, the pieces every item type shares, and t:CalendarItem,
+holding the properties a shape asks for in the order the schema's xs:sequence demands (a validating client rejects
+any other order). Messages and the other items of mail folders are in ews_messages."""
 
 from __future__ import annotations
 
@@ -63,19 +64,11 @@ Writer = Callable[[StoredMessage, Where, Shape], Value]
 CalWriter = Callable[[Occurrence, Where, Shape], Value]
 
 
-def message(item: StoredMessage, where: Where, shape: Shape) -> Element:
-    node = el("t:Message")
-    for name, write in _MESSAGE_FIELDS:
-        if shape.wants(name, _MESSAGE_DEFAULTS):
-            _put(node, name, write(item, where, shape))
-    return node
-
-
 def calendar_item(occurrence: Occurrence, where: Where, shape: Shape) -> Element:
     node = el("t:CalendarItem")
     for name, write in _CALENDAR_FIELDS:
         if shape.wants(name, _CALENDAR_DEFAULTS):
-            _put(node, name, write(occurrence, where, shape))
+            put(node, name, write(occurrence, where, shape))
     return node
 
 
@@ -84,7 +77,7 @@ def master(entry: CalendarEntry) -> Occurrence:
     return Occurrence(entry, entry.item_id, entry.start, entry.end, "single")
 
 
-def _put(node: Element, name: str, value: Value) -> None:
+def put(node: Element, name: str, value: Value) -> None:
     if value is None:
         return
     if isinstance(value, str | int | bool | datetime):
@@ -106,13 +99,13 @@ def mailbox(address: Address, internal: bool = True) -> Element:
     return node
 
 
-def _single(name: str, address: Address) -> Element:
+def single(name: str, address: Address) -> Element:
     node = el(f"t:{name}")
     node.append(mailbox(address, internal=False))
     return node
 
 
-def _recipients(name: str, addresses: tuple[Address, ...]) -> Element | None:
+def recipients(name: str, addresses: tuple[Address, ...]) -> Element | None:
     if not addresses:
         return None
     node = el(f"t:{name}")
@@ -121,7 +114,7 @@ def _recipients(name: str, addresses: tuple[Address, ...]) -> Element | None:
     return node
 
 
-def _strings(name: str, values: tuple[str, ...]) -> Element | None:
+def strings(name: str, values: tuple[str, ...]) -> Element | None:
     if not values:
         return None  # Exchange omits empty categories rather than sending an empty list
     node = el(f"t:{name}")
@@ -130,7 +123,7 @@ def _strings(name: str, values: tuple[str, ...]) -> Element | None:
     return node
 
 
-def _body(name: str, text: str, markup: str | None, wanted: str) -> Element:
+def body(name: str, text: str, markup: str | None, wanted: str) -> Element:
     as_html = wanted == "HTML" or (wanted == "Best" and markup is not None)
     if not as_html:
         content = text
@@ -145,15 +138,6 @@ def rights() -> Element:
     node = el("t:EffectiveRights")
     for right in _RIGHTS:
         sub(node, f"t:{right}", right != "CreateHierarchy")
-    return node
-
-
-def _headers(item: StoredMessage) -> Element | None:
-    if not item.headers:
-        return None
-    node = el("t:InternetMessageHeaders")
-    for name, value in item.headers:
-        sub(node, "t:InternetMessageHeader", value, HeaderName=name)
     return node
 
 
@@ -181,59 +165,6 @@ def _duration(delta: timedelta) -> str:
     return ("-" if delta < timedelta(0) else "") + text
 
 
-_MESSAGE_DEFAULTS = frozenset({
-    "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "DateTimeReceived", "Size", "Importance",
-    "IsSubmitted", "IsDraft", "IsFromMe", "IsResend", "IsUnmodified", "DateTimeSent", "DateTimeCreated",
-    "DisplayCc", "DisplayTo", "HasAttachments", "Culture", "Sender", "IsRead", "From", "ConversationId",
-})  # fmt: skip
-_MESSAGE_FIELDS: list[tuple[str, Writer]] = [
-    ("ItemId", lambda m, w, s: item_id("ItemId", m.item_id, m.change_key)),
-    ("ParentFolderId", lambda m, w, s: item_id("ParentFolderId", w.folder_id, "AQAAAA==")),
-    ("ItemClass", lambda m, w, s: m.item_class),
-    ("Subject", lambda m, w, s: m.subject),
-    ("Sensitivity", lambda m, w, s: "Normal"),
-    ("Body", lambda m, w, s: _body("Body", m.body_text, m.body_html, s.body_type)),
-    ("DateTimeReceived", lambda m, w, s: m.received_at),
-    ("Size", lambda m, w, s: m.size),
-    ("Categories", lambda m, w, s: _strings("Categories", m.categories)),
-    ("Importance", lambda m, w, s: m.importance),
-    ("InReplyTo", lambda m, w, s: m.in_reply_to),
-    ("IsSubmitted", lambda m, w, s: m.folder == "sentitems"),
-    ("IsDraft", lambda m, w, s: m.is_draft),
-    ("IsFromMe", lambda m, w, s: m.author.email.lower() == w.owner.email.lower()),
-    ("IsResend", lambda m, w, s: False),
-    ("IsUnmodified", lambda m, w, s: m.modified_at == m.created_at),
-    ("InternetMessageHeaders", lambda m, w, s: _headers(m)),
-    ("DateTimeSent", lambda m, w, s: m.sent_at),
-    ("DateTimeCreated", lambda m, w, s: m.created_at),
-    ("ReminderIsSet", lambda m, w, s: False),
-    ("ReminderMinutesBeforeStart", lambda m, w, s: 0),
-    ("DisplayCc", lambda m, w, s: "; ".join(a.name or a.email for a in m.cc)),
-    ("DisplayTo", lambda m, w, s: "; ".join(a.name or a.email for a in m.to)),
-    ("HasAttachments", lambda m, w, s: False),
-    ("Culture", lambda m, w, s: "en-US"),
-    ("EffectiveRights", lambda m, w, s: rights()),
-    ("LastModifiedName", lambda m, w, s: w.owner.name),
-    ("LastModifiedTime", lambda m, w, s: m.modified_at),
-    ("IsAssociated", lambda m, w, s: False),
-    ("ConversationId", lambda m, w, s: item_id("ConversationId", m.conversation_id, None)),
-    ("TextBody", lambda m, w, s: _body("TextBody", m.body_text, None, "Text")),
-    ("Sender", lambda m, w, s: _single("Sender", m.sender)),
-    ("ToRecipients", lambda m, w, s: _recipients("ToRecipients", m.to)),
-    ("CcRecipients", lambda m, w, s: _recipients("CcRecipients", m.cc)),
-    ("IsReadReceiptRequested", lambda m, w, s: False),
-    ("IsDeliveryReceiptRequested", lambda m, w, s: False),
-    ("ConversationTopic", lambda m, w, s: m.subject.removeprefix("RE: ").removeprefix("Re: ")),
-    ("From", lambda m, w, s: _single("From", m.author)),
-    ("InternetMessageId", lambda m, w, s: m.message_id),
-    ("IsRead", lambda m, w, s: m.is_read),
-    ("IsResponseRequested", lambda m, w, s: False),
-    ("References", lambda m, w, s: " ".join(m.references) or None),
-    ("ReceivedBy", lambda m, w, s: _single("ReceivedBy", w.owner) if m.folder == "inbox" else None),
-    ("ReceivedRepresenting", lambda m, w, s: _single("ReceivedRepresenting", w.owner) if m.folder == "inbox"
-     else None),
-]  # fmt: skip
-
 _CALENDAR_DEFAULTS = frozenset({
     "ItemId", "ParentFolderId", "ItemClass", "Subject", "Sensitivity", "DateTimeReceived", "Size", "Importance",
     "HasAttachments", "Culture", "UID", "Start", "End", "IsAllDayEvent", "LegacyFreeBusyStatus", "Location",
@@ -253,10 +184,10 @@ _CALENDAR_FIELDS: list[tuple[str, CalWriter]] = [
     ("ItemClass", lambda o, w, s: "IPM.Appointment"),
     ("Subject", lambda o, w, s: o.entry.subject),
     ("Sensitivity", lambda o, w, s: "Normal"),
-    ("Body", lambda o, w, s: _body("Body", o.entry.body_text, None, s.body_type)),
+    ("Body", lambda o, w, s: body("Body", o.entry.body_text, None, s.body_type)),
     ("DateTimeReceived", lambda o, w, s: o.entry.created_at),
     ("Size", lambda o, w, s: 1024 + len(o.entry.body_text)),
-    ("Categories", lambda o, w, s: _strings("Categories", o.entry.categories)),
+    ("Categories", lambda o, w, s: strings("Categories", o.entry.categories)),
     ("Importance", lambda o, w, s: "Normal"),
     ("IsSubmitted", lambda o, w, s: False),
     ("IsDraft", lambda o, w, s: False),
@@ -275,7 +206,7 @@ _CALENDAR_FIELDS: list[tuple[str, CalWriter]] = [
     ("LastModifiedName", lambda o, w, s: w.owner.name),
     ("LastModifiedTime", lambda o, w, s: o.entry.modified_at),
     ("IsAssociated", lambda o, w, s: False),
-    ("TextBody", lambda o, w, s: _body("TextBody", o.entry.body_text, None, "Text")),
+    ("TextBody", lambda o, w, s: body("TextBody", o.entry.body_text, None, "Text")),
     ("UID", lambda o, w, s: o.entry.uid),
     ("RecurrenceId", lambda o, w, s: o.original_start if o.kind == "occurrence" else None),
     ("DateTimeStamp", lambda o, w, s: o.entry.modified_at),
@@ -292,7 +223,7 @@ _CALENDAR_FIELDS: list[tuple[str, CalWriter]] = [
     ("IsResponseRequested", lambda o, w, s: False),
     ("CalendarItemType", lambda o, w, s: _kind(o)),
     ("MyResponseType", lambda o, w, s: "Organizer"),
-    ("Organizer", lambda o, w, s: _single("Organizer", w.owner)),
+    ("Organizer", lambda o, w, s: single("Organizer", w.owner)),
     ("Duration", lambda o, w, s: _duration(o.end - o.start)),
     ("AppointmentSequenceNumber", lambda o, w, s: 0),
     ("AppointmentState", lambda o, w, s: 0),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from mailbot.sandbox import ews_items as items
+from mailbot.sandbox import ews_messages
 from mailbot.sandbox.ews_call import Call
 from mailbot.sandbox.ews_xml import (
     Element,
@@ -37,7 +38,7 @@ _MAX_SYNC_CHANGES = 512  # Exchange's ceiling for MaxChangesReturned
 
 def render(call: Call, mailbox: str, item: StoredMessage | CalendarEntry | Occurrence, shape: items.Shape) -> Element:
     if isinstance(item, StoredMessage):
-        return items.message(item, call.where(mailbox, item.folder), shape)
+        return ews_messages.message(item, call.where(mailbox, item.folder), shape)
     occurrence = items.master(item) if isinstance(item, CalendarEntry) else item
     return items.calendar_item(occurrence, call.where(mailbox, "calendar"), shape)
 

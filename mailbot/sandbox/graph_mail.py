@@ -11,6 +11,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+from mailbot.sandbox.graph_item_types import odata_type, type_annotation, type_properties
 from mailbot.sandbox.graph_time import timestamp
 from mailbot.sandbox.graph_wire import (
     NOT_FOUND,
@@ -66,7 +67,7 @@ def delta(call: Call) -> Reply:
             value.append({"@odata.type": "#microsoft.graph.message", "id": rest_id(change.item_id),
                           "@removed": {"reason": "deleted"}})  # fmt: skip
         else:
-            value.append({"@odata.type": "#microsoft.graph.message", **render(call, change.item, names)})
+            value.append({"@odata.type": odata_type(change.item), **render(call, change.item, names)})
     # The round goes on (nextLink, $skiptoken) while changes wait, and ends with a deltaLink ($deltatoken).
     if result.includes_last:
         key, link = "@odata.deltaLink", call.link({"$deltatoken": result.new_state, "$skiptoken": None})
@@ -91,9 +92,11 @@ def render(call: Call, item: StoredMessage, names: list[str] | None) -> dict[str
 
 
 def message(item: StoredMessage, folder_id: str, as_text: bool = False) -> dict[str, Any]:
-    """The default property set of a message, in the order Graph's documentation shows it."""
+    """The default property set of a message, in the order Graph's documentation shows it; a derived type's with
+    its @odata.type and what that type adds."""
     graph_id = rest_id(item.item_id)
     return {
+        **type_annotation(item),
         "@odata.etag": f'W/"{item.change_key}"',
         "id": graph_id,
         "createdDateTime": timestamp(item.created_at),
@@ -124,6 +127,7 @@ def message(item: StoredMessage, folder_id: str, as_text: bool = False) -> dict[
         "bccRecipients": [],
         "replyTo": [],
         "flag": {"flagStatus": "notFlagged"},
+        **type_properties(item),
     }
 
 

@@ -15,6 +15,7 @@ from mailbot.clock import Clock
 from mailbot.sandbox import events as cal
 from mailbot.sandbox import mailgen
 from mailbot.sandbox.changelog import FolderStore
+from mailbot.sandbox.item_types import item_class_for
 from mailbot.sandbox.records import (
     Address,
     FolderName,
@@ -69,7 +70,8 @@ class MailFlow:
         body_html: str | None = None,
         received_at: datetime | None = None,
         headers: dict[str, str] | Iterable[tuple[str, str]] = (),
-        message_class: str = "IPM.Note",
+        message_class: str | None = None,
+        item_type: str | None = None,
         in_reply_to: str | None = None,
         references: Iterable[str] = (),
         categories: Iterable[str] = (),
@@ -77,7 +79,10 @@ class MailFlow:
         cc: Recipients = (),
         is_read: bool = False,
     ) -> list[StoredMessage]:
-        """Mail from outside arriving in the Inbox of each internal recipient (To and Cc) that has a mailbox."""
+        """Mail from outside arriving in the Inbox of each internal recipient (To and Cc) that has a mailbox.
+
+        `item_type` and/or `message_class` make it another kind of item (a meeting request, a post ...)."""
+        item_class = item_class_for(item_type, message_class)
         author = sender if isinstance(sender, Address) else Address.parse(sender)
         author = replace(author, name=sender_name or author.name)
         to_list, cc_list = _addresses(to), _addresses(cc)
@@ -86,7 +91,7 @@ class MailFlow:
                 mailbox="", folder="inbox", author=author, to=to_list, cc=cc_list, subject=subject, text=body_text,
                 markup=body_html, at=received_at or self.clock.now(),
                 message_id=message_id or mailgen.new_message_id(author.email), in_reply_to=in_reply_to,
-                references=tuple(references), item_class=message_class, internal=False,
+                references=tuple(references), item_class=item_class, internal=False,
                 extra=tuple(headers.items()) if isinstance(headers, dict) else tuple(headers),
             )  # fmt: skip
             template = replace(template, categories=tuple(categories), is_read=is_read)
@@ -116,10 +121,14 @@ class MailFlow:
         categories: Iterable[str] = (),
         message_id: str | None = None,
         headers: Iterable[tuple[str, str]] = (),
+        message_class: str | None = None,
+        item_type: str | None = None,
     ) -> StoredMessage:
         """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox.
 
-        `headers` are extra Internet headers (Graph lets clients add their own X- headers)."""
+        `headers` are extra Internet headers (Graph lets clients add their own X- headers); `item_type` and/or
+        `message_class` send another kind of item (a meeting request, a sharing invitation ...)."""
+        item_class = item_class_for(item_type, message_class)
         with self.lock:
             owner = self._state(sender_mailbox).info
             to_list, cc_list, bcc_list = _addresses(to), _addresses(cc), _addresses(bcc)
@@ -127,7 +136,7 @@ class MailFlow:
                 mailbox=owner.email, folder="sentitems", author=owner.address, to=to_list, cc=cc_list,
                 subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
                 at=at or self.clock.now(), message_id=message_id or mailgen.new_message_id(owner.email),
-                in_reply_to=in_reply_to, references=tuple(references), extra=tuple(headers),
+                in_reply_to=in_reply_to, references=tuple(references), extra=tuple(headers), item_class=item_class,
             )  # fmt: skip
             sent = replace(sent, is_read=True, categories=tuple(categories))
             if save_copy:

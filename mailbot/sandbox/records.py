@@ -6,9 +6,11 @@ Nothing here knows a wire protocol; the EWS and Graph front ends translate these
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 from typing import Literal
+
+from mailbot.sandbox.item_types import ItemType, item_type_for
 
 MailFolder = Literal["inbox", "sentitems", "drafts", "deleteditems"]
 FolderName = Literal["inbox", "sentitems", "drafts", "deleteditems", "calendar"]
@@ -117,6 +119,17 @@ class StoredMessage:
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+    @property
+    def item_type(self) -> ItemType:
+        """The type of item Exchange makes of it by its class: Message, MeetingRequest, PostItem, Item ..."""
+        return item_type_for(self.item_class)
+
+    @property
+    def meeting_span(self) -> tuple[datetime, datetime]:
+        """When the meeting a meeting message is about takes place: the hour a day after it arrived, an hour long."""
+        start = (self.received_at + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+        return start, start + timedelta(hours=1)
 
 
 @dataclass(frozen=True)

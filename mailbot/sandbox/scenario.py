@@ -16,6 +16,7 @@ from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
 from mailbot.sandbox.events import check_timezone, parse_moment, parse_when
+from mailbot.sandbox.item_types import ItemType
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
 
@@ -59,7 +60,8 @@ class InboxModel(_Model):
     body: str = ""
     html: str | None = None
     headers: dict[str, str] = {}
-    message_class: str = "IPM.Note"
+    message_class: str | None = None  # default: IPM.Note, or the usual class of `item_type`
+    item_type: ItemType | None = None  # e.g. MeetingRequest, PostItem, Item: another kind of item than e-mail
     message_id: str | None = None
     in_reply_to: str | None = None
     references: list[str] = []
@@ -78,6 +80,8 @@ class SentModel(_Model):
     in_reply_to: str | None = None
     references: list[str] = []
     categories: list[str] = []
+    message_class: str | None = None
+    item_type: ItemType | None = None
 
 
 class MailboxModel(_Model):
@@ -221,6 +225,8 @@ class _Seeder:
                 references=entry.references,
                 categories=entry.categories,
                 message_id=entry.message_id,
+                message_class=entry.message_class,
+                item_type=entry.item_type,
             )
             return
         recipients = entry.to or [owner]
@@ -236,11 +242,14 @@ class _Seeder:
                 at=at,
                 in_reply_to=entry.in_reply_to,
                 references=entry.references,
+                message_class=entry.message_class,
+                item_type=entry.item_type,
             )
             return
         org.deliver_external(
             recipients, entry.sender, entry.subject, entry.body, body_html=entry.html, received_at=at,
-            headers=entry.headers, message_class=entry.message_class, in_reply_to=entry.in_reply_to,
+            headers=entry.headers, message_class=entry.message_class, item_type=entry.item_type,
+            in_reply_to=entry.in_reply_to,
             references=entry.references, categories=entry.categories, message_id=entry.message_id,
             cc=entry.cc, is_read=entry.read,
         )  # fmt: skip
