@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 import exchangelib
 from exchangelib import errors as ews_errors
 from exchangelib.items import HARD_DELETE
-from exchangelib.services import SyncFolderItems
 from exchangelib.util import _get_retry_after as _retry_after
 from oauthlib.oauth2 import TokenExpiredError  # type: ignore[import-untyped]
 
@@ -32,11 +31,8 @@ from mailbot.domain import (
 )
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder, SandboxAccess, register
+from mailbot.exchange.ews_read import ChangedIds, aware, fetch, mail_item
 
-_MESSAGE_FIELDS = [
-    "subject", "sender", "author", "to_recipients", "cc_recipients", "datetime_received", "datetime_sent",
-    "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
-]  # fmt: skip
 # The timezone fields let exchangelib turn all-day events into the organiser's dates, not the host's.
 _CALENDAR_FIELDS = ["subject", "start", "end", "is_all_day", "legacy_free_busy_status", "categories",
                     "is_recurring", "is_cancelled", "_start_timezone", "_end_timezone"]  # fmt: skip
@@ -251,8 +247,8 @@ class EwsBackend:
             internal_reply=oof.internal_reply or "",
             external_reply=oof.external_reply or "",
             external_audience=ExternalAudience((oof.external_audience or "All").lower()),
-            start=_aware(oof.start) if oof.start else None,
-            end=_aware(oof.end) if oof.end else None,
+            start=aware(oof.start) if oof.start else None,
+            end=aware(oof.end) if oof.end else None,
         )
 
     @_idempotent
@@ -280,15 +276,15 @@ class EwsBackend:
         with self._errors(mailbox):
             account = self._account(mailbox)
             target = account.inbox if folder == "inbox" else account.sent
-            service = SyncFolderItems(account=account)
+            service = ChangedIds(account=account)
             changes = list(service.call(folder=target, shape="IdOnly", additional_fields=set(),
                                         sync_state=state, ignore=None, max_changes_returned=max_changes,
                                         sync_scope=None))  # fmt: skip
             changed_ids = [(i.id, i.changekey) for kind, i in changes if kind in ("create", "update")]
             deleted = tuple(i.id for kind, i in changes if kind == "delete")
-            items = [i for i in account.fetch(ids=changed_ids, only_fields=_MESSAGE_FIELDS) if _is_item(i)]
+            items = [i for i in fetch(account, changed_ids) if _is_item(i)]
         return SyncBatch(
-            items=tuple(_mail_item(mailbox, folder, item) for item in items),
+            items=tuple(mail_item(mailbox, folder, item) for item in items),
             deleted=deleted,
             state=service.sync_state,
             more=not service.includes_last_item_in_range,
@@ -298,10 +294,10 @@ class EwsBackend:
     def get_message(self, mailbox: str, item_id: str) -> MailItem:
         with self._errors(mailbox):
             account = self._account(mailbox)
-            [item] = list(account.fetch(ids=[(item_id, None)], only_fields=_MESSAGE_FIELDS))
+            [item] = fetch(account, [(item_id, None)])
             if not _is_item(item):
                 raise MailboxError(mailbox, f"message {item_id} not found: {item}")
-        return _mail_item(mailbox, "inbox", item)
+        return mail_item(mailbox, "inbox", item)
 
     def send(self, mailbox: str, message: OutgoingMessage) -> None:
         with self._errors(mailbox):
@@ -385,17 +381,12 @@ def _ews_dt(at: datetime) -> Any:
     return exchangelib.EWSDateTime.from_datetime(at.astimezone(UTC))
 
 
-def _aware(value: Any) -> datetime:
-    """exchangelib's EWSDateTime as a plain aware datetime in UTC."""
-    return datetime.fromtimestamp(value.timestamp(), tz=UTC)
-
-
 def _when(value: Any, tz: Any, *, end: bool = False) -> datetime:
     # exchangelib gives all-day events as dates, the end date inclusive: turn them back into the half-open
     # span [first midnight, midnight after the last day) in the timezone the caller asked in.
     if isinstance(value, date) and not isinstance(value, datetime):
         return datetime.combine(value + timedelta(days=1 if end else 0), time(), tzinfo=tz)
-    return _aware(value)
+    return aware(value)
 
 
 def _event(item: Any, tz: Any) -> CalendarEvent:
@@ -405,25 +396,4 @@ def _event(item: Any, tz: Any) -> CalendarEvent:
         all_day=bool(item.is_all_day), show_as=_SHOW_AS.get(item.legacy_free_busy_status or "", ShowAs.BUSY),
         categories=tuple(item.categories or ()), recurring=bool(item.is_recurring),
         cancelled=bool(item.is_cancelled),
-    )  # fmt: skip
-
-
-def _address(mailbox: Any) -> str:
-    return str(getattr(mailbox, "email_address", "") or "").lower()
-
-
-def _mail_item(mailbox: str, folder: str, item: Any) -> MailItem:
-    sender = item.author or item.sender
-    recipients = [*(item.to_recipients or ()), *(item.cc_recipients or ())]
-    headers = tuple((h.name, h.value) for h in (item.headers or ()))
-    return MailItem(
-        mailbox=mailbox.lower(), item_id=str(item.id), message_id=item.message_id or "",
-        conversation_id=str(item.conversation_id.id) if item.conversation_id else "",
-        sender=_address(sender), sender_name=str(getattr(sender, "name", "") or ""),
-        recipients=tuple(_address(r) for r in recipients), subject=item.subject or "",
-        received_at=_aware(item.datetime_received or item.datetime_sent),
-        sent_at=_aware(item.datetime_sent) if item.datetime_sent else None,
-        in_reply_to=item.in_reply_to or None, references=tuple((item.references or "").split()),
-        headers=headers, categories=tuple(item.categories or ()), message_class=item.item_class or "IPM.Note",
-        folder=folder,
     )  # fmt: skip

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mailbot.domain import (
     CalendarEvent,
     ExternalAudience,
+    ItemKind,
     MailItem,
     OofSettings,
     OofState,
@@ -29,6 +30,13 @@ _EXPAND = "singleValueExtendedProperties($filter=" + " or ".join(
 ) + ")"  # fmt: skip
 _SHOW_AS = {"free": ShowAs.FREE, "tentative": ShowAs.TENTATIVE, "busy": ShowAs.BUSY, "oof": ShowAs.OOF,
             "workingelsewhere": ShowAs.WORKING_ELSEWHERE, "unknown": ShowAs.NO_DATA}  # fmt: skip
+# Graph types meeting messages and sharing invitations (eventMessage and its Request/Response, calendarSharingMessage);
+# every other item of a mail folder, posts and class-less items too, comes as a plain message, its class telling.
+_DERIVED = {"#microsoft.graph.eventmessage": ItemKind.MEETING, "#microsoft.graph.eventmessagerequest": ItemKind.MEETING,
+            "#microsoft.graph.eventmessageresponse": ItemKind.MEETING,
+            "#microsoft.graph.calendarsharingmessage": ItemKind.SHARING}  # fmt: skip
+_CLASS_KINDS = (("ipm.note", ItemKind.MESSAGE), ("report", ItemKind.MESSAGE), ("ipm.post", ItemKind.POST),
+                ("ipm.schedule.meeting", ItemKind.MEETING), ("ipm.sharing", ItemKind.SHARING))  # fmt: skip
 _STATUS = {OofState.DISABLED: "disabled", OofState.ENABLED: "alwaysEnabled", OofState.SCHEDULED: "scheduled"}
 _AUDIENCE = {ExternalAudience.NONE: "none", ExternalAudience.KNOWN: "contactsOnly", ExternalAudience.ALL: "all"}
 
@@ -137,6 +145,17 @@ def _properties(data: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def item_kind(data: dict[str, Any], message_class: str) -> ItemKind:
+    """What sort of item a message resource is: by its derived type, else by its class (unknown classes are not
+    mail, as EWS shows them as generic items)."""
+    derived = _DERIVED.get(str(data.get("@odata.type") or "").lower())
+    if derived is not None:
+        return derived
+    lowered = message_class.lower()
+    return next((kind for prefix, kind in _CLASS_KINDS if lowered == prefix or lowered.startswith(prefix + ".")),
+                ItemKind.OTHER)  # fmt: skip
+
+
 def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
     sender, sender_name = _address(data.get("from") or data.get("sender"))
     recipients = [*(data.get("toRecipients") or ()), *(data.get("ccRecipients") or ())]
@@ -144,6 +163,7 @@ def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
     by_name = {name.lower(): value for name, value in headers}
     props = _properties(data)
     received = instant(data.get("receivedDateTime")) or instant(data.get("sentDateTime"))
+    message_class = props.get(MESSAGE_CLASS) or "IPM.Note"
     return MailItem(
         mailbox=mailbox.lower(), item_id=str(data["id"]), message_id=data.get("internetMessageId") or "",
         conversation_id=data.get("conversationId") or "", sender=sender, sender_name=sender_name,
@@ -152,7 +172,7 @@ def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
         in_reply_to=props.get(IN_REPLY_TO) or by_name.get("in-reply-to") or None,
         references=tuple((props.get(REFERENCES) or by_name.get("references") or "").split()),
         headers=headers, categories=tuple(data.get("categories") or ()),
-        message_class=props.get(MESSAGE_CLASS) or "IPM.Note", folder=folder,
+        message_class=message_class, folder=folder, kind=item_kind(data, message_class),
     )  # fmt: skip
 
 

@@ -42,6 +42,7 @@ class _Run:
     replies: list[MailItem] = field(default_factory=list)
     sent_states: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)  # mailboxes read for the first time -> mail left out
+    sent_skipped: list[MailItem] = field(default_factory=list)  # not mail, audited with the sent-items states
 
 
 def sync_mail(deps: Deps, now: datetime) -> JobResult:
@@ -118,7 +119,8 @@ def _pages(run: _Run, mailbox: str, folder: Folder) -> tuple[list[_Page], bool]:
 def _collect_sent(run: _Run, mailbox: str) -> None:
     pages, _ = _pages(run, mailbox, "sent")
     for items, _deleted, state in pages:
-        run.replies.extend(items)
+        run.replies.extend(i for i in items if i.kind.is_mail)
+        run.sent_skipped.extend(i for i in items if not i.kind.is_mail)
         run.sent_states[mailbox] = state
 
 
@@ -126,11 +128,12 @@ def _track_inbox(run: _Run, mailbox: str) -> None:
     store = run.deps.store
     pages, full = _pages(run, mailbox, "inbox")
     horizon_at = mailbox_horizon(run.deps, run.start, mailbox)
-    older = [item for items, _, _ in pages for item in items if before(item.received_at, horizon_at)]
+    older = [i for items, _, _ in pages for i in items if i.kind.is_mail and before(i.received_at, horizon_at)]
     left_out = count_left_out(run.deps, mailbox, older, horizon_at, run.replies, run.now) if full else None
     if run.deps.dry_run and left_out is not None:
         run.left_out[mailbox] = left_out
-    for number, (items, deleted, state) in enumerate(pages):
+    for number, (page, deleted, state) in enumerate(pages):
+        items = [i for i in page if i.kind.is_mail]
         recent = [item for item in items if not before(item.received_at, horizon_at)]
         new = [t for t in (_tracked(run, item) for item in recent) if t is not None]
         if run.deps.dry_run:
@@ -142,10 +145,22 @@ def _track_inbox(run: _Run, mailbox: str) -> None:
             if number == 0 and left_out is not None and store.note_left_out(mailbox, horizon_at, left_out, run.now):
                 run.left_out[mailbox] = left_out
             store.save_sync_batch(mailbox, "inbox", new, state, run.now)
+            _skip(run, [i for i in page if not i.kind.is_mail])
             _resolve_by_category(run, items)
             _resolve_removed(run, mailbox, deleted)
             run.result.changes += _follow_up(run, mailbox, items, new, deleted)
         run.result.changes += [f"tracking {t.subject!r} from {t.sender} in {mailbox}" for t in new]
+
+
+def _skip(run: _Run, items: list[MailItem]) -> None:
+    """Items that are not mail (a generic item, a note or contact moved in) are left alone, once in the audit: the
+    sync goes on past them, so no item can stall a mailbox."""
+    for item in items:
+        what = f"{item.kind.value} item {item.message_class!r}"
+        if run.deps.store.claim(f"skipped:{item.mailbox}:{item.item_id}", run.now, what):
+            run.deps.log.info("item skipped", mailbox=item.mailbox, folder=item.folder, item=what)
+            run.deps.store.audit(run.now, "mailbot", "item_skipped", item.item_id, None, item.subject,
+                                 f"{what} in the {item.folder} of {item.mailbox} is not mail; left alone")  # fmt: skip
 
 
 def _follow_up(
@@ -220,5 +235,6 @@ def _close_answered(run: _Run) -> None:
         for t, at in answered:
             if store.mark_answered(t.mailbox, t.message_id, at, "reply"):
                 run.result.changes.append(f"closed {t.subject!r} in {t.mailbox}: answered")
+        _skip(run, run.sent_skipped)
         for mailbox, state in run.sent_states.items():
             store.put_sync_state(mailbox, "sent", state, run.now)

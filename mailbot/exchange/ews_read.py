@@ -1,0 +1,123 @@
+"""Reading mail folders over EWS with exchangelib: every type of item an Inbox or Sent Items can hold.
+
+Besides t:Message a folder holds meeting requests and their answers, sharing invitations, posts and generic
+t:Item elements (classes Exchange has no type for), and whatever a person moved in (contacts, tasks). Each is read
+as far as its type has the properties a MailItem needs, and typed (ItemKind) so the job can judge or skip it; no
+item type may break a sync, or the same page would come back on every run and the mailbox never be tracked again.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import exchangelib
+from exchangelib.fields import FieldPath
+from exchangelib.folders import BaseFolder
+from exchangelib.items.calendar_item import BaseMeetingItem
+from exchangelib.properties import ItemId
+from exchangelib.services import GetItem, SyncFolderItems
+from exchangelib.util import TNS
+
+from mailbot.domain import ItemKind, MailItem
+
+# What a MailItem needs, by exchangelib's names for the message properties (FieldURIs message:From, ...).
+MESSAGE_FIELDS = [
+    "subject", "sender", "author", "to_recipients", "cc_recipients", "datetime_received", "datetime_sent",
+    "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
+]  # fmt: skip
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SharingMessage(exchangelib.Message):  # type: ignore[misc]
+    """t:SharingMessage (IPM.Sharing): a message with sharing actions, which exchangelib 5 has no model for."""
+
+    ELEMENT_NAME = "SharingMessage"
+
+
+_MODELS_EXCHANGELIB_LACKS = {f"{{{TNS}}}SharingMessage": SharingMessage}
+
+
+def model_for(tag: str) -> type[Any]:
+    """The exchangelib model for an item element; an element type it does not know is read as a generic Item."""
+    if tag in _MODELS_EXCHANGELIB_LACKS:
+        return _MODELS_EXCHANGELIB_LACKS[tag]
+    try:
+        return BaseFolder.item_model_from_tag(tag)  # type: ignore[no-any-return]
+    except ValueError:
+        return exchangelib.Item  # type: ignore[no-any-return]
+
+
+class ChangedIds(SyncFolderItems):  # type: ignore[misc]
+    """SyncFolderItems (shape IdOnly) reading each created or changed item's id whatever element type carries it:
+    exchangelib refuses, in the middle of the page, element types it has no model for."""
+
+    def _elem_to_obj(self, elem: Any) -> Any:
+        change = self.change_types_map[elem.tag]
+        if change in (self.CREATE, self.UPDATE):
+            return change, ItemId.from_xml(elem=elem[0].find(ItemId.response_tag()), account=self.account)
+        return super()._elem_to_obj(elem)
+
+
+class GetAnyItem(GetItem):  # type: ignore[misc]
+    """GetItem that reads every element type, those exchangelib has no model for too (see model_for)."""
+
+    def _elem_to_obj(self, elem: Any) -> Any:
+        return model_for(elem.tag).from_xml(elem=elem, account=self.account)
+
+
+def fetch(account: Any, ids: list[tuple[str, str | None]]) -> list[Any]:
+    """The items with the properties in MESSAGE_FIELDS, in `ids` order; an exception object for each item the
+    server could not return (deleted meanwhile, say)."""
+    if not ids:
+        return []
+    paths = {FieldPath(field=exchangelib.Message.get_field_by_fieldname(name)) for name in MESSAGE_FIELDS}
+    return list(GetAnyItem(account=account).call(items=ids, additional_fields=paths, shape="IdOnly"))
+
+
+def item_kind(item: Any) -> ItemKind:
+    """What the server typed the item as: the element type, not the class (which a plug-in may have invented)."""
+    if isinstance(item, SharingMessage):
+        return ItemKind.SHARING
+    if isinstance(item, BaseMeetingItem):
+        return ItemKind.MEETING
+    if isinstance(item, exchangelib.Message):
+        return ItemKind.MESSAGE
+    if isinstance(item, exchangelib.PostItem):
+        return ItemKind.POST
+    return ItemKind.OTHER  # a generic Item, or a contact, task or appointment someone moved into the folder
+
+
+def mail_item(mailbox: str, folder: str, item: Any) -> MailItem:
+    """A MailItem from any item: properties its type lacks (a post's recipients, everything a message has that a
+    generic item has not) read as empty."""
+    sender = _get(item, "author") or _get(item, "sender")
+    recipients = [*(_get(item, "to_recipients") or ()), *(_get(item, "cc_recipients") or ())]
+    received, sent = _get(item, "datetime_received"), _get(item, "datetime_sent")
+    conversation = _get(item, "conversation_id")
+    return MailItem(
+        mailbox=mailbox.lower(), item_id=str(item.id), message_id=_get(item, "message_id") or "",
+        conversation_id=str(conversation.id) if conversation else "",
+        sender=_address(sender), sender_name=str(getattr(sender, "name", "") or ""),
+        recipients=tuple(_address(r) for r in recipients), subject=_get(item, "subject") or "",
+        received_at=aware(received or sent) if received or sent else _EPOCH,
+        sent_at=aware(sent) if sent else None, in_reply_to=_get(item, "in_reply_to") or None,
+        references=tuple((_get(item, "references") or "").split()),
+        headers=tuple((h.name, h.value) for h in _get(item, "headers") or ()),
+        categories=tuple(_get(item, "categories") or ()), message_class=_get(item, "item_class") or "IPM.Note",
+        folder=folder, kind=item_kind(item),
+    )  # fmt: skip
+
+
+def aware(value: Any) -> datetime:
+    """exchangelib's EWSDateTime as a plain aware datetime in UTC."""
+    return datetime.fromtimestamp(value.timestamp(), tz=UTC)
+
+
+def _get(item: Any, name: str) -> Any:
+    # exchangelib models only the properties of each item type: a PostItem has no to_recipients attribute at all.
+    return getattr(item, name, None)
+
+
+def _address(mailbox: Any) -> str:
+    return str(getattr(mailbox, "email_address", "") or "").lower()
