@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Sequence
 import structlog
 from werkzeug.wrappers import Request, Response
 
-from mailbot.sandbox import ews_folders, ews_mail, ews_misc
+from mailbot.sandbox import ews_folders, ews_mail, ews_misc, ews_throttle
 from mailbot.sandbox.ews_call import Call
 from mailbot.sandbox.ews_schema import SCHEMA_DIR, violations
 from mailbot.sandbox.ews_xml import Element, SoapFault, envelope, fault, parse_envelope
@@ -80,10 +80,11 @@ class EwsApp:
             operation = str(body.tag).rpartition("}")[2]
             self._observe("request", [*headers, body])
             self._validate("request", [*headers, body])
-            injected = self._inject_fault()
-            if injected is not None:
+            injected = self._inject_fault(operation)
+            if isinstance(injected, Response):
                 return injected
-            payload, status = self._dispatch(operation, principal, headers, body), 200
+            payload = injected if injected is not None else self._dispatch(operation, principal, headers, body)
+            status = 200
         except SoapFault as error:
             payload, status = fault(error), 500
         document, version, answer = envelope(payload)
@@ -140,10 +141,15 @@ class EwsApp:
             return None
         return user.lower() if self.org.check_password(user, password) else None
 
-    def _inject_fault(self) -> Response | None:
+    def _inject_fault(self, operation: str) -> Response | Element | None:
+        """The armed fault's answer: an HTTP one, a throttling response message for `operation` (HTTP 200), or
+        None to answer normally."""
         injected = self.faults.take()
         if injected is None:
             return None
+        refused = ews_throttle.refusal(operation, injected)
+        if refused is not None:
+            return refused
         if injected.kind == "slow":
             time.sleep(injected.seconds)
             return None

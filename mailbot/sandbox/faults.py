@@ -1,4 +1,5 @@
-"""Misbehaviour on demand: throttling, outages, dropped connections and slowness, each for N requests.
+"""Misbehaviour on demand: throttling (in each of the ways Exchange words it), outages, dropped connections and
+slowness, each for N requests.
 
 Faults apply to authenticated EWS and Graph requests (each sub-request of a Graph $batch counts as one) in the
 order they were armed; the admin API arms them over HTTP.
@@ -9,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from threading import Lock
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-FaultKind = Literal["server_busy", "http_429", "http_503", "drop_connection", "slow"]
-KINDS: tuple[FaultKind, ...] = ("server_busy", "http_429", "http_503", "drop_connection", "slow")
+FaultKind = Literal["server_busy", "wrapped_server_busy", "exceeded_connection_count", "http_429", "http_503",
+                    "drop_connection", "slow"]  # fmt: skip
+KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
 class DropConnection(ConnectionError):
@@ -43,6 +45,18 @@ class Faults:
         429 ApplicationThrottled with Retry-After in whole seconds)."""
         return self._arm(Fault("server_busy", times, back_off_ms=back_off_ms))
 
+    def wrapped_server_busy(self, times: int = 1, back_off_ms: int = 250) -> Faults:
+        """Answer HTTP 200 with a response message ErrorInternalServerError whose inner error is ErrorServerBusy
+        with BackOffMilliseconds, as Exchange words a code the client's requested version predates (Graph: as
+        server_busy)."""
+        return self._arm(Fault("wrapped_server_busy", times, back_off_ms=back_off_ms))
+
+    def exceeded_connection_count(self, times: int = 1, back_off_ms: int = 0) -> Faults:
+        """Answer HTTP 200 with a response message ErrorExceededConnectionCount: more concurrent requests than the
+        account's EWS policy allows, "Suggested backoff time" `back_off_ms` (Exchange often suggests 0). Graph: 429
+        ApplicationThrottled for the mailbox concurrency limit, Retry-After at least a second."""
+        return self._arm(Fault("exceeded_connection_count", times, back_off_ms=back_off_ms))
+
     def http_429(self, times: int = 1, retry_after: int = 1) -> Faults:
         """Answer 429 Too Many Requests with a Retry-After header (seconds)."""
         return self._arm(Fault("http_429", times, retry_after=retry_after))
@@ -61,8 +75,7 @@ class Faults:
 
     def arm(self, kind: str, **params: Any) -> Faults:
         """Arm a fault by name (for the admin API); unknown kinds or parameters raise ValueError."""
-        makers: dict[str, Callable[..., Faults]] = {"server_busy": self.server_busy, "http_429": self.http_429,
-                  "http_503": self.http_503, "drop_connection": self.drop_connection, "slow": self.slow}  # fmt: skip
+        makers: dict[str, Callable[..., Faults]] = {name: getattr(self, name) for name in KINDS}
         if kind not in makers:
             raise ValueError(f"Unknown fault {kind!r}; choose one of: {', '.join(KINDS)}.")
         try:

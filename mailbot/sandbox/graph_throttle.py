@@ -117,6 +117,9 @@ def suffer(faults: Faults) -> None:
     elif fault.kind == "http_429":
         raise GraphError(429, "TooManyRequests", "Too many requests, please try again later.",
                          {"Retry-After": str(fault.retry_after)})  # fmt: skip
-    else:  # server_busy: EWS's back-off in milliseconds becomes whole seconds of Retry-After
+    elif fault.kind == "exceeded_connection_count":  # Graph's word for too many requests in flight at once
+        raise GraphError(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.",
+                         {"Retry-After": str(max(1, math.ceil(fault.back_off_ms / 1000)))})  # fmt: skip
+    else:  # server_busy, wrapped or not: EWS's back-off in milliseconds becomes whole seconds of Retry-After
         raise GraphError(429, "ApplicationThrottled", "Application is over its request rate limit.",
                          {"Retry-After": str(math.ceil(fault.back_off_ms / 1000))})  # fmt: skip
