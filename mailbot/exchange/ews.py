@@ -32,6 +32,7 @@ from mailbot.domain import (
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder, SandboxAccess, register
 from mailbot.exchange.ews_read import ChangedIds, aware, fetch, mail_item
+from mailbot.exchange.ews_throttle import Budget, connection_wait, refusal
 
 # The timezone fields let exchangelib turn all-day events into the organiser's dates, not the host's.
 _CALENDAR_FIELDS = ["subject", "start", "end", "is_all_day", "legacy_free_busy_status", "categories",
@@ -85,6 +86,8 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
     With OAuth, a 401 to a bearer token means the token died early (revoked, or clocks apart): exchangelib would
     only renew it once oauthlib sees it expire by the local clock, so `renew_token` replaces it at once, and a
     brand-new token refused again means the credentials are wrong.
+    Throttling in any of Exchange's forms (see ews_throttle) is waited out as the server asks, up to max_wait in
+    all for one request: past that, RateLimitError.
     """
 
     def __init__(self, max_wait: int, renew_token: Callable[[str], str] | None = None) -> None:
@@ -92,6 +95,15 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
         self.authenticated = False
         self.renew_token = renew_token  # (refused access token) -> the token now current
         self._fresh: set[str] = set()  # tokens renewed because of a 401, never yet accepted
+        self.budget = Budget()
+
+    def back_off(self, seconds: float | None) -> None:
+        wait = self.DEFAULT_BACKOFF if seconds is None else seconds
+        total = self.budget.spend(wait)
+        if total > self.max_wait:
+            self.budget.reset()
+            raise ews_errors.RateLimitError("Max timeout reached", wait=total)
+        super().back_off(wait)
 
     def raise_response_errors(self, response: Any) -> Any:
         if response.status_code == 200:
@@ -107,7 +119,21 @@ class _RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
             raise ews_errors.UnauthorizedError(f"Invalid credentials for {response.url}")
         elif response.status_code == 429:  # Exchange Online throttles so; exchangelib would call it malformed
             raise ews_errors.ErrorServerBusy("HTTP 429 Too Many Requests", back_off=_retry_after(response) or 1)
+        if response.status_code in (200, 500):
+            self._throttled(response)
         return super().raise_response_errors(response)
+
+    def _throttled(self, response: Any) -> None:
+        """Raise the ErrorServerBusy exchangelib waits out for a throttling refusal, with the server's back-off."""
+        found = refusal(response.content)
+        if found is None:
+            if response.status_code == 200:
+                self.budget.reset()
+            return
+        wait = found.back_off
+        if found.code == "ErrorExceededConnectionCount":
+            wait = connection_wait(found.back_off, self.budget.streak)
+        raise ews_errors.ErrorServerBusy(f"{found.code}: EWS throttled the request", back_off=wait)
 
 
 def _bearer(response: Any) -> str | None:
@@ -221,7 +247,13 @@ class EwsBackend:
                 f"EWS at {self._where} refused the service account's credentials; check backend.ews in service.yaml"
             ) from None
         except ews_errors.RateLimitError as exc:
-            raise BackendError(f"EWS kept asking to back off ({exc.wait:.0f} s), longer than allowed") from None
+            # Throttling is a mailbox's problem for this run (EWS budgets its impersonated mailboxes too): it is
+            # tried again next run, and the other mailboxes carry on meanwhile.
+            raise MailboxError(
+                mailbox,
+                f"EWS kept asking to back off ({exc.wait:.0f} s in all), longer than "
+                "backend.ews.retry_max_wait_seconds allows; it is tried again on the next run",
+            ) from None
         except ews_errors.ErrorTimeoutExpired as exc:
             raise _Dropped(f"EWS at {self._where} dropped the connection: {exc}") from None
         except ews_errors.ResponseMessageError as exc:  # before TransportError, its base class

@@ -17,13 +17,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sandbox_fixtures import EXAMPLE_SCENARIO
 
-from mailbot.domain import ExternalAudience, OofSettings, OofState, OutgoingMessage, ShowAs
+from mailbot.domain import ExternalAudience, ItemKind, OofSettings, OofState, OutgoingMessage, ShowAs
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.runtime import sandbox_access
 from mailbot.sandbox import SandboxServer
+from mailbot.sandbox.faults import Faults
+from mailbot.sandbox.item_types import ITEM_TYPES
 from mailbot.service.counting import CountingBackend
 from mailbot.service.metrics import Metrics
 
@@ -31,6 +33,18 @@ NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
 LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
 PETR = "petr.novak@example.org"
+PAT = "Pat Member <pat.member@gmail.example>"
+# How each type of item a mail folder can hold reaches mailbot, whichever protocol carried it.
+KINDS = {"Message": ItemKind.MESSAGE, "Item": ItemKind.OTHER, "PostItem": ItemKind.POST,
+         "MeetingRequest": ItemKind.MEETING, "MeetingResponse": ItemKind.MEETING,
+         "MeetingCancellation": ItemKind.MEETING, "MeetingMessage": ItemKind.MEETING,
+         "SharingMessage": ItemKind.SHARING}  # fmt: skip
+# Throttling in each of the ways Exchange words it, asking for `ms` of back-off (Graph: 429 with Retry-After).
+THROTTLING: dict[str, Callable[[Faults, int, int], Faults]] = {
+    "server_busy": lambda f, times, ms: f.server_busy(times=times, back_off_ms=ms),
+    "wrapped_server_busy": lambda f, times, ms: f.wrapped_server_busy(times=times, back_off_ms=ms),
+    "exceeded_connection_count": lambda f, times, ms: f.exceeded_connection_count(times=times, back_off_ms=ms),
+}
 
 
 def ews_backend(server: SandboxServer, *, password: str | None = None) -> ExchangeBackend:
@@ -318,6 +332,35 @@ class TestSync:
         assert synced == backend.get_message(HELP, synced.item_id)
 
 
+class TestItemTypes:
+    @pytest.mark.parametrize("item_type", ITEM_TYPES)
+    def test_no_item_type_stalls_a_mailbox(
+        self, item_type: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """An item of any type Exchange puts in an Inbox or Sent Items is read with its kind and class, the sync
+        state moves past it, and the next sync of that folder is empty."""
+        states = {f: backend.sync_folder(LI, f, None).state for f in ("inbox", "sent")}
+        sandbox.org.deliver_external([LI], PAT, f"In: {item_type}", "Hello", item_type=item_type,
+                                     received_at=at("2026-11-23T09:00"))  # fmt: skip
+        sandbox.org.send(LI, ["pat.member@gmail.example"], f"Out: {item_type}", None, "Hello", item_type=item_type)
+        seen, after = [], []
+        for folder, state in states.items():
+            batch = backend.sync_folder(LI, folder, state)  # type: ignore[arg-type]
+            seen += [(i.subject, i.kind, i.folder) for i in batch.items]
+            following = backend.sync_folder(LI, folder, batch.state)  # type: ignore[arg-type]
+            after += [*following.items, *following.deleted]
+        expected = [(f"In: {item_type}", KINDS[item_type], "inbox"), (f"Out: {item_type}", KINDS[item_type], "sent")]
+        assert (expected, []) == (seen, after)
+
+    def test_a_meeting_request_keeps_its_class_and_sender(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """A member's meeting request comes with its message class and sender, for the policy to judge."""
+        sandbox.org.deliver_external([LI], PAT, "Can we meet?", "Tuesday?", item_type="MeetingRequest")
+        [item] = [i for i in backend.sync_folder(LI, "inbox", None).items if i.subject == "Can we meet?"]
+        assert ("IPM.Schedule.Meeting.Request", "pat.member@gmail.example") == (item.message_class, item.sender)
+
+
 class TestSending:
     def test_send_delivers_inside_and_keeps_a_copy(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """A message sent as Li reaches James's inbox and stays in Li's Sent Items, one message id for both."""
@@ -462,6 +505,29 @@ class TestFaults:
         sandbox.faults.slow(0.0, times=1).http_429(times=1, retry_after=1)  # the second request is the throttled one
         items = backend.sync_folder(JAMES, "inbox", None).items
         assert (4, ["slow", "http_429"]) == (len({i.message_id for i in items}), sandbox.faults.fired)
+
+    @pytest.mark.parametrize("throttling", sorted(THROTTLING))
+    def test_each_way_of_throttling_is_waited_out(
+        self, throttling: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Throttling twice in a row, in each of the ways Exchange words it (a SOAP fault ErrorServerBusy, an
+        ErrorInternalServerError wrapping it, ErrorExceededConnectionCount), is waited out and the sync completes."""
+        backend.get_oof(LI)
+        THROTTLING[throttling](sandbox.faults, 2, 200)
+        items = backend.sync_folder(JAMES, "inbox", None).items
+        assert (4, [throttling] * 2) == (len(items), sandbox.faults.fired)
+
+    @pytest.mark.parametrize("throttling", sorted(THROTTLING))
+    def test_throttling_past_the_patience_fails_only_that_mailbox(
+        self, throttling: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """A back-off longer than the backend may wait fails that mailbox alone, by name, for this run; the next
+        mailbox is served."""
+        backend.get_oof(LI)
+        THROTTLING[throttling](sandbox.faults, 1, 30_000)
+        with pytest.raises(MailboxError, match=f"^{JAMES}: .*back off"):
+            backend.sync_folder(JAMES, "inbox", None)
+        assert OofState.SCHEDULED == backend.get_oof(ANNA).state
 
     def test_dropped_connection_is_retried(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
         """A connection dropped without an answer is retried and the call then succeeds."""
