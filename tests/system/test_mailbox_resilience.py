@@ -1,0 +1,86 @@
+"""No mailbox stops being tracked because of what its folders hold or how hard the server throttles it.
+
+Each test runs sync_mail through both backends, EWS and Graph (see conftest.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+
+from mailbot.jobs import Deps
+from mailbot.jobs.sync_mail import sync_mail, watched_mailboxes
+from mailbot.sandbox import SandboxServer
+from mailbot.sandbox.item_types import ITEM_TYPES
+
+ROOT = Path(__file__).resolve().parents[2]
+NY = ZoneInfo("America/New_York")
+LI, ANNA = "li.chen@example.org", "anna.brandt@example.org"
+PAT = "Pat Member <pat.member@gmail.example>"
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=NY)
+
+
+def scenario_with_every_item_type() -> dict[str, Any]:
+    """The example organisation, its mail gone, and in Li's Inbox and Sent Items one item of every type a
+    member could send or staff could file there, seeded by item_type as a scenario file says it."""
+    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
+    for mailbox in scenario["mailboxes"]:
+        mailbox.pop("inbox", None)
+        mailbox.pop("sent", None)
+    [li] = [m for m in scenario["mailboxes"] if m["email"] == LI]
+    li["inbox"] = [{"from": PAT, "subject": f"In: {t}", "received": "2026-11-20T10:00:00-05:00", "item_type": t}
+                   for t in ITEM_TYPES]  # fmt: skip
+    li["sent"] = [{"to": ["pat.member@gmail.example"], "subject": f"Out: {t}", "sent": "2026-11-20T11:00:00-05:00",
+                   "item_type": t} for t in ITEM_TYPES]  # fmt: skip
+    return dict(scenario)
+
+
+def run(server: SandboxServer, deps: Deps, now: datetime) -> Any:
+    server.org.clock.set(now)
+    return sync_mail(deps, now)
+
+
+def skipped(deps: Deps) -> list[str]:
+    return sorted(e.after or "" for e in deps.store.audit_entries() if e.action == "item_skipped")
+
+
+def test_a_mailbox_holding_every_item_type_keeps_being_tracked(make_sandbox: Any, deps_for: Any) -> None:
+    """With one item of each type in Li's Inbox and Sent Items, sync passes them all: the member's e-mail is
+    tracked, meeting messages, sharing invitations and posts are judged and left untracked, the generic items are
+    skipped once each in the audit, and mail arriving later is tracked on the next run."""
+    server = make_sandbox(scenario_with_every_item_type())
+    deps = deps_for(server)
+    first = run(server, deps, at("2026-11-23T09:00"))
+    server.org.deliver_external([LI], PAT, "Lost membership card", "Help", received_at=at("2026-11-23T10:00"))
+    second = run(server, deps, at("2026-11-23T11:00"))
+    li_problems = [p for r in (first, second) for p in r.problems if p.startswith(LI)]
+    tracked = sorted(t.subject for t in deps.store.open_tracked() if t.mailbox == LI)
+    assert ([], ["In: Message", "Lost membership card"], ["In: Item", "Out: Item"]) == (li_problems, tracked,
+                                                                                        skipped(deps))  # fmt: skip
+
+
+def test_a_mailbox_throttled_past_the_patience_fails_alone_and_is_synced_next_run(
+    sandbox: SandboxServer, deps_for: Any
+) -> None:
+    """A server asking the first mailbox's sync to wait longer than retry_max_wait fails that mailbox for this run,
+    named and in the audit; the others are synced in the same run, and the next run syncs it too."""
+    deps = deps_for(sandbox)
+    first_mailbox = watched_mailboxes(deps)[0]
+    deps.backend.get_oof(first_mailbox)  # connected, so the fault meets the sync itself
+    sandbox.faults.wrapped_server_busy(times=1, back_off_ms=30_000)
+    sandbox.org.deliver_external([ANNA], PAT, "Address change", "New address", received_at=at("2026-11-23T08:00"))
+    throttled = run(sandbox, deps, at("2026-11-23T09:00"))
+    failed = [e.subject for e in deps.store.audit_entries() if e.action == "mailbox_failed"]
+    tracked_anna = [t.subject for t in deps.store.open_tracked() if t.mailbox == ANNA]
+    assert ([first_mailbox], True, True) == (
+        [p.partition(":")[0] for p in throttled.problems if "back off" in p], first_mailbox in failed,
+        "Address change" in tracked_anna)  # fmt: skip
+    again = run(sandbox, deps, at("2026-11-23T10:00"))
+    assert [] == [p for p in again.problems if p.startswith(first_mailbox)]
