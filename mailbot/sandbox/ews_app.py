@@ -15,6 +15,7 @@ from mailbot.sandbox.ews_call import Call
 from mailbot.sandbox.ews_schema import SCHEMA_DIR, violations
 from mailbot.sandbox.ews_xml import Element, SoapFault, envelope, fault, parse_envelope
 from mailbot.sandbox.faults import DropConnection, Faults
+from mailbot.sandbox.ntlm import CONNECTION, SCHEMES, WindowsLogon
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import EXCHANGE_RESOURCE
 
@@ -44,17 +45,18 @@ _SCHEMA_FILES = {"/ews/services.wsdl": "services.wsdl", "/ews/messages.xsd": "me
 
 
 class EwsApp:
-    """POST /EWS/Exchange.asmx: Basic or Bearer auth, then one SOAP operation per request.
+    """POST /EWS/Exchange.asmx: NTLM, Negotiate, Basic or Bearer auth, then one SOAP operation per request.
 
     `strict` validates every SOAP Header and Body child received or sent against Microsoft's schema, as Exchange
     validates requests: a request that breaks it is refused with ErrorSchemaValidation, and an answer of the
     sandbox's own that breaks it becomes ErrorInternalServerError. Either is also kept in `schema_violations`.
+    `channel_binding`: the TLS certificate's tls-server-end-point binding, which NTLM logons must match (ntlm.py).
     """
 
-    def __init__(
-        self, org: Organisation, faults: Faults, observers: Sequence[Observer] = (), *, strict: bool = False
-    ) -> None:
+    def __init__(self, org: Organisation, faults: Faults, observers: Sequence[Observer] = (), *, strict: bool = False,
+                 channel_binding: bytes | None = None) -> None:  # fmt: skip
         self.org, self.faults, self.strict = org, faults, strict
+        self.windows = WindowsLogon(org.service_account, org.service_password, channel_binding)
         # Keep the caller's list (not a copy), so observers added while serving take effect.
         self.observers = observers if isinstance(observers, list) else list(observers)
         self.schema_violations: list[str] = []
@@ -67,10 +69,9 @@ class EwsApp:
         schema_file = _SCHEMA_FILES.get(request.path.lower()) if request.method == "GET" else None
         if request.method != "POST" and schema_file is None:
             return Response("EWS answers POST requests.\n", 405, {"Allow": "POST"}, content_type="text/plain")
-        principal = self._principal(request.headers.get("Authorization", ""))
-        if principal is None:
-            # exchangelib reads the scheme from this header to pick (and confirm) its authentication.
-            return Response(b"", 401, {"WWW-Authenticate": 'Basic realm="sandbox"'})
+        principal = self._authenticate(request)
+        if isinstance(principal, Response):
+            return principal
         if schema_file is not None:
             return Response((SCHEMA_DIR / schema_file).read_bytes(), content_type="text/xml; charset=utf-8")
         started = time.monotonic()
@@ -125,8 +126,28 @@ class EwsApp:
             log.exception("ews_operation_failed", operation=operation)
             raise SoapFault("ErrorInternalServerError", f"An internal server error occurred: {exc}") from None
 
-    def _principal(self, authorization: str) -> str | None:
-        scheme, _, credentials = authorization.partition(" ")
+    def _authenticate(self, request: Request) -> str | Response:
+        """Who the request acts as, or the 401 to answer: NTLM's challenge mid-handshake, or the offered schemes.
+
+        NTLM and Negotiate log the connection on (see ntlm.py), so a later request on it carries no header."""
+        connection = request.environ.get(CONNECTION)
+        scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() in ("ntlm", "negotiate"):
+            outcome = self.windows.step(connection, scheme, credentials)
+            if outcome.challenge is not None:
+                return Response(b"", 401, {"WWW-Authenticate": outcome.challenge})
+            principal = outcome.principal
+        elif not scheme:
+            principal = self.windows.authenticated(connection)
+        else:
+            principal = self._principal(scheme, credentials)
+        if principal is None:
+            # Clients read the schemes offered here to pick (and confirm) their authentication, as from IIS.
+            offered = [*SCHEMES, 'Basic realm="sandbox"']
+            return Response(b"", 401, [("WWW-Authenticate", offered_scheme) for offered_scheme in offered])
+        return principal
+
+    def _principal(self, scheme: str, credentials: str) -> str | None:
         if scheme.lower() == "bearer":
             # Exchange Online takes only tokens issued for it: a Graph token is as good as none here.
             token = self.org.bearer_token(credentials.strip())

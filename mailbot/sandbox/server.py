@@ -27,6 +27,7 @@ from mailbot.sandbox.ews_app import EwsApp, Observer
 from mailbot.sandbox.faults import Faults
 from mailbot.sandbox.graph_app import GraphApp
 from mailbot.sandbox.identity import IdentityApp, bearer_challenge
+from mailbot.sandbox.ntlm import CONNECTION
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.tls import SandboxCA
 
@@ -49,7 +50,13 @@ class _Handler(WSGIRequestHandler):
 
     def setup(self) -> None:
         super().setup()
+        self.connection_state: dict[str, Any] = {}  # NTLM logs a connection on, not a request
         _connections(self.server).add(self.connection)
+
+    def make_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().make_environ()
+        environ[CONNECTION] = self.connection_state
+        return environ
 
     def finish(self) -> None:
         _connections(self.server).discard(self.connection)
@@ -120,7 +127,8 @@ class SandboxServer:
         self.faults = faults or Faults()
         self.observers: list[Observer] = list(observers)  # shared with the EWS app: tests may add more later
         self.host, self._port = host, port
-        self.ews = EwsApp(org, self.faults, self.observers, strict=strict)
+        binding = tls.channel_binding if isinstance(tls, SandboxCA) else None
+        self.ews = EwsApp(org, self.faults, self.observers, strict=strict, channel_binding=binding)
         self.graph = GraphApp(org, self.faults)
         self.admin = AdminApp(org, self.faults)
         self.identity = IdentityApp(org, assertion_clock or SystemClock())

@@ -1,7 +1,7 @@
 """Throwaway TLS for the sandbox: a certificate authority made on the spot, and a server certificate it signed.
 
 msal only talks to an https authority, and exchangelib only sends bearer tokens over https, so OAuth tests need
-the sandbox on TLS. Clients trust the CA through `ca_bundle_path`, `requests_session()` or `adapter_class()`.
+the sandbox on TLS. Clients trust the CA through `ca_bundle_path` or `requests_session()`.
 
 Certificates are dated by the machine's clock, not the sandbox's: OpenSSL checks them against the wall clock.
 """
@@ -65,6 +65,9 @@ class SandboxCA:
         self.ca_bundle_path.write_bytes(self.ca_pem)
         self.server_cert_path = self.directory / "server.pem"
         self.server_cert_path.write_bytes(server_cert.public_bytes(_PEM) + self.ca_pem)
+        # RFC 5929 tls-server-end-point: the certificate's hash (SHA-256, as it is signed with), which NTLM over HTTPS
+        # binds a logon to (Windows Extended Protection), so a logon relayed through another TLS channel fails.
+        self.channel_binding = b"tls-server-end-point:" + server_cert.fingerprint(hashes.SHA256())
         self.server_key_path = self.directory / "server-key.pem"
         self.server_key_path.touch(mode=0o600)
         self.server_key_path.write_bytes(_private_pem(server_key))
@@ -87,22 +90,9 @@ class SandboxCA:
         session.verify = str(self.ca_bundle_path)
         return session
 
-    def adapter_class(self) -> type[requests.adapters.HTTPAdapter]:
-        """An HTTPAdapter class that verifies against this CA whatever `verify` it is handed (for exchangelib's
-        BaseProtocol.HTTP_ADAPTER_CLS, which takes a class and builds its adapters itself)."""
-        return type("SandboxCAAdapter", (_BundleAdapter,), {"ca_bundle": str(self.ca_bundle_path)})
-
     def close(self) -> None:
         if self._tempdir is not None:
             self._tempdir.cleanup()
-
-
-class _BundleAdapter(requests.adapters.HTTPAdapter):
-    ca_bundle = ""
-
-    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
-        kwargs["verify"] = self.ca_bundle  # also wins over REQUESTS_CA_BUNDLE, which reaches us as `verify`
-        return super().send(request, *args, **kwargs)
 
 
 @dataclass(frozen=True)

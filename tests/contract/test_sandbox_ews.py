@@ -76,10 +76,11 @@ def test_distinguished_folders_resolve(sandbox: SandboxServer) -> None:
     assert expected == [(f.name, f.folder_class, f.total_count) for f in folders]
 
 
-def test_missing_credentials_get_401_with_basic_challenge(sandbox: SandboxServer) -> None:
-    """A request without credentials is answered 401 with the Basic challenge exchangelib looks for."""
+def test_missing_credentials_get_401_offering_each_scheme(sandbox: SandboxServer) -> None:
+    """A request without credentials is answered 401 offering Negotiate, NTLM and Basic, as Exchange's IIS does."""
     response = requests.post(sandbox.ews_url, data=CONVERT_ID, timeout=5)
-    assert (401, 'Basic realm="sandbox"') == (response.status_code, response.headers["WWW-Authenticate"])
+    assert (401, 'Negotiate, NTLM, Basic realm="sandbox"') == (response.status_code,
+                                                              response.headers["WWW-Authenticate"])  # fmt: skip
 
 
 def test_wrong_password_is_unauthorized(sandbox: SandboxServer) -> None:
