@@ -68,14 +68,11 @@ def make_tls_sandbox(
 ) -> Callable[..., SandboxServer]:
     """Like make_sandbox, but over HTTPS signed by `sandbox_ca`, with the token endpoint as OAuth authority.
 
-    For the test, exchangelib's sessions trust that CA (whatever `verify` requests hands them), and the
-    environment's CA bundle, proxy and msal region variables are removed, so they can neither break nor fake a pass.
+    Clients must trust that CA themselves (a backend's `verify`, msal's http_client): the environment's CA bundle,
+    proxy and msal region variables are removed for the test, so they can neither break nor fake a pass.
     """
-    from exchangelib.protocol import BaseProtocol
-
     for name in _TLS_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(BaseProtocol, "HTTP_ADAPTER_CLS", sandbox_ca.adapter_class())
 
     def make(scenario: dict[str, Any] | Path | None = None, *, org: Organisation | None = None) -> SandboxServer:
         return make_sandbox(scenario, org=org, tls=sandbox_ca)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -210,10 +211,7 @@ def _office_holidays(org_dir: Path, office: OfficeConfig) -> OfficeHolidays:
 
 
 def _secret_problems(service_file: Path, service: ServiceConfig) -> list[str]:
-    found: list[str] = []
-    graph = service.backend.graph if service.backend.kind == "graph" else None
-    if graph is not None and graph.ca_bundle is not None and not (service_file.parent / graph.ca_bundle).is_file():
-        found.append(f"{service_file}: backend.graph.ca_bundle: {service_file.parent / graph.ca_bundle} is not a file.")
+    found = _ca_bundle_problems(service_file, service)
     for loc, ref in _secret_refs(service):
         try:
             ref.resolve(service_file.parent)
@@ -239,6 +237,22 @@ def _sandbox_problems(service_file: Path, service: ServiceConfig) -> list[str]:
         found.append(f"{where}.sandbox_ca_bundle: {service_file.parent / bundle} is not a file; `mailbot sandbox "
                      "serve --tls` writes it.")  # fmt: skip
     return found
+
+
+def _ca_bundle_problems(service_file: Path, service: ServiceConfig) -> list[str]:
+    """The backend's CA bundle must be there and hold PEM certificates, or every connection would fail."""
+    kind = service.backend.kind
+    bundle = getattr(getattr(service.backend, kind), "ca_bundle", None)
+    if bundle is None:
+        return []
+    path = service_file.parent / bundle
+    if not path.is_file():
+        return [f"{service_file}: backend.{kind}.ca_bundle: {path} is not a file."]
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except (ssl.SSLError, ValueError):
+        return [f"{service_file}: backend.{kind}.ca_bundle: {path} holds no PEM certificates."]
+    return []
 
 
 def _secret_refs(service: ServiceConfig) -> Iterator[tuple[str, SecretRef]]:

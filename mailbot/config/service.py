@@ -79,7 +79,12 @@ class EwsSettings(Strict):
     client_secret: SecretRef | None = None
     certificate: SecretRef | None = Field(default=None, description="OAuth: PEM private key + certificate.")
     certificate_thumbprint: str | None = None
-    verify_tls: bool = True
+    verify_tls: bool = Field(default=True, description="Check the server's TLS certificate (leave on outside a lab).")
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of the CAs to trust for the EWS server instead of the system's (e.g. the "
+        "organisation's internal CA that signed Exchange's certificate); relative to service.yaml.",
+    )
     max_connections: int = Field(default=4, ge=1, le=64)
     retry_max_wait_seconds: int = Field(default=120, ge=0, le=3600)
 

@@ -33,6 +33,7 @@ from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, Sync
 from mailbot.exchange.base import Folder, SandboxAccess, register
 from mailbot.exchange.ews_read import ChangedIds, aware, fetch, mail_item
 from mailbot.exchange.ews_throttle import Budget, connection_wait, refusal
+from mailbot.exchange.ews_tls import TrustAdapter, tls_failure, trust
 
 # The timezone fields let exchangelib turn all-day events into the organiser's dates, not the host's.
 _CALENDAR_FIELDS = ["subject", "start", "end", "is_all_day", "legacy_free_busy_status", "categories",
@@ -153,7 +154,7 @@ class EwsConnection:
     token_source: Any = None  # for oauth: an object with .token() -> dict (see graph.MsalTokenSource)
     retry_max_wait: int = 120
     max_connections: int = 4
-    verify_tls: bool = True
+    verify: bool | str = True  # True: the system's CAs; a path: exactly the CAs in that PEM file; False: no check
 
 
 class _OofSettings(exchangelib.OofSettings):  # type: ignore[misc]
@@ -197,9 +198,9 @@ class EwsBackend:
     kind = "ews"
 
     def __init__(self, connection: EwsConnection) -> None:
-        if not connection.verify_tls:
-            # exchangelib sets TLS verification per process, through its adapter class.
-            exchangelib.BaseProtocol.HTTP_ADAPTER_CLS = exchangelib.NoVerifyHTTPAdapter
+        # exchangelib takes one adapter class per process; TrustAdapter applies each backend's own trust.
+        exchangelib.BaseProtocol.HTTP_ADAPTER_CLS = TrustAdapter
+        self._untrust = trust(connection.endpoint, connection.verify)
         credentials = _credentials(connection)
         renew = credentials.renew if isinstance(credentials, _MsalCredentials) else None
         self._config = exchangelib.Configuration(
@@ -217,10 +218,10 @@ class EwsBackend:
         self._lock = threading.Lock()
 
     def close(self) -> None:
-        protocol = self._config.protocol if hasattr(self._config, "protocol") else None
-        if protocol is not None:
-            protocol.close()
+        for account in self._accounts.values():
+            account.protocol.close()  # its kept-alive (for NTLM: logged-on) connections
         self._accounts.clear()
+        self._untrust()
 
     def _account(self, mailbox: str) -> Any:
         key = mailbox.lower()
@@ -259,6 +260,9 @@ class EwsBackend:
         except ews_errors.ResponseMessageError as exc:  # before TransportError, its base class
             raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
         except ews_errors.TransportError as exc:
+            if untrusted := tls_failure(exc):
+                raise BackendError(f"The TLS certificate of EWS at {self._where} cannot be verified ({untrusted}); "
+                                   "set backend.ews.ca_bundle to the CA that signed it") from None  # fmt: skip
             raise BackendError(f"EWS at {self._where} cannot be reached: {exc}") from None
 
     @_idempotent
@@ -375,6 +379,7 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
             thumbprint=ews.certificate_thumbprint,
         )  # fmt: skip
     password = ews.password.resolve(base).get_secret_value() if ews.password else None
+    bundle = ews.ca_bundle if ews.ca_bundle is None or ews.ca_bundle.is_absolute() else base / ews.ca_bundle
     return EwsBackend(
         EwsConnection(
             ews.endpoint,
@@ -384,7 +389,7 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
             token_source,
             retry_max_wait=ews.retry_max_wait_seconds,
             max_connections=ews.max_connections,
-            verify_tls=ews.verify_tls,
+            verify=str(bundle) if bundle is not None else ews.verify_tls,
         )
     )
 

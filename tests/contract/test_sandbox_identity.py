@@ -2,7 +2,7 @@
 from the sandbox's token endpoint, and mailbot's EWS backend spends them on EWS, schema-checked as ever.
 
 The sandbox's TLS certificate comes from a CA made for the test session; msal trusts it through its own
-requests session and exchangelib through its adapter class (see sandbox_fixtures.make_tls_sandbox).
+requests session and the EWS backend through its CA bundle (`verify`), as `backend.ews.ca_bundle` sets it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ def oauth_backend(sandbox_ca: SandboxCA) -> Iterator[Callable[..., EwsBackend]]:
 
     def make(server: SandboxServer, source: Any = None, max_wait: int = 5) -> EwsBackend:
         connection = EwsConnection(endpoint=server.ews_url, auth="oauth", retry_max_wait=max_wait,
-                                   token_source=source or tokens(server, sandbox_ca))  # fmt: skip
+                                   token_source=source or tokens(server, sandbox_ca),
+                                   verify=str(sandbox_ca.ca_bundle_path))  # fmt: skip
         opened.append(EwsBackend(connection))
         return opened[-1]
 

@@ -104,6 +104,19 @@ def test_graph_secret_and_ca_bundle_are_checked(example_config: Path, monkeypatc
     assert expected == problems
 
 
+@pytest.mark.parametrize(("content", "problem"), [(None, "is not a file."), ("not a certificate\n",
+                                                                           "holds no PEM certificates.")])  # fmt: skip
+def test_ews_ca_bundle_is_checked(example_config: Path, content: str | None, problem: str) -> None:
+    """For EWS, check finds the CA bundle IT named, and says so when it is missing or holds no certificate."""
+    bundle = example_config.parent / "internal-ca.pem"
+    if content is not None:
+        bundle.write_text(content)
+    edit(example_config, "sandbox: true", "sandbox: false")
+    edit(example_config, "    auth: ntlm", "    ca_bundle: internal-ca.pem\n    auth: ntlm")
+    problems = problems_of(example_config, resolve_secrets=True)
+    assert f"{example_config}: backend.ews.ca_bundle: {bundle} {problem}" in problems
+
+
 def test_graph_allows_at_most_four_requests_per_mailbox(example_config: Path) -> None:
     """Exchange Online's limit of four concurrent requests per mailbox cannot be configured away."""
     edit(example_config, "max_concurrent_per_mailbox: 4", "max_concurrent_per_mailbox: 8")
