@@ -1,8 +1,9 @@
 """The Exchange port's contract: every backend passes it against the sandbox Exchange over real HTTP.
 
-One suite, every backend: EWS over HTTP (each request and response validated against Microsoft's schema, see
-sandbox_fixtures), the same inside the service's counting decorator, and Microsoft Graph over HTTPS with app-only
-tokens from the sandbox's identity platform.
+One suite, every backend: EWS over HTTP with Basic auth (each request and response validated against Microsoft's
+schema, see sandbox_fixtures), the same inside the service's counting decorator, EWS as Exchange Server is run
+(NTLM over HTTPS, trusting the test CA through its CA bundle), and Microsoft Graph over HTTPS with app-only tokens
+from the sandbox's identity platform.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def ews_backend(server: SandboxServer, *, password: str | None = None) -> Exchan
     return EwsBackend(EwsConnection(access.ews_url, "basic", access.username, access.password, retry_max_wait=5))
 
 
+def ntlm_ews_backend(server: SandboxServer, *, password: str | None = None) -> ExchangeBackend:
+    """EWS as production runs it: NTLM as DOMAIN\\user over HTTPS, trusting exactly the test CA (`ca_bundle`)."""
+    connection = EwsConnection(server.ews_url, "ntlm", "EXAMPLE\\mailbot", password or server.org.service_password,
+                               retry_max_wait=5, verify=str(server.ca_bundle_path))  # fmt: skip
+    return EwsBackend(connection)
+
+
 def counting_ews_backend(server: SandboxServer, **kwargs: Any) -> ExchangeBackend:
     """EWS inside the service's counting decorator, which must not change what the port does."""
     return CountingBackend(ews_backend(server, **kwargs), Metrics(), lambda: None)
@@ -68,9 +76,10 @@ def graph_backend(server: SandboxServer, *, password: str | None = None) -> Exch
 BACKENDS: dict[str, Callable[..., ExchangeBackend]] = {
     "ews": ews_backend,
     "ews+counting": counting_ews_backend,
+    "ews+ntlm": ntlm_ews_backend,
     "graph": graph_backend,
 }
-TLS = {"graph"}  # msal and bearer tokens want HTTPS; EWS with basic auth is served over plain HTTP
+TLS = {"graph", "ews+ntlm"}  # msal and bearer tokens want HTTPS, as does Exchange Server; the others use plain HTTP
 PRESENCE = {"graph"}  # backends that can set a Teams/Outlook status message
 
 
@@ -82,7 +91,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def serve(kind: str, request: pytest.FixtureRequest) -> Callable[..., SandboxServer]:
-    """Start sandboxes the way `kind` needs them: HTTPS signed by the test CA for Graph, plain HTTP otherwise."""
+    """Start sandboxes the way `kind` needs them: HTTPS signed by the test CA (TLS), plain HTTP otherwise."""
     maker: Callable[..., SandboxServer] = request.getfixturevalue("make_tls_sandbox" if kind in TLS else "make_sandbox")
     return maker
 
@@ -303,7 +312,7 @@ class TestSync:
             sandbox.org.deliver_external([LI], "Pat Member <pat.member@gmail.example>", f"Question {n}", "Hello",
                                          received_at=at("2026-11-23T07:00"))  # fmt: skip
         backend.get_oof(LI)  # connected (and, for EWS, the server version settled) before counting
-        front = "graph" if kind in TLS else "ews"
+        front = "graph" if kind == "graph" else "ews"
         counted = _CountingApp(getattr(sandbox, front))  # the sandbox's front end, counting real HTTP requests
         monkeypatch.setattr(sandbox, front, counted)
         batch = backend.sync_folder(LI, "inbox", None)
@@ -493,7 +502,7 @@ class TestFaults:
         for thread in threads:
             thread.join()
         assert [OofState.DISABLED] * 12 == states
-        if kind in TLS:  # the Graph front end counts requests in flight per mailbox, as Exchange Online limits them
+        if kind == "graph":  # the Graph front end counts requests in flight per mailbox, as Exchange Online limits them
             assert 2 <= sandbox.graph.peak_concurrency(LI) <= 4
 
     def test_throttling_in_the_middle_of_a_sync_is_waited_out(
