@@ -253,7 +253,10 @@ def _run_job(ctx: Context, settings: Any, job: str, step: Any, *, dry_run: bool,
     from mailbot.runtime import open_deps
 
     with open_deps(settings, ctx.clock, dry_run=dry_run) as deps, _progress_bar(progress and not ctx.debug) as bar:
-        return run_job(job, step, replace(deps, progress=bar) if bar else deps, ctx.clock.now())
+        result = run_job(job, step, replace(deps, progress=bar) if bar else deps, ctx.clock.now())
+    if result.aborted:  # nothing was handled (e.g. the server refused the credentials): an error, not a partial run
+        _fail(result.problems[0], 2)
+    return result
 
 
 @contextlib.contextmanager

@@ -50,6 +50,7 @@ class JobResult:
     changes: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    aborted: bool = False  # the job as a whole failed (e.g. the server refused the credentials), not some mailboxes
 
     @property
     def ok(self) -> bool:
@@ -100,7 +101,7 @@ def run_job(name: str, step: Callable[[Deps, datetime], JobResult], deps: Deps, 
     try:
         result = step(deps, now)
     except MailbotError as exc:
-        result = JobResult(name, problems=[str(exc)])
+        result = JobResult(name, problems=[str(exc)], aborted=True)
     if not deps.dry_run:
         error = "; ".join(result.problems)[:2000] or None
         deps.store.record_job_run(name, now, now, result.ok, error)
