@@ -189,7 +189,7 @@ class Demo:
         org = load_scenario(self.settings.sandbox_scenario, clock=self.clock)
         backend = self.settings.service.backend
         with (
-            serve_sandbox(org, backend.kind, strict=backend.sandbox_strict) as (_, access),
+            serve_sandbox(org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access),
             open_deps(self.settings, self.clock, sandbox=access) as deps,
         ):
             yield org, deps

@@ -60,7 +60,8 @@ def _sandbox(settings: Settings, clock: Clock) -> Iterator[SandboxAccess]:
         yield sandbox_access(org, url.rstrip("/"), settings.sandbox_ca_bundle)
         return
     backend = settings.service.backend
-    with serve_sandbox(org, backend.kind, strict=backend.sandbox_strict) as (_, access):
+    # Over HTTPS whatever the kind: EWS then runs as against Exchange Server (NTLM, trusting only the sandbox's CA).
+    with serve_sandbox(org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access):
         yield access
 
 

@@ -361,10 +361,10 @@ class EwsBackend:
 @register("ews")
 def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | None = None) -> EwsBackend:
     """An EwsBackend for service.yaml's `backend:` section (secrets resolved now), or for the sandbox."""
-    if sandbox is not None:
-        return EwsBackend(
-            EwsConnection(sandbox.ews_url, "basic", sandbox.username, sandbox.password, retry_max_wait=10)
-        )
+    if sandbox is not None:  # logged on as on Exchange Server: NTLM, trusting the sandbox's own CA over HTTPS
+        verify = str(sandbox.ca_bundle) if sandbox.ca_bundle else True
+        return EwsBackend(EwsConnection(sandbox.ews_url, "ntlm", sandbox.username, sandbox.password,
+                                        retry_max_wait=10, verify=verify))  # fmt: skip
     ews = backend.ews
     if ews is None:
         raise BackendError("backend.kind is ews but service.yaml has no `ews:` section")
