@@ -9,6 +9,7 @@ sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +19,16 @@ from mailbot.sandbox import Organisation, SandboxCA, SandboxServer, load_scenari
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_SCENARIO = ROOT / "config" / "sandbox.yaml"
+# The week the tests pin relative scenario times to: Monday 23 November 2026 (Thanksgiving on Thursday, the
+# office closed on Friday), so the example's clock starts at Monday 08:00 New York time.
+EXAMPLE_WEEK = date(2026, 11, 23)
 
 
 @pytest.fixture
 def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
-    """Start sandboxes for custom organisations: `make_sandbox(scenario_dict_or_path)` or
-    `make_sandbox(org=...)`; all are strict (every EWS message checked against Microsoft's schema, which
-    fails the test on any violation) and all are stopped after the test."""
+    """Start sandboxes for custom organisations: `make_sandbox(scenario_dict_or_path)` (relative times in the
+    week of EXAMPLE_WEEK) or `make_sandbox(org=...)`; all are strict (every EWS message checked against
+    Microsoft's schema, which fails the test on any violation) and all are stopped after the test."""
     import exchangelib
 
     started: list[SandboxServer] = []
@@ -33,7 +37,7 @@ def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
         scenario: dict[str, Any] | Path | None = None, *, org: Organisation | None = None, tls: SandboxCA | None = None
     ) -> SandboxServer:
         if org is None:
-            org = load_scenario(scenario if scenario is not None else EXAMPLE_SCENARIO)
+            org = load_scenario(scenario if scenario is not None else EXAMPLE_SCENARIO, week=EXAMPLE_WEEK)
         server = SandboxServer(org, tls=tls, strict=True).start()
         started.append(server)
         return server
@@ -47,7 +51,8 @@ def make_sandbox() -> Iterator[Callable[..., SandboxServer]]:
 
 @pytest.fixture
 def sandbox(make_sandbox: Callable[..., SandboxServer]) -> SandboxServer:
-    """The example organisation (config/sandbox.yaml) served on a free port, its clock fixed at the scenario's."""
+    """The example organisation (config/sandbox.yaml) in the week of EXAMPLE_WEEK, served on a free port, its
+    clock fixed at the scenario's (Monday 08:00)."""
     return make_sandbox(EXAMPLE_SCENARIO)
 
 

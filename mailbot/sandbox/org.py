@@ -266,11 +266,12 @@ class Organisation(MailFlow):
     def get_oof(self, mailbox: str) -> OofConfig:
         return self._state(mailbox).oof
 
-    def set_oof(self, mailbox: str, config: OofConfig) -> OofConfig:
-        """Replace the automatic replies, refusing scheduled times the way Exchange does."""
+    def set_oof(self, mailbox: str, config: OofConfig, *, as_of: datetime | None = None) -> OofConfig:
+        """Replace the automatic replies, refusing scheduled times the way Exchange does; `as_of` checks them as
+        if set then (a scenario's history: a reply set earlier may have ended by now)."""
         with self.lock:
             state = self._state(mailbox)
-            state.oof = cal.validate_oof(config, self.clock.now())
+            state.oof = cal.validate_oof(config, as_of or self.clock.now())
             state.oof_replied.clear()
             return state.oof
 

@@ -1,10 +1,12 @@
 """Seed an Organisation from a YAML scenario (config/sandbox.yaml): mailboxes, calendars, mail, OOF.
 
-Every problem is reported at once, with file, line and key, in one ConfigError.
+Times are ISO 8601 or relative to the week the sandbox starts in ("monday 09:30", see relative.py), so a scenario
+works in any week. Every problem is reported at once, with file, line and key, in one ConfigError.
 """
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -15,10 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
-from mailbot.sandbox.events import check_timezone, parse_moment, parse_when
+from mailbot.sandbox.events import When, check_timezone
 from mailbot.sandbox.item_types import ItemType
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
+from mailbot.sandbox.relative import at_midnight, is_relative, scenario_when, week_of
 
 Time = datetime | date | str
 
@@ -119,9 +122,15 @@ class ScenarioModel(_Model):
     apps: list[AppModel] = []
 
 
-def load_scenario(source: Path | str | dict[str, Any], clock: Clock | None = None) -> Organisation:
+def load_scenario(
+    source: Path | str | dict[str, Any], clock: Clock | None = None, *, week: date | None = None
+) -> Organisation:
     """An Organisation seeded from a scenario file (or an already-parsed dict); without `clock`, a
-    FixedClock at the scenario's `clock:`."""
+    FixedClock at the scenario's `clock:`.
+
+    Relative times count from the Monday of `week` (any day in it); by default the week of `clock`, or else of
+    the scenario's absolute `clock:`. Tests pin a week; the CLI passes its clock (today, or --now).
+    """
     problems: list[str] = []
     path = Path("<scenario>") if isinstance(source, dict) else Path(source)
     data, root = (source, None) if isinstance(source, dict) else read_yaml(path, problems)
@@ -134,7 +143,7 @@ def load_scenario(source: Path | str | dict[str, Any], clock: Clock | None = Non
             f"The sandbox scenario {path} is invalid.", validation_problems(path, ScenarioModel, exc, root)
         ) from None
     seeder = _Seeder(path, root, model)
-    org = seeder.build(clock)
+    org = seeder.build(clock, week)
     if seeder.problems:
         raise ConfigError(f"The sandbox scenario {path} is invalid.", seeder.problems)
     return org
@@ -150,12 +159,9 @@ class _Seeder:
         self.problems.append(f"{self.path}:{line}: {key_path(loc)}: {message}" if line else
                              f"{self.path}: {key_path(loc)}: {message}")  # fmt: skip
 
-    def build(self, clock: Clock | None) -> Organisation:
+    def build(self, clock: Clock | None, week: date | None) -> Organisation:
         m = self.model
-        if clock is None:
-            if m.clock is None:
-                self.problem(("clock",), "is required unless the caller passes a clock")
-            clock = FixedClock(self._moment(("clock",), m.clock or "2000-01-01T00:00:00Z", m.timezone))
+        clock = self._start(clock, week)
         grants = None if m.impersonation == "all" else m.impersonation
         org = Organisation(clock, m.domains, m.service_account.email, m.service_account.password, grants)
         seen: set[str] = set()
@@ -189,21 +195,42 @@ class _Seeder:
         org.clear_outbox()  # seeded history is not news: the outbox shows only what is sent from now on
         return org
 
+    def _start(self, clock: Clock | None, week: date | None) -> Clock:
+        """Fix the week relative times count from, and the clock the sandbox starts at."""
+        m, zone = self.model, _valid_zone(self.model.timezone)
+        anchor = week if week is not None else clock.now() if clock is not None else None
+        if anchor is None and m.clock is not None:
+            if is_relative(m.clock):
+                self.problem(("clock",), f"{m.clock!r} counts from the sandbox's week: the caller must give a clock")
+            else:
+                with suppress(ValueError):  # a bad clock is reported below
+                    anchor = scenario_when(m.clock, date(2000, 1, 3), zone)  # absolute: any week will do
+        self.monday = week_of(anchor if anchor is not None else date(2000, 1, 3), zone)
+        start = self._moment(("clock",), m.clock, zone) if m.clock is not None else None  # checked either way
+        if clock is not None:
+            return clock
+        if start is None:
+            self.problem(("clock",), "is required unless the caller passes a clock")
+        return FixedClock(start or datetime(2000, 1, 1, tzinfo=UTC))
+
     def _oof(self, org: Organisation, box: MailboxModel, loc: Loc, zone: str) -> None:
         o = box.oof
         config = OofConfig(
             o.state, o.audience, self._moment((*loc, "start"), o.start, zone) if o.start else None,
             self._moment((*loc, "end"), o.end, zone) if o.end else None, o.internal, o.external,
         )  # fmt: skip
-        self._guard(loc, lambda: org.set_oof(box.email, config))
+        # Seeded state is history: a scheduled reply may have ended already, as Exchange keeps it after its end.
+        self._guard(loc, lambda: org.set_oof(box.email, config, as_of=config.start))
 
     def _event(self, org: Organisation, owner: str, e: EventModel, loc: Loc, zone: str) -> None:
         tz = e.timezone or zone
-        try:
-            start, end = parse_when(e.start, tz), parse_when(e.end, tz)
-            exdates = [parse_when(x, tz) for x in e.exdates]
-        except ValueError as exc:
-            self.problem(loc, f"has a time that is not ISO 8601 ({exc})")
+        if e.timezone is not None and _valid_zone(tz) != tz:
+            self.problem((*loc, "timezone"), f"{tz!r} is not an IANA timezone (e.g. America/New_York).")
+            return
+        start, end = self._when((*loc, "start"), e.start, tz), self._when((*loc, "end"), e.end, tz)
+        found = [self._when((*loc, "exdates", k), x, tz) for k, x in enumerate(e.exdates)]
+        exdates = [x for x in found if x is not None]
+        if start is None or end is None or len(exdates) < len(found):
             return
         self._guard(loc, lambda: org.add_event(
             owner, e.subject, start, end, all_day=e.all_day, show_as=e.show_as, categories=e.categories,
@@ -254,12 +281,16 @@ class _Seeder:
             cc=entry.cc, is_read=entry.read,
         )  # fmt: skip
 
-    def _moment(self, loc: Loc, value: Time, zone: str) -> datetime:
+    def _when(self, loc: Loc, value: Time, zone: str) -> When | None:
         try:
-            return parse_moment(value, zone)
+            return scenario_when(value, self.monday, zone)
         except ValueError as exc:
-            self.problem(loc, f"is not an ISO 8601 time ({exc})")
-            return datetime(2000, 1, 1, tzinfo=UTC)
+            self.problem(loc, str(exc))
+            return None
+
+    def _moment(self, loc: Loc, value: Time, zone: str) -> datetime:
+        found = self._when(loc, value, zone)
+        return at_midnight(found, zone) if found is not None else datetime(2000, 1, 1, tzinfo=UTC)
 
     def _guard(self, loc: Loc, action: Any) -> None:
         try:

@@ -224,8 +224,8 @@ def test_automatic_replies_read_as_documented(graph: Graph) -> None:
         "status": "scheduled",
         "externalAudience": "all",
         "internalReplyMessage": "I'm at a training on Monday and Tuesday and back on Wednesday. Li Chen covers for me.",
-        "externalReplyMessage": "Thank you for your message. I am back on Wednesday 25 November; for urgent matters "
-        "call +1 555 0100.",
+        "externalReplyMessage": "Thank you for your message. I am back on Wednesday; for urgent matters call "
+        "+1 555 0100.",
         "scheduledStartDateTime": {"dateTime": "2026-11-23T05:00:00.0000000", "timeZone": "UTC"},
         "scheduledEndDateTime": {"dateTime": "2026-11-25T05:00:00.0000000", "timeZone": "UTC"},
     }

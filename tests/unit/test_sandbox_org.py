@@ -394,8 +394,9 @@ def test_invalid_scheduled_oof_is_refused(start: datetime | None, end: datetime)
 
 
 def test_example_scenario_seeds_the_week() -> None:
-    """The example scenario starts on Monday morning with the roster's mailboxes and mailbot's own, mail and OOF."""
-    org = load_scenario(SCENARIO)
+    """The example scenario, given a week, starts on its Monday morning with the roster's mailboxes and mailbot's
+    own, mail and OOF."""
+    org = load_scenario(SCENARIO, week=MONDAY.date())
     assert MONDAY == org.clock.now()
     assert 7 == len(org.mailboxes())
     assert "shared" == org.mailbox(HELP).kind
