@@ -216,7 +216,8 @@ def oof_apply(ctx: Context, person: str | None, dry_run: bool) -> None:
 @click.option("--days", type=click.IntRange(1, 9), default=9, show_default=True, help="Simulate only the first days.")
 @common_options
 def demo(ctx: Context, out: Path | None, days: int) -> None:
-    """A simulated week at the example organisation on the embedded sandbox Exchange (about a minute)."""
+    """A simulated week at the example organisation on the embedded sandbox Exchange: this week, or the week of
+    --now (about a minute)."""
     import tempfile
 
     from mailbot.demo import Demo
@@ -225,10 +226,11 @@ def demo(ctx: Context, out: Path | None, days: int) -> None:
     settings = ctx.settings()
     folder = out or Path(tempfile.mkdtemp(prefix="mailbot-demo-"))
     folder.mkdir(parents=True, exist_ok=True)
-    run = Demo(settings, folder, days)
+    run = Demo(settings, folder, ctx.clock.now(), days)
     through = "Microsoft Graph" if settings.service.backend.kind == "graph" else "EWS"
-    click.echo(f"Simulating {settings.policy.organisation.name}'s week on the sandbox Exchange through {through} "
-               f"(state in {folder})")  # fmt: skip
+    monday = run.monday
+    click.echo(f"Simulating {settings.policy.organisation.name}'s week from {monday:%A} {monday.day} "
+               f"{monday:%B %Y} on the sandbox Exchange through {through} (state in {folder})")  # fmt: skip
     with click.progressbar(run.ticks(), length=len(run.moments()), label="week",
                            item_show_func=lambda at: f"{at:%a %d %b %H:%M}" if at else "") as ticks:  # fmt: skip
         for _ in ticks:

@@ -1,8 +1,10 @@
 """`mailbot demo`: a simulated week at the example organisation, on the embedded sandbox Exchange.
 
-The sandbox plays the members and the staff (mail arriving, replies, a voicemail returned by phone);
-mailbot runs its real jobs on a fast clock, through the real backend service.yaml names (EWS, or Graph over
-HTTPS), with SQLite state in a temporary folder. Nothing here prints: the CLI shows the progress and the summary.
+The week is the one the demo is started in (or the week of --now), from its Monday to the Tuesday after; the
+scenario and the story are relative to that Monday and assume nothing about which days are holidays. The
+sandbox plays the members and the staff (mail arriving, replies, a voicemail returned by phone); mailbot runs
+its real jobs on a fast clock, through the real backend service.yaml names (EWS, or Graph over HTTPS), with
+SQLite state in a temporary folder. Nothing here prints: the CLI shows the progress and the summary.
 """
 
 from __future__ import annotations
@@ -26,9 +28,7 @@ from mailbot.policy.messages import standalone_html
 from mailbot.runtime import open_deps, serve_sandbox
 from mailbot.sandbox import Organisation, load_scenario
 
-NY = ZoneInfo("America/New_York")
-START = datetime(2026, 11, 23, 7, 0, tzinfo=NY)  # the example scenario's Monday
-DAYS = 9  # through Tuesday 1 December, when Li is back from her Thanksgiving-bridging vacation
+DAYS = 9  # Monday to the Tuesday after, when Li is back from her vacation over the weekend
 STEP = timedelta(hours=1)
 PAT, DANA, RIVERA = (
     "Pat Member <pat.member@gmail.example>",
@@ -72,54 +72,62 @@ def _mark(mailbox: str, subject: str, category: str) -> Act:
     return act
 
 
-def _book_day_off(mailbox: str, day: int, subject: str = "Vacation") -> Act:
+def _book_day_off(mailbox: str, day: date, subject: str = "Vacation") -> Act:
     """Someone adds a day off to their calendar mid-week: their weekly status is re-sent the next morning."""
 
     def act(org: Organisation) -> str:
-        first = START.date() + timedelta(days=day)
-        org.add_event(mailbox, subject, first, first + timedelta(days=1), show_as="oof")
-        return f"{org.mailbox(mailbox).name} books {first:%A} off ({subject})"
+        org.add_event(mailbox, subject, day, day + timedelta(days=1), show_as="oof")
+        return f"{org.mailbox(mailbox).name} books {day:%A} off ({subject})"
 
     return act
 
 
-def _at(day: int, hhmm: str) -> datetime:
+def _moment(monday: date, day: int, hhmm: str, tz: ZoneInfo) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
-    return datetime.combine(START.date() + timedelta(days=day), time(hour, minute), tzinfo=NY)
+    return datetime.combine(monday + timedelta(days=day), time(hour, minute), tzinfo=tz)
 
 
-# What the people do during the week; mailbot only watches, decides and nudges.
-STORY: list[tuple[datetime, Act]] = [
-    (_at(0, "09:30"), _reply(JAMES, "Re: Question about my membership renewal", "Yes, retirees too.")),
-    (_at(0, "10:10"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Direct deposit form",
-                              "Where do I find the direct deposit form?", "<dd-1@mail.example>")),
-    (_at(0, "11:00"), _reply(LI, "Change of address", "Thanks Dana, your address is updated.")),
-    (_at(0, "13:55"), _member(HELP, "Unified Messaging <um@example.org>", "Voice Mail from +1 555 0142 (18 seconds)",
-                              "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
-                              message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
-    (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
-    (_at(0, "16:30"), _book_day_off(MARIA, 1)),
-    (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
-    (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
-    (_at(1, "09:10"), _reply(LI, "Direct deposit form", "It is on the member portal under Forms.")),
-    (_at(1, "10:00"), _member(ANNA, "Robin Hale <robin.hale@gmail.example>", "Pension options",
-                              "Could someone explain the pension options?", "<pension-2@gmail.example>")),
-    (_at(1, "16:00"), _member(JAMES, RIVERA, "Automatic reply: Statement", "I am away until 1 December.",
-                              "<auto-9@mail.example>", headers={"Auto-Submitted": "auto-replied"})),
-    (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
-    (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
-    (_at(2, "11:00"), _reply(JAMES, "Lost membership card", "A replacement card is on its way.", inbox=HELP)),
-    (_at(2, "16:20"), _member(LI, PAT, "Before the holiday", "Is the office open on Friday?",
-                              "<holiday-4@gmail.example>")),
-    (_at(5, "11:00"), _member(HELP, "Taylor Quinn <tq@mail.example>", "Weekend question",
-                              "Can I update my beneficiary online?", "<weekend-1@mail.example>")),
-    (_at(7, "08:30"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Card PIN",
-                              "My new card came without a PIN letter.", "<pin-1@mail.example>")),
-    (_at(7, "14:20"), _reply(JAMES, "Before the holiday", "We were closed Friday; open again today.", inbox=LI)),
-    (_at(7, "15:00"), _reply(JAMES, "Weekend question", "Yes, on the member portal.", inbox=HELP)),
-    (_at(8, "08:20"), _reply(LI, "Card PIN", "The PIN letter follows separately; it should arrive this week.")),
-    (_at(8, "09:05"), _reply(LI, "Re: Question about my membership renewal", "Following up for James.", inbox=JAMES)),
-]  # fmt: skip
+def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act]]:
+    """What the people do in the week from `monday` (Maria books `day_off` off); mailbot only watches, decides
+    and nudges. Nothing in it depends on which days are holidays."""
+
+    def _at(day: int, hhmm: str) -> datetime:
+        return _moment(monday, day, hhmm, tz)
+
+    return [
+        (_at(0, "09:30"), _reply(JAMES, "Re: Question about my membership renewal", "Yes, retirees too.")),
+        (_at(0, "10:10"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Direct deposit form",
+                                  "Where do I find the direct deposit form?", "<dd-1@mail.example>")),
+        (_at(0, "11:00"), _reply(LI, "Change of address", "Thanks Dana, your address is updated.")),
+        (_at(0, "13:55"), _member(HELP, "Unified Messaging <um@example.org>",
+                                  "Voice Mail from +1 555 0142 (18 seconds)",
+                                  "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
+                                  message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
+        (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
+        (_at(0, "16:30"), _book_day_off(MARIA, day_off)),
+        (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
+        (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
+        (_at(1, "09:10"), _reply(LI, "Direct deposit form", "It is on the member portal under Forms.")),
+        (_at(1, "10:00"), _member(ANNA, "Robin Hale <robin.hale@gmail.example>", "Pension options",
+                                  "Could someone explain the pension options?", "<pension-2@gmail.example>")),
+        (_at(1, "16:00"), _member(JAMES, RIVERA, "Automatic reply: Statement", "I am away until next week.",
+                                  "<auto-9@mail.example>", headers={"Auto-Submitted": "auto-replied"})),
+        (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
+        (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
+        (_at(2, "11:00"), _reply(JAMES, "Lost membership card", "A replacement card is on its way.", inbox=HELP)),
+        (_at(2, "16:20"), _member(LI, PAT, "Opening hours", "Is the office open on Saturdays?",
+                                  "<hours-4@gmail.example>")),
+        (_at(5, "11:00"), _member(HELP, "Taylor Quinn <tq@mail.example>", "Weekend question",
+                                  "Can I update my beneficiary online?", "<weekend-1@mail.example>")),
+        (_at(7, "08:30"), _member(LI, "Morgan Ellis <m.ellis@mail.example>", "Card PIN",
+                                  "My new card came without a PIN letter.", "<pin-1@mail.example>")),
+        (_at(7, "14:20"), _reply(JAMES, "Opening hours", "No, on weekdays only; the member portal is always open.",
+                                 inbox=LI)),
+        (_at(7, "15:00"), _reply(JAMES, "Weekend question", "Yes, on the member portal.", inbox=HELP)),
+        (_at(8, "08:20"), _reply(LI, "Card PIN", "The PIN letter follows separately; it should arrive this week.")),
+        (_at(8, "09:05"), _reply(LI, "Re: Question about my membership renewal", "Following up for James.",
+                                 inbox=JAMES)),
+    ]  # fmt: skip
 
 
 @dataclass
@@ -147,13 +155,18 @@ class DemoResult:
 class Demo:
     """The week as a sequence of ticks; iterate `ticks()` (the CLI shows a progress bar), then read `result`."""
 
-    def __init__(self, settings: Settings, folder: Path, days: int = DAYS) -> None:
+    def __init__(self, settings: Settings, folder: Path, now: datetime, days: int = DAYS) -> None:
+        self.office = next(iter(settings.calendars.values()))  # the example organisation has one office
+        self.tz = self.office.tz
+        local = now.astimezone(self.tz).date()
+        self.monday = local - timedelta(days=local.weekday())
         # The demo shows a week of a running installation: it went live the week before, so the scenario's
         # weekend mail is tracked (with `first run` it would be left out, as on a real go-live).
-        live = settings.with_tracking_since((START - timedelta(days=7)).date())
+        live = settings.with_tracking_since(self.monday - timedelta(days=7))
         self.settings = live.with_state_url(f"sqlite:///{folder / 'demo-state.sqlite3'}")
         self.folder, self.days = folder, max(1, min(days, DAYS))
-        self.clock = FixedClock(START)
+        self.start = self._at(0, "07:00")
+        self.clock = FixedClock(self.start)
         self._days: dict[date, DaySummary] = {}
         self._problems: list[str] = []
         self._digest_path: Path | None = None
@@ -164,19 +177,19 @@ class Demo:
         jobs = self.settings.service.jobs
         moments = []
         for day in range(self.days):
-            moment = _at(day, "07:00")
-            while moment <= _at(day, "19:00"):
+            moment = self._at(day, "07:00")
+            while moment <= self._at(day, "19:00"):
                 moments.append(moment)
                 moment += STEP
-            moments += [_at(day, jobs.digest.at), _at(day, jobs.weekly_status.at)]
+            moments += [self._at(day, jobs.digest.at), self._at(day, jobs.weekly_status.at)]
         return sorted(set(moments))
 
     def ticks(self) -> Iterator[datetime]:
         with self._world() as (org, deps):
-            story = sorted(STORY, key=lambda event: event[0])
+            acts = sorted(story(self.monday, self.tz, self._next_workday()), key=lambda event: event[0])
             for moment in self.moments():
-                while story and story[0][0] <= moment:
-                    when, act = story.pop(0)
+                while acts and acts[0][0] <= moment:
+                    when, act = acts.pop(0)
                     self.clock.set(when)
                     self._day(when).happenings.append(f"{when:%H:%M} {act(org)}")
                 self.clock.set(moment)
@@ -186,7 +199,7 @@ class Demo:
 
     @contextmanager
     def _world(self) -> Iterator[tuple[Organisation, Deps]]:
-        org = load_scenario(self.settings.sandbox_scenario, clock=self.clock)
+        org = load_scenario(self.settings.sandbox_scenario, clock=self.clock, week=self.monday)
         backend = self.settings.service.backend
         with (
             serve_sandbox(org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access),
@@ -218,12 +231,20 @@ class Demo:
                 path.write_text(standalone_html(built.message), encoding="utf-8")
                 self._digest_path = path
 
+    def _next_workday(self) -> date:
+        """The first business day after Monday: Maria's day off, so that booking it changes her week."""
+        days = [self.monday + timedelta(days=n) for n in range(1, 5)]
+        return next((d for d in days if self.office.is_business_day(d)), days[0])
+
+    def _at(self, day: int, hhmm: str) -> datetime:
+        return _moment(self.monday, day, hhmm, self.tz)
+
     def _day(self, at: datetime) -> DaySummary:
-        day = at.astimezone(NY).date()
+        day = at.astimezone(self.tz).date()
         return self._days.setdefault(day, DaySummary(day))
 
     def _finish(self, deps: Deps) -> DemoResult:
-        tracked = deps.store.tracked_received(START - timedelta(days=30))
+        tracked = deps.store.tracked_received(self.start - timedelta(days=30))
         answered = [t for t in tracked if t.answered_at is not None and t.resolution == "reply"]
         on_time = [t for t in answered if t.answered_at is not None and t.answered_at <= t.due_at]
         return DemoResult(

@@ -6,17 +6,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from lxml import html
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
-    """The demo simulates the week, tells its story day by day, and leaves the last digest as HTML."""
-    result = subprocess.run(
-        [sys.executable, "-m", "mailbot", "demo", "--config", str(ROOT / "service.yaml"), "--out", str(tmp_path)],
+def demo(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`mailbot demo` on the shipped configuration, its state and digests in `tmp_path`."""
+    return subprocess.run(
+        [sys.executable, "-m", "mailbot", "demo", "--config", str(ROOT / "service.yaml"), "--out", str(tmp_path),
+         *args],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )  # fmt: skip
+
+
+def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
+    """In the week of Thanksgiving 2026 the demo simulates Monday to the next Tuesday, tells its story day by day,
+    and leaves the last digest as HTML."""
+    result = demo(tmp_path, "--now", "2026-11-25T12:00-05:00")
     assert 0 == result.returncode, result.stderr
     out = result.stdout
     assert "Li Chen: Set the automatic reply: Vacation Fri 27 Nov – Mon 30 Nov; back Tue 1 Dec 08:00." in out
@@ -34,15 +42,73 @@ def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
 
 def test_demo_runs_on_graph_too(tmp_path: Path) -> None:
     """`--backend graph` plays the same story through Microsoft Graph over HTTPS (first two days, to stay quick)."""
-    result = subprocess.run(
-        [sys.executable, "-m", "mailbot", "demo", "--config", str(ROOT / "service.yaml"), "--out", str(tmp_path),
-         "--backend", "graph", "--days", "2"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-    )  # fmt: skip
+    result = demo(tmp_path, "--now", "2026-11-23T07:00-05:00", "--backend", "graph", "--days", "2")
     assert 0 == result.returncode, result.stderr
     out = result.stdout
-    assert "week on the sandbox Exchange through Microsoft Graph" in out
+    assert "week from Monday 23 November 2026 on the sandbox Exchange through Microsoft Graph" in out
     assert "Li Chen: Set the automatic reply: Vacation Fri 27 Nov – Mon 30 Nov; back Tue 1 Dec 08:00." in out
     assert "sent Maria Reyes the digest: Service level digest for Tuesday, November 24" in out
     assert f"Last digest (HTML): {tmp_path / 'digest-mreyes-2026-11-24.html'}" in out
     assert "Wednesday 25 November" not in out
+
+
+PETR = "Could not manage: petr.novak@example.org: the service account may not impersonate this mailbox"
+
+
+def report_days(out: str) -> dict[str, list[str]]:
+    """The demo's report by day: {"Monday 5 July": [the lines under it]}."""
+    days: dict[str, list[str]] = {}
+    for paragraph in out.split("\n\n")[1:]:
+        head, *lines = paragraph.splitlines()
+        if head.split(" ")[0].endswith("day") and ":" in head:
+            days[head.split(":")[0]] = lines
+    return days
+
+
+def digest_days(out: str) -> list[str]:
+    return [day for day, lines in report_days(out).items() if any("sent Maria Reyes the digest" in x for x in lines)]
+
+
+@pytest.mark.parametrize(
+    ("now", "days", "closed", "day_off"),
+    [
+        ("2029-12-26T12:00-05:00", "3", ["Monday 24 December", "Tuesday 25 December"], "Wednesday, December 26"),
+        ("2030-01-01T09:00-05:00", "2", ["Tuesday 1 January"], None),
+        ("2028-07-04T09:00-04:00", "2", ["Tuesday 4 July"], None),
+    ],
+)
+def test_demo_works_in_weeks_with_other_holidays(
+    tmp_path: Path, now: str, days: str, closed: list[str], day_off: str | None
+) -> None:
+    """Christmas Eve and Christmas on Monday and Tuesday, New Year's Day or Independence Day on a Tuesday: the story
+    runs without problems, no digest goes out on a closed day, and Maria books the next workday off."""
+    result = demo(tmp_path, "--now", now, "--days", days)
+    assert 0 == result.returncode, result.stderr
+    out = result.stdout
+    assert [PETR] == [line for line in out.splitlines() if line.startswith("Could not manage")]
+    weekdays = [day for day in report_days(out) if not day.startswith(("Saturday", "Sunday"))]
+    assert [day for day in weekdays if day not in closed] == digest_days(out)
+    if day_off is not None:
+        assert f"Maria Reyes: sent an update, the week changed: {day_off}: away" in out
+
+
+def test_demo_runs_a_whole_week_that_starts_on_a_holiday(tmp_path: Path) -> None:
+    """In the week of 5 July 2027 (Independence Day observed on the Monday) the whole story runs: every member
+    message answered, digests on the eight other weekdays only."""
+    result = demo(tmp_path, "--now", "2027-07-08T10:00-04:00")
+    assert 0 == result.returncode, result.stderr
+    out = result.stdout
+    assert "Li Chen: Set the automatic reply: Vacation Fri 9 Jul – Mon 12 Jul; back Tue 13 Jul 08:00." in out
+    assert "still open at the end: 0." in out
+    assert [PETR] == [line for line in out.splitlines() if line.startswith("Could not manage")]
+    expected = ["Tuesday 6 July", "Wednesday 7 July", "Thursday 8 July", "Friday 9 July", "Monday 12 July",
+                "Tuesday 13 July"]  # fmt: skip
+    assert expected == digest_days(out)
+
+
+def test_demo_runs_in_the_current_week(tmp_path: Path) -> None:
+    """Without --now the demo simulates this week, whatever day it is (its first day here, to stay quick)."""
+    result = demo(tmp_path, "--days", "1")
+    assert 0 == result.returncode, result.stderr
+    assert [PETR] == [line for line in result.stdout.splitlines() if line.startswith("Could not manage")]
+    assert ["Monday"] == [day.split(" ")[0] for day in report_days(result.stdout)]
