@@ -95,15 +95,17 @@ def cli(config: Path | None, now: str | None, debug: bool, backend: str | None) 
 )
 @common_options
 def check(ctx: Context, connect: bool) -> None:
-    """Validate service.yaml and the organisation folder; exit 2 listing every problem.
+    """Validate service.yaml, the organisation folder, the templates and the sandbox scenario (loaded as a run at
+    this time would load it); exit 2 listing every problem.
 
     With --connect, also prove on every mailbox each right mailbot needs (it leaves nothing behind but one message
     from the service mailbox to itself); exit 1 if any mailbox is not fully usable.
     """
+    from mailbot.preflight import preflight
     from mailbot.report import describe_settings
 
     settings = ctx.settings(resolve_secrets=True)
-    click.echo(describe_settings(settings, ctx.clock.now()))
+    click.echo(describe_settings(settings, ctx.clock.now(), preflight(settings, ctx.clock)))
     if connect:
         _check_connect(ctx, settings)
 

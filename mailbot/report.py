@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,7 +24,8 @@ def when(at: datetime) -> str:
     return f"{_DAYS[at.weekday()]} {at.day} {at:%b %Y %H:%M %Z}"
 
 
-def describe_settings(settings: Settings, now: datetime) -> str:
+def describe_settings(settings: Settings, now: datetime, checked: Sequence[str] = ()) -> str:
+    """The configuration in a few lines for `mailbot check`, then the lines of what else was `checked`."""
     people = settings.people()
     active = sum(p.active for p in people)
     backend = settings.service.backend
@@ -50,7 +52,7 @@ def describe_settings(settings: Settings, now: datetime) -> str:
     since = rules.tracking.since
     start = "the first sync on" if since == "first run" else f"the start of {since} in each office on"
     lines.append(f"  tracking: member mail received from {start}; older mail is left out")
-    return "\n".join(lines)
+    return "\n".join([*lines, *checked])
 
 
 def _endpoint(settings: Settings) -> str:
