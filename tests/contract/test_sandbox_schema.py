@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from lxml import etree
+from sandbox_fixtures import EXAMPLE_SCENARIO, EXAMPLE_WEEK
 
 from mailbot.sandbox import SandboxServer, load_scenario
 from mailbot.sandbox.ews_schema import SCHEMA_DIR, violations
@@ -62,7 +63,7 @@ def test_elements_outside_ews_are_not_judged() -> None:
 @pytest.fixture
 def lenient() -> Iterator[SandboxServer]:
     """The example organisation with strict mode off (the default outside tests)."""
-    with SandboxServer(load_scenario(ROOT / "config" / "sandbox.yaml")) as server:
+    with SandboxServer(load_scenario(EXAMPLE_SCENARIO, week=EXAMPLE_WEEK)) as server:
         yield server
 
 
