@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sandbox_fixtures import _TLS_ENVIRONMENT, EXAMPLE_SCENARIO
+from sandbox_fixtures import _TLS_ENVIRONMENT, EXAMPLE_SCENARIO, EXAMPLE_WEEK
 
 from mailbot.sandbox import SandboxCA, SandboxServer, load_scenario
 
@@ -22,7 +22,7 @@ def exchange(sandbox_ca: SandboxCA, monkeypatch: pytest.MonkeyPatch) -> Iterator
     the environment."""
     for name in _TLS_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
-    server = SandboxServer(load_scenario(EXAMPLE_SCENARIO), tls=sandbox_ca).start()
+    server = SandboxServer(load_scenario(EXAMPLE_SCENARIO, week=EXAMPLE_WEEK), tls=sandbox_ca).start()
     yield server
     server.stop()
 
