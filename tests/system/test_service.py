@@ -84,7 +84,7 @@ def wait_until_synced(port: int, timeout: float = 30) -> dict[str, Any]:
     while True:
         code, body = get(port, "/healthz")
         document = json.loads(body)
-        if (200, "ok") == (code, document["status"]) and document["jobs"]["sync_mail"]["last_run"]:
+        if (200, "ok") == (code, document["status"]) and document["jobs"].get("sync_mail", {}).get("last_run"):
             return document
         assert time.monotonic() < deadline, f"not healthy in {timeout} s: {body}"
         time.sleep(0.2)
