@@ -9,117 +9,19 @@ from __future__ import annotations
 from contextlib import suppress
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 
 from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
 from mailbot.sandbox.events import When, check_timezone
-from mailbot.sandbox.item_types import ItemType
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
 from mailbot.sandbox.relative import at_midnight, is_relative, scenario_when, week_of
-
-Time = datetime | date | str
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class OofModel(_Model):
-    state: Literal["disabled", "enabled", "scheduled"] = "disabled"
-    audience: Literal["none", "known", "all"] = "all"
-    start: Time | None = None
-    end: Time | None = None
-    internal: str = ""
-    external: str = ""
-
-
-class EventModel(_Model):
-    subject: str
-    start: Time
-    end: Time
-    all_day: bool = False
-    show_as: Literal["free", "tentative", "busy", "oof", "working_elsewhere"] = "busy"
-    categories: list[str] = []
-    rrule: str | None = None
-    exdates: list[Time] = []
-    timezone: str | None = None
-    cancelled: bool = False
-    location: str = ""
-    body: str = ""
-
-
-class InboxModel(_Model):
-    sender: str = Field(alias="from")
-    subject: str
-    received: Time
-    to: list[str] = []
-    cc: list[str] = []
-    body: str = ""
-    html: str | None = None
-    headers: dict[str, str] = {}
-    message_class: str | None = None  # default: IPM.Note, or the usual class of `item_type`
-    item_type: ItemType | None = None  # e.g. MeetingRequest, PostItem, Item: another kind of item than e-mail
-    message_id: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = []
-    categories: list[str] = []
-    read: bool = False
-
-
-class SentModel(_Model):
-    to: list[str]
-    subject: str
-    sent: Time
-    message_id: str | None = None
-    cc: list[str] = []
-    body: str = ""
-    html: str | None = None
-    in_reply_to: str | None = None
-    references: list[str] = []
-    categories: list[str] = []
-    message_class: str | None = None
-    item_type: ItemType | None = None
-
-
-class MailboxModel(_Model):
-    email: str
-    name: str
-    kind: Literal["user", "shared"] = "user"
-    timezone: str | None = None
-    oof: OofModel = OofModel()
-    calendar: list[EventModel] = []
-    inbox: list[InboxModel] = []
-    sent: list[SentModel] = []
-
-
-class AccountModel(_Model):
-    email: str
-    password: str
-
-
-class AppModel(_Model):
-    """An Entra ID app registration for the token endpoint; its tokens act as the service account."""
-
-    tenant_id: str
-    client_id: str
-    secret: str | None = None
-    certificate: str | None = None  # the public certificate, PEM
-
-
-class ScenarioModel(_Model):
-    clock: Time | None = None
-    timezone: str = "UTC"
-    domains: list[str] = Field(min_length=1)
-    service_account: AccountModel
-    impersonation: Literal["all"] | list[str] = "all"
-    mailboxes: list[MailboxModel] = []
-    apps: list[AppModel] = []
+from mailbot.sandbox.scenario_models import EventModel, InboxModel, MailboxModel, ScenarioModel, SentModel, Time
 
 
 def load_scenario(
