@@ -27,7 +27,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7}
 _SHIFT = re.compile(r"[+-]\d+")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
-_HOW = "write [weekday] [+N/-N days or weeks] [HH:MM], e.g. 'friday -1 week 15:10', or an ISO 8601 time"
+HOW = "write [weekday] [+N/-N days or weeks] [HH:MM], e.g. 'friday -1 week 15:10', or an ISO 8601 time"
 
 
 def week_of(day: date, timezone: str = "UTC") -> date:
@@ -56,7 +56,7 @@ def scenario_when(value: object, monday: date, timezone: str) -> When:
     try:
         return parse_when(value, timezone)
     except ValueError as exc:
-        raise ValueError(f"{value!r} is not a time ({exc}); {_HOW}.") from None
+        raise ValueError(f"{value!r} is not a time ({exc}); {HOW}.") from None
 
 
 def resolve(text: str, monday: date, timezone: str) -> When:
@@ -99,4 +99,4 @@ def _time_of_day(text: str, token: str) -> time:
 
 
 def _refuse(text: str, reason: str) -> NoReturn:
-    raise ValueError(f"{text!r} is not a time: {reason}; {_HOW}.")
+    raise ValueError(f"{text!r} is not a time: {reason}; {HOW}.")

@@ -6,13 +6,23 @@ Times stay as written (text, or the dates YAML reads) until the seeder places th
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from mailbot.sandbox.item_types import ItemType
+from mailbot.sandbox.relative import HOW
 
-Time = datetime | date | str
+
+def _text_or_date(value: object) -> object:
+    """A time is text (or a date YAML read): YAML reads `+1` or an unquoted `10:30` as a number (the latter in base
+    60), which pydantic would take for seconds since 1970."""
+    if isinstance(value, str | date):  # a datetime is a date too
+        return value
+    raise ValueError(f"{value!r} is not a time (quote it if YAML reads it as a number); {HOW}.")
+
+
+Time = Annotated[datetime | date | str, BeforeValidator(_text_or_date)]
 
 
 class _Model(BaseModel):

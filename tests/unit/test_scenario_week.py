@@ -125,3 +125,22 @@ def test_a_relative_clock_needs_a_week_to_count_from(tmp_path: Path) -> None:
         load_scenario(path)
     expected = [f"{path}:4: clock: 'monday 08:00' counts from the sandbox's week: the caller must give a clock"]
     assert expected == raised.value.problems
+
+
+def test_a_time_yaml_reads_as_a_number_is_refused_not_taken_for_1970(tmp_path: Path) -> None:
+    """`+1` and an unquoted `10:30` (numbers to YAML, the latter in base 60) are refused where they stand."""
+    path = tmp_path / "scenario.yaml"
+    path.write_text(
+        HEAD + "clock: monday 08:00\nmailboxes:\n  - email: a@example.org\n    name: A\n    inbox:\n"
+        "      - {from: x@mail.example, subject: Hi, received: 10:30}\n    calendar:\n"
+        "      - {subject: Team, start: monday 10:00, end: monday 11:00, rrule: FREQ=DAILY, exdates: [+1]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_scenario(path, week=MONDAY)
+    expected = [
+        f"{path}:11: mailboxes[0].calendar[0].exdates[0]: 1 is not a time (quote it if YAML reads it as a number);",
+        f"{path}:9: mailboxes[0].inbox[0].received: 630 is not a time (quote it if YAML reads it as a number); write",
+    ]
+    problems = raised.value.problems
+    assert expected == [found[: len(prefix)] for found, prefix in zip(problems, expected, strict=True)]
