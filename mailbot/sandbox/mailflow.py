@@ -5,9 +5,11 @@ A mixin of Organisation, which owns the state used here and the lock every publi
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import insort
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from operator import itemgetter
 from threading import RLock
 from typing import Any
 
@@ -49,6 +51,25 @@ class MailFlow:
     _mailboxes: dict[str, MailboxState]
     _conversations: dict[str, str]  # Message-ID -> ConversationId, organisation-wide
     _outbox: list[OutboxEntry]
+    _due: list[tuple[datetime, Callable[[], object]]]  # what happens when the clock gets there, soonest first
+
+    def schedule(self, at: datetime, action: Callable[[], object]) -> None:
+        """Run `action` (mail arriving, say) now if the clock has reached `at`, else as soon as a mailbox is looked at
+        once it has: a scenario's mail dated later than the clock is not in a mailbox before its time."""
+        with self.lock:
+            insort(self._due, (at, action), key=itemgetter(0))  # after any due at the same time: they stay in order
+            self._run_due()
+
+    def _run_due(self) -> None:
+        """Run, in order, whatever is due by now. Taken off the list first, so the mailbox look-ups they make do not
+        run them again."""
+        if not self._due:
+            return
+        now, due = self.clock.now(), []
+        while self._due and self._due[0][0] <= now:
+            due.append(self._due.pop(0)[1])
+        for action in due:
+            action()
 
     def _state(self, email: str) -> MailboxState:
         raise NotImplementedError

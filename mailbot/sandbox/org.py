@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from threading import RLock
@@ -68,6 +68,7 @@ class Organisation(MailFlow):
         self._mailboxes: dict[str, MailboxState] = {}
         self._conversations: dict[str, str] = {}  # Message-ID -> ConversationId, organisation-wide
         self._outbox: list[OutboxEntry] = []
+        self._due: list[tuple[datetime, Callable[[], object]]] = []  # see schedule()
         self._tokens: dict[str, BearerToken] = {}
         self.apps = AppRegistry()  # Entra ID app registrations, for the token endpoint (identity.py)
 
@@ -148,6 +149,7 @@ class Organisation(MailFlow):
     def outbox(self) -> list[OutboxEntry]:
         """Everything that left the organisation (to outside addresses), oldest first."""
         with self.lock:
+            self._run_due()
             return list(self._outbox)
 
     def clear_outbox(self) -> None:
@@ -297,6 +299,7 @@ class Organisation(MailFlow):
 
     def _state(self, email: str) -> MailboxState:
         with self.lock:
+            self._run_due()  # a mailbox looked at holds what has arrived by now
             try:
                 return self._mailboxes[email.lower()]
             except KeyError:

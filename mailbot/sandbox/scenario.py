@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from contextlib import suppress
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
 from mailbot.sandbox.events import When, check_timezone
+from mailbot.sandbox.item_types import item_class_for
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
 from mailbot.sandbox.relative import at_midnight, is_relative, scenario_when, week_of
@@ -91,7 +93,8 @@ class _Seeder:
             for k, sent in enumerate(box.sent):
                 loc = ("mailboxes", i, "sent", k)
                 mail.append((self._moment((*loc, "sent"), sent.sent, zone), loc, (box.email, sent)))
-        # Chronological order, so a reply finds the message it answers and joins its conversation.
+        # Chronological order, so a reply finds the message it answers and joins its conversation; mail dated later
+        # than the clock arrives when the clock gets there.
         for at, loc, (owner, entry) in sorted(mail, key=lambda x: x[0]):
             self._guard(loc, lambda o=owner, e=entry, t=at: self._mail(org, o, e, t))
         org.clear_outbox()  # seeded history is not news: the outbox shows only what is sent from now on
@@ -141,47 +144,8 @@ class _Seeder:
         ))  # fmt: skip
 
     def _mail(self, org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime) -> None:
-        if isinstance(entry, SentModel):
-            org.send(
-                owner,
-                entry.to,
-                entry.subject,
-                entry.html,
-                entry.body,
-                cc=entry.cc,
-                at=at,
-                in_reply_to=entry.in_reply_to,
-                references=entry.references,
-                categories=entry.categories,
-                message_id=entry.message_id,
-                message_class=entry.message_class,
-                item_type=entry.item_type,
-            )
-            return
-        recipients = entry.to or [owner]
-        sender_email = Address.parse(entry.sender).email.lower()
-        if sender_email in {m.email for m in org.mailboxes()}:  # a colleague's mail: sent from their mailbox
-            org.send(
-                sender_email,
-                recipients,
-                entry.subject,
-                entry.html,
-                entry.body,
-                cc=entry.cc,
-                at=at,
-                in_reply_to=entry.in_reply_to,
-                references=entry.references,
-                message_class=entry.message_class,
-                item_type=entry.item_type,
-            )
-            return
-        org.deliver_external(
-            recipients, entry.sender, entry.subject, entry.body, body_html=entry.html, received_at=at,
-            headers=entry.headers, message_class=entry.message_class, item_type=entry.item_type,
-            in_reply_to=entry.in_reply_to,
-            references=entry.references, categories=entry.categories, message_id=entry.message_id,
-            cc=entry.cc, is_read=entry.read,
-        )  # fmt: skip
+        item_class_for(entry.item_type, entry.message_class)  # refused now, also for mail that arrives later
+        org.schedule(at, partial(_deliver, org, owner, entry, at))
 
     def _when(self, loc: Loc, value: Time, zone: str) -> When | None:
         try:
@@ -206,3 +170,48 @@ def _valid_zone(name: str) -> str:
         return check_timezone(name)
     except ValueError:
         return "UTC"  # already reported; keep seeding to find the other problems
+
+
+def _deliver(org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime) -> None:
+    """Seed one mail of the scenario, at its time."""
+    if isinstance(entry, SentModel):
+        org.send(
+            owner,
+            entry.to,
+            entry.subject,
+            entry.html,
+            entry.body,
+            cc=entry.cc,
+            at=at,
+            in_reply_to=entry.in_reply_to,
+            references=entry.references,
+            categories=entry.categories,
+            message_id=entry.message_id,
+            message_class=entry.message_class,
+            item_type=entry.item_type,
+        )
+        return
+    recipients = entry.to or [owner]
+    sender_email = Address.parse(entry.sender).email.lower()
+    if sender_email in {m.email for m in org.mailboxes()}:  # a colleague's mail: sent from their mailbox
+        org.send(
+            sender_email,
+            recipients,
+            entry.subject,
+            entry.html,
+            entry.body,
+            cc=entry.cc,
+            at=at,
+            in_reply_to=entry.in_reply_to,
+            references=entry.references,
+            message_class=entry.message_class,
+            item_type=entry.item_type,
+        )
+        return
+    org.deliver_external(
+        recipients, entry.sender, entry.subject, entry.body, body_html=entry.html, received_at=at,
+        headers=entry.headers, message_class=entry.message_class, item_type=entry.item_type,
+        in_reply_to=entry.in_reply_to,
+        references=entry.references, categories=entry.categories, message_id=entry.message_id,
+        cc=entry.cc, is_read=entry.read,
+    )  # fmt: skip

@@ -18,7 +18,7 @@ from mailbot.sandbox.relative import scenario_when, week_of
 NY = ZoneInfo("America/New_York")
 MONDAY = date(2026, 11, 23)
 EXAMPLE = Path(__file__).resolve().parents[2] / "config" / "sandbox.yaml"
-LI, ANNA, MARIA = "li.chen@example.org", "anna.brandt@example.org", "maria.reyes@example.org"
+LI, ANNA, MARIA, HELP = "li.chen@example.org", "anna.brandt@example.org", "maria.reyes@example.org", "help@example.org"
 HEAD = "domains: [example.org]\nservice_account: {email: bot@example.org, password: x}\ntimezone: America/New_York\n"
 
 
@@ -144,3 +144,15 @@ def test_a_time_yaml_reads_as_a_number_is_refused_not_taken_for_1970(tmp_path: P
     ]
     problems = raised.value.problems
     assert expected == [found[: len(prefix)] for found, prefix in zip(problems, expected, strict=True)]
+
+
+def test_mail_dated_later_than_the_clock_arrives_when_the_clock_gets_there() -> None:
+    """Started on Monday at 06:00, the sandbox holds none of Monday's mail; at 07:30 Anna's 07:05 mail is in her inbox
+    and the 07:42 voicemail is still to come."""
+    clock = FixedClock(datetime(2026, 11, 23, 6, 0, tzinfo=NY))
+    org = load_scenario(EXAMPLE, clock)
+    early = [m.subject for box in (ANNA, HELP) for m in org.messages(box, "inbox") if m.received_at >= clock.now()]
+    clock.set(datetime(2026, 11, 23, 7, 30, tzinfo=NY))
+    later = [(m.subject, m.received_at) for box in (ANNA, HELP) for m in org.messages(box, "inbox")
+             if m.received_at >= datetime(2026, 11, 23, tzinfo=NY)]  # fmt: skip
+    assert ([], [("Benefits claim form", datetime(2026, 11, 23, 7, 5, tzinfo=NY))]) == (early, later)
