@@ -83,8 +83,9 @@ class Call:
         return payload
 
     def context(self, suffix: str) -> str:
-        """The @odata.context of an answer about this call's mailbox, e.g. `.../$metadata#users('x')/presence`."""
-        return f"{self.base}/$metadata#users('{quote(self.user, safe='')}')/{suffix}"
+        """The @odata.context of an answer about the path's user, e.g. `.../$metadata#users('x')/mailboxSettings`,
+        naming the user as the path does (address or object id), as Graph echoes it."""
+        return f"{self.base}/$metadata#users('{quote(self.params['user'], safe='')}')/{suffix}"
 
     def link(self, changes: dict[str, str | None]) -> str:
         """This request's URL with some query options replaced, added or (None) removed: a nextLink."""

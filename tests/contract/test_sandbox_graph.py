@@ -617,3 +617,10 @@ def test_presence_refuses_an_address(graph: Graph) -> None:
     assert ((400, "BadRequest"), 400, None) == (
         error(refused)[:2], graph.get(f"/users/{LI}/presence").status_code,
         graph.server.org.status_message(LI))  # fmt: skip
+
+
+def test_an_answer_names_the_user_as_the_path_does(graph: Graph) -> None:
+    """Asked by object id, an answer's @odata.context names the user by that id, as Graph echoes the path."""
+    anna = object_id(graph, ANNA)
+    answer = graph.get(f"/users/{anna}/{REPLIES}").json()
+    assert f"{graph.server.graph_url}/$metadata#users('{anna}')/{REPLIES}" == answer["@odata.context"]
