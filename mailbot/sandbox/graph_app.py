@@ -3,9 +3,9 @@
 Each request goes through the same steps: a bearer token issued for Graph (401 InvalidAuthenticationToken with a
 Bearer challenge otherwise), a concurrency slot for the mailbox the path names by address or object id (the 5th at
 once gets 429) and its request rate (10,000 in 10 minutes), the next armed fault from the shared switchboard, then
-the mailbox check (404 unknown, 403 when the app may not use it) and the route. Directory reads (GET /users/{x})
-skip the slot, the rate and the mailbox check. A $batch sends each of its sub-requests through these steps, side by
-side or one after another (graph_batch.py).
+the mailbox check (404 unknown, 403 when the app may not use it) and the route. Routes outside Exchange Online,
+directory reads (GET /users/{x}) and Teams presence, skip the slot, the rate and the mailbox check. A $batch sends
+each of its sub-requests through these steps, side by side or one after another (graph_batch.py).
 Graph's URL segments are case-insensitive, hence the small router here rather than werkzeug's.
 """
 
@@ -55,7 +55,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "users/{user}/presence", graph_presence.get_presence),
     ("POST", "users/{user}/presence/setStatusMessage", graph_presence.set_status_message),
 ]
-DIRECTORY = {"users/{user}"}  # Entra ID reads: no mailbox slot, no mailbox access policy
+# Entra ID's directory and Teams presence, outside Exchange Online: no mailbox slot or rate, and no mailbox access
+# policy (it governs Outlook resources only). Their handlers find the user themselves.
+NOT_MAILBOX = {"users/{user}", "users/{user}/presence", "users/{user}/presence/setStatusMessage"}
 _ACCESS_DENIED = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
 
 
@@ -100,7 +102,7 @@ class GraphApp:
                 raise GraphError(405, "BadRequest", "Specified HTTP method is not allowed for the request target.")
             return graph_batch.run(request, self.handle)
         pattern, handler, params = _route(request.method, segments)
-        if pattern in DIRECTORY:
+        if pattern in NOT_MAILBOX:
             suffer(self.faults)
             return handler(Call(self.org, request, params))
         user = params["user"]  # every other route acts on one mailbox

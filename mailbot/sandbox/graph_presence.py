@@ -4,10 +4,11 @@ The sandbox has no Teams clients, so availability and activity follow the mailbo
 out-of-office event now read as Away/OutOfOffice, a busy or tentative event as Busy/InAMeeting, else Available.
 A status message shows until its expiry on the sandbox clock.
 
-Presence is a Teams service: it knows users by their directory object id only. Where other /users/{x} routes take
-an address (user principal name) too, presence refuses one with 400, so a client must look the id up first
-(GET /users/{upn}?$select=id). Microsoft documents the route as /users/{userId}/presence and no error text for an
-address; the sandbox's wording is its own.
+Presence is a Teams service, outside Exchange Online: Exchange's mailbox limits and its application access policy
+(which governs Outlook resources only) do not apply, and it knows users by their directory object id only. Where
+other /users/{x} routes take an address (user principal name) too, presence refuses one with 400, so a client must
+look the id up first (GET /users/{upn}?$select=id). Microsoft documents the route as /users/{userId}/presence and no
+error text for an address; the sandbox's wording is its own.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from typing import Any
 
 from mailbot.sandbox.events import oof_active
 from mailbot.sandbox.graph_time import NEVER, date_time_zone, parse_date_time_zone, timestamp
-from mailbot.sandbox.graph_users import is_object_id, object_id
+from mailbot.sandbox.graph_users import is_object_id, named, object_id
 from mailbot.sandbox.graph_wire import Call, GraphError, Reply
 
 
 def set_status_message(call: Call) -> Reply:
-    _by_object_id(call)
+    user = _user(call)
     status = call.json().get("statusMessage")
     message = status.get("message") if isinstance(status, dict) else None
     if not isinstance(message, dict) or not isinstance(message.get("content"), str):
@@ -31,13 +32,12 @@ def set_status_message(call: Call) -> Reply:
         raise GraphError(400, "BadRequest", "The only supported status message contentType is text.")
     expiry = status.get("expiryDateTime") if isinstance(status, dict) else None
     expires = parse_date_time_zone(expiry, "expiryDateTime") if expiry is not None else None
-    call.org.set_status_message(call.user, message["content"], expires)
+    call.org.set_status_message(user, message["content"], expires)
     return Reply(200)
 
 
 def get_presence(call: Call) -> Reply:
-    _by_object_id(call)
-    org, user = call.org, call.user
+    org, user = call.org, _user(call)
     now = org.clock.now()
     oof = org.get_oof(user)
     current = org.calendar_view(user, now, now + timedelta(seconds=1))
@@ -65,8 +65,10 @@ def get_presence(call: Call) -> Reply:
     })  # fmt: skip
 
 
-def _by_object_id(call: Call) -> None:
+def _user(call: Call) -> str:
+    """The address of the user the path names by object id; an address there is refused."""
     segment = call.params["user"]
     if not is_object_id(segment):
         raise GraphError(400, "BadRequest", f"Invalid user id '{segment}': presence takes the user's object id "
                          "(a GUID), not a user principal name or e-mail address.")  # fmt: skip
+    return named(call).email

@@ -43,14 +43,20 @@ def find(org: Organisation, segment: str) -> Mailbox:
     return org.mailbox(segment)
 
 
-def get_user(call: Call) -> Reply:
-    """GET /users/{id | userPrincipalName}: a directory read, so no mailbox access policy applies."""
+def named(call: Call) -> Mailbox:
+    """The user the path's {user} names, for routes outside Exchange (no mailbox access policy applies); 404 as
+    Entra ID words it when the directory has no such user."""
     segment = call.params["user"]
     try:
-        mailbox = find(call.org, segment)
+        return find(call.org, segment)
     except UnknownMailbox:
         raise GraphError(404, "Request_ResourceNotFound", f"Resource '{segment}' does not exist or one of its "
                          "queried reference-property objects are not present.") from None  # fmt: skip
+
+
+def get_user(call: Call) -> Reply:
+    """GET /users/{id | userPrincipalName}: a directory read."""
+    mailbox = named(call)
     names = call.selected(_PROPERTIES, "user")
     full = {
         "@odata.context": f"{call.base}/$metadata#users{select_suffix(names)}/$entity",

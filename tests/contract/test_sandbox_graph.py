@@ -619,6 +619,18 @@ def test_presence_refuses_an_address(graph: Graph) -> None:
         graph.server.org.status_message(LI))  # fmt: skip
 
 
+def test_presence_is_outside_the_mailbox_access_policy_and_names_the_user_by_id(graph: Graph) -> None:
+    """Presence is a Teams service: the access policy that keeps the app out of Petr's mailbox does not reach it, it
+    takes no mailbox slot, and its answer names him by object id."""
+    petr = object_id(graph, PETR)
+    presence = graph.get(f"/users/{petr}/presence")
+    context = f"{graph.server.graph_url}/$metadata#users('{petr}')/presence/$entity"
+    assert (200, context, petr, 0) == (
+        presence.status_code, presence.json()["@odata.context"], presence.json()["id"],
+        graph.server.graph.peak_concurrency(PETR))  # fmt: skip
+    assert (403, "ErrorAccessDenied") == error(graph.get(f"/users/{petr}/{REPLIES}"))[:2]
+
+
 def test_an_answer_names_the_user_as_the_path_does(graph: Graph) -> None:
     """Asked by object id, an answer's @odata.context names the user by that id, as Graph echoes the path."""
     anna = object_id(graph, ANNA)
