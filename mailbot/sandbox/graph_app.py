@@ -106,12 +106,15 @@ class GraphApp:
             suffer(self.faults)
             return handler(Call(self.org, request, params))
         user = params["user"]  # every other route acts on one mailbox
-        key = self._slot_key(user)
-        with self.slots.hold(key):
-            self.rate.count(key)
+        try:
+            email: str | None = graph_users.find(self.org, user).email
+        except UnknownMailbox:
+            email = None
+        with self.slots.hold(email or user):  # the mailbox's slot, however the path names it
+            self.rate.count(email or user)
             suffer(self.faults)
             try:
-                return handler(Call(self.org, request, params, self._mailbox(user)))
+                return handler(Call(self.org, request, params, self._allowed(user, email)))
             except ItemNotFound:
                 raise GraphError(404, "ErrorItemNotFound", NOT_FOUND) from None
 
@@ -125,18 +128,10 @@ class GraphApp:
         if not token.accepted_by(GRAPH_RESOURCE):
             raise GraphError(401, "InvalidAuthenticationToken", "Invalid audience.", challenge)
 
-    def _slot_key(self, user: str) -> str:
-        """Whose concurrency slot a request takes: the mailbox's address, however the path names it."""
-        try:
-            return graph_users.find(self.org, user).email
-        except UnknownMailbox:
-            return user
-
-    def _mailbox(self, user: str) -> str:
-        try:
-            email = graph_users.find(self.org, user).email
-        except UnknownMailbox:
-            raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.") from None
+    def _allowed(self, user: str, email: str | None) -> str:
+        """The mailbox the path names (`email`, None if none), if the app may use it."""
+        if email is None:
+            raise GraphError(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.")
         if not self.org.may_impersonate(email):
             raise GraphError(403, "ErrorAccessDenied", _ACCESS_DENIED)
         return email
