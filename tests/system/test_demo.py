@@ -94,7 +94,7 @@ def test_demo_works_in_weeks_with_other_holidays(
 
 def test_demo_runs_a_whole_week_that_starts_on_a_holiday(tmp_path: Path) -> None:
     """In the week of 5 July 2027 (Independence Day observed on the Monday) the whole story runs: every member
-    message answered, digests on the eight other weekdays only."""
+    message answered, digests on the six other weekdays only."""
     result = demo(tmp_path, "--now", "2027-07-08T10:00-04:00")
     assert 0 == result.returncode, result.stderr
     out = result.stdout
