@@ -159,7 +159,9 @@ def parse_when(text: object, timezone: str) -> When:
 
 def parse_moment(text: object, timezone: str) -> datetime:
     """Like parse_when, but a date means its midnight in `timezone`."""
-    value = parse_when(text, timezone)
-    if isinstance(value, datetime):
-        return value
-    return datetime.combine(value, time(0), tzinfo=ZoneInfo(timezone))
+    return at_midnight(parse_when(text, timezone), timezone)
+
+
+def at_midnight(value: When, timezone: str) -> datetime:
+    """A point in time: a date means its midnight in `timezone`."""
+    return value if isinstance(value, datetime) else datetime.combine(value, time(0), tzinfo=ZoneInfo(timezone))

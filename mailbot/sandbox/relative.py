@@ -36,11 +36,6 @@ def week_of(day: date, timezone: str = "UTC") -> date:
     return local - timedelta(days=local.weekday())
 
 
-def at_midnight(value: When, timezone: str) -> datetime:
-    """A point in time: a date means its midnight in `timezone`."""
-    return value if isinstance(value, datetime) else datetime.combine(value, time(0), tzinfo=ZoneInfo(timezone))
-
-
 def is_relative(value: object) -> bool:
     """Whether a scenario value is written relative to the week (ISO 8601 times start with a digit)."""
     if not isinstance(value, str):

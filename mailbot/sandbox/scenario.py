@@ -18,11 +18,11 @@ from pydantic import ValidationError
 from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
-from mailbot.sandbox.events import When, check_timezone
+from mailbot.sandbox.events import When, at_midnight, check_timezone
 from mailbot.sandbox.item_types import item_class_for
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
-from mailbot.sandbox.relative import at_midnight, is_relative, scenario_when, week_of
+from mailbot.sandbox.relative import is_relative, scenario_when, week_of
 from mailbot.sandbox.scenario_models import EventModel, InboxModel, MailboxModel, ScenarioModel, SentModel, Time
 
 
