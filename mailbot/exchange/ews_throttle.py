@@ -1,4 +1,4 @@
-"""EWS throttling as Exchange answers it, for the EWS backend's retry policy.
+"""The EWS backend's retry policy (RetryPolicy, for exchangelib), and EWS throttling as Exchange answers it.
 
 Exchange refuses a request it throttles in one of three ways ("EWS throttling in Exchange"):
 - a SOAP fault ErrorServerBusy with BackOffMilliseconds (HTTP 500), which exchangelib waits out by itself;
@@ -15,9 +15,15 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+import exchangelib
+from exchangelib import errors as ews
 from exchangelib.util import TNS, ParseError, to_xml
+from exchangelib.util import _get_retry_after as _retry_after
+from oauthlib.oauth2 import TokenExpiredError  # type: ignore[import-untyped]
 
 _CODES = ("ErrorServerBusy", "ErrorExceededConnectionCount")
 _WRAPPER = "ErrorInternalServerError"
@@ -90,3 +96,67 @@ def connection_wait(suggested: float | None, streak: int) -> float:
     """How long to wait after ErrorExceededConnectionCount: as suggested, but at least 1, 2, 4 ... s as refusals
     mount, for the server often suggests 0 ms and only the other requests' ending frees a place."""
     return max(suggested or 0.0, float(2 ** min(streak, 10)))
+
+
+class RetryPolicy(exchangelib.FaultTolerance):  # type: ignore[misc]
+    """FaultTolerance that treats HTTP 401 as bad credentials until the first answer succeeded.
+
+    EWS sometimes answers 401 to throttle, so exchangelib retries 401s for up to max_wait; but before any
+    request ever succeeded, a 401 means the credentials are wrong, and IT should hear that at once.
+    With OAuth, a 401 to a bearer token means the token died early (revoked, or clocks apart): exchangelib would
+    only renew it once oauthlib sees it expire by the local clock, so `renew_token` replaces it at once, and a
+    brand-new token refused again means the credentials are wrong.
+    Throttling in any of Exchange's forms (see `refusal`) is waited out as the server asks, up to max_wait in
+    all for one request: past that, RateLimitError.
+    """
+
+    def __init__(self, max_wait: int, renew_token: Callable[[str], str] | None = None) -> None:
+        super().__init__(max_wait=max_wait)
+        self.authenticated = False
+        self.renew_token = renew_token  # (refused access token) -> the token now current
+        self._fresh: set[str] = set()  # tokens renewed because of a 401, never yet accepted
+        self.budget = Budget()
+
+    def back_off(self, seconds: float | None) -> None:
+        wait = self.DEFAULT_BACKOFF if seconds is None else seconds
+        total = self.budget.spend(wait)
+        if total > self.max_wait:
+            self.budget.reset()
+            raise ews.RateLimitError("Max timeout reached", wait=total)
+        super().back_off(wait)
+
+    def raise_response_errors(self, response: Any) -> Any:
+        if response.status_code == 200:
+            self.authenticated = True
+            self._fresh.clear()
+        elif response.status_code == 401 and self.renew_token is not None and _bearer(response) is not None:
+            refused = _bearer(response) or ""
+            if refused in self._fresh:
+                raise ews.UnauthorizedError(f"A new access token was refused too at {response.url}")
+            self._fresh.add(self.renew_token(refused))
+            raise TokenExpiredError()  # exchangelib retries at once on a new session, with the renewed token
+        elif response.status_code == 401 and not self.authenticated:
+            raise ews.UnauthorizedError(f"Invalid credentials for {response.url}")
+        elif response.status_code == 429:  # Exchange Online throttles so; exchangelib would call it malformed
+            raise ews.ErrorServerBusy("HTTP 429 Too Many Requests", back_off=_retry_after(response) or 1)
+        if response.status_code in (200, 500):
+            self._throttled(response)
+        return super().raise_response_errors(response)
+
+    def _throttled(self, response: Any) -> None:
+        """Raise the ErrorServerBusy exchangelib waits out for a throttling refusal, with the server's back-off."""
+        found = refusal(response.content)
+        if found is None:
+            if response.status_code == 200:
+                self.budget.reset()
+            return
+        wait = found.back_off
+        if found.code == "ErrorExceededConnectionCount":
+            wait = connection_wait(found.back_off, self.budget.streak)
+        raise ews.ErrorServerBusy(f"{found.code}: EWS throttled the request", back_off=wait)
+
+
+def _bearer(response: Any) -> str | None:
+    """The bearer token a request carried, if it carried one."""
+    scheme, _, token = str(response.request.headers.get("Authorization", "")).partition(" ")
+    return token if scheme.lower() == "bearer" and token else None
