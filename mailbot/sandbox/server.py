@@ -216,15 +216,3 @@ class SandboxServer:
         return Response("Not found: the sandbox serves /EWS/Exchange.asmx, Microsoft Graph under /v1.0/, /admin and "
                         "the token endpoint /{tenant}/oauth2/v2.0/token.\n", 404,
                         content_type="text/plain")(environ, start_response)  # fmt: skip
-
-
-def serve_forever(org: Organisation, host: str = "127.0.0.1", port: int = 8765, *, strict: bool = False) -> None:
-    """Serve until interrupted (for `mailbot sandbox serve`)."""
-    server = SandboxServer(org, host, port, strict=strict).start()
-    log.info("sandbox_serving", ews=server.ews_url, graph=server.graph_url, admin=server.admin_url)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        log.info("sandbox_interrupted")
-    finally:
-        server.stop()
