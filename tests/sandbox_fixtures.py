@@ -3,7 +3,8 @@ schema (shipped in mailbot/sandbox/ews_xsd), as Exchange checks requests.
 
 Fixtures: `sandbox`, `make_sandbox`; over HTTPS with the token endpoint for OAuth: `sandbox_ca` (session),
 `make_tls_sandbox`, `tls_sandbox`. Helper: `ews_account`. Commands run in a subprocess get a strict embedded
-sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.py).
+sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.py). Requests to send by hand:
+`ENVELOPE`, `CONVERT_ID`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ EXAMPLE_SCENARIO = ROOT / "config" / "sandbox.yaml"
 # The week the tests pin relative scenario times to: Monday 23 November 2026 (Thanksgiving on Thursday, the
 # office closed on Friday), so the example's clock starts at Monday 08:00 New York time.
 EXAMPLE_WEEK = date(2026, 11, 23)
+# EWS requests for tests that talk to the endpoint without exchangelib: a SOAP envelope for Exchange 2016 around
+# `body`, and a schema-valid ConvertId (the operation exchangelib probes the server version with).
+ENVELOPE = (
+    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
+    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
+    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
+    '<t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{body}</s:Body></s:Envelope>'
+)
+CONVERT_ID = ENVELOPE.format(
+    body='<m:ConvertId DestinationFormat="EwsId"><m:SourceIds><t:AlternateId Format="EwsId" Id="DUMMY" '
+    'Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
+)
 
 
 @pytest.fixture

@@ -24,21 +24,13 @@ from exchangelib.errors import (
     UnauthorizedError,
 )
 from exchangelib.services import SyncFolderItems
-from sandbox_fixtures import ews_account
+from sandbox_fixtures import CONVERT_ID, ews_account
 
 from mailbot.sandbox import SandboxServer
 
 NY = ZoneInfo("America/New_York")
 EWS_NY, EWS_UTC = EWSTimeZone("America/New_York"), EWSTimeZone("UTC")
 LI, JAMES, MARIA, ANNA = (f"{n}@example.org" for n in ("li.chen", "james.okafor", "maria.reyes", "anna.brandt"))
-CONVERT_ID = (
-    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-    '<t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body><m:ConvertId DestinationFormat="EwsId">'
-    '<m:SourceIds><t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
-    "</s:Body></s:Envelope>"
-)
 
 
 def ny(*parts: int) -> EWSDateTime:

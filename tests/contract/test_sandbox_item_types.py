@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import requests
 from lxml import etree
+from sandbox_fixtures import ENVELOPE
 
 from mailbot.errors import ConfigError
 from mailbot.sandbox import SandboxCA, SandboxServer, load_scenario
@@ -22,12 +23,6 @@ LI, JAMES = "li.chen@example.org", "james.okafor@example.org"
 PAT = "Pat Member <pat.member@gmail.example>"
 M = "{http://schemas.microsoft.com/exchange/services/2006/messages}"
 T = "{http://schemas.microsoft.com/exchange/services/2006/types}"
-ENVELOPE = (
-    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-    '<t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body>{body}</s:Body></s:Envelope>'
-)
 SHAPE = "<m:ItemShape><t:BaseShape>{base}</t:BaseShape>{extra}</m:ItemShape>"
 
 

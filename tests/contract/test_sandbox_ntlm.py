@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import requests
 import spnego
+from sandbox_fixtures import CONVERT_ID
 from spnego.channel_bindings import GssChannelBindings
 
 from mailbot.domain import OofState
@@ -20,14 +21,6 @@ from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.sandbox import SandboxCA, SandboxServer
 
 LI = "li.chen@example.org"
-CONVERT_ID = (
-    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-    '<t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body><m:ConvertId DestinationFormat="EwsId">'
-    '<m:SourceIds><t:AlternateId Format="EwsId" Id="DUMMY" Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
-    "</s:Body></s:Envelope>"
-)
 
 
 def post(session: requests.Session, server: SandboxServer, authorization: str | None = None) -> requests.Response:

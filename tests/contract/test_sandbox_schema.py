@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 from lxml import etree
-from sandbox_fixtures import EXAMPLE_SCENARIO, EXAMPLE_WEEK
+from sandbox_fixtures import ENVELOPE, EXAMPLE_SCENARIO, EXAMPLE_WEEK
 
 from mailbot.sandbox import SandboxServer, load_scenario
 from mailbot.sandbox.ews_schema import SCHEMA_DIR, violations
@@ -18,12 +18,8 @@ from mailbot.sandbox.ews_xml import el, sub
 
 ROOT = Path(__file__).resolve().parents[2]
 AUTH = ("mailbot@example.org", "sandbox-password")
-GET_FOLDER = (
-    '<?xml version="1.0" encoding="utf-8"?><s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/" '
-    'xmlns:m="http://schemas.microsoft.com/exchange/services/2006/messages" '
-    'xmlns:t="http://schemas.microsoft.com/exchange/services/2006/types"><s:Header>'
-    '<t:RequestServerVersion Version="Exchange2016"/></s:Header><s:Body><m:GetFolder>{shape}'
-    '<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder></s:Body></s:Envelope>'
+GET_FOLDER = ENVELOPE.format(
+    body='<m:GetFolder>{shape}<m:FolderIds><t:DistinguishedFolderId Id="inbox"/></m:FolderIds></m:GetFolder>'
 )
 SHAPE = "<m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape>"
 
