@@ -4,12 +4,15 @@ failure is that mailbox's own; and the repetition of calls whose connection drop
 from __future__ import annotations
 
 import functools
+import re
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from exchangelib import errors as ews
+from urllib3.exceptions import ConnectTimeoutError, SSLError
 
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.ews_tls import tls_failure
@@ -26,6 +29,8 @@ _MAILBOX_ERRORS: dict[type[Exception], str] = {
 }
 # Of those, the ones that are a matter of access rights (RBAC impersonation, mailbox permissions).
 _DENIED = (ews.ErrorImpersonateUserDenied, ews.ErrorAccessDenied, ews.ErrorSendAsDenied)
+# How exchangelib words an HTTP answer that is no EWS answer (a wrong path's 404, a proxy's 403 ...).
+_HTTP_STATUS = re.compile(r"Unknown failure in response\. Code: (\d{3})\b")
 
 
 class _Dropped(BackendError):
@@ -77,11 +82,47 @@ def translated(mailbox: str, where: str) -> Iterator[None]:
             "backend.ews.retry_max_wait_seconds allows; it is tried again on the next run",
         ) from None
     except ews.ErrorTimeoutExpired as exc:
-        raise _Dropped(f"EWS at {where} dropped the connection: {exc}") from None
+        raise _Dropped(_no_answer(where, exc)) from None
     except ews.ResponseMessageError as exc:  # before TransportError, its base class
         raise MailboxError(mailbox, f"{type(exc).__name__}: {exc}") from exc
     except ews.TransportError as exc:
-        if untrusted := tls_failure(exc):
-            raise BackendError(f"The TLS certificate of EWS at {where} cannot be verified ({untrusted}); "
-                               "set backend.ews.ca_bundle to the CA that signed it") from None  # fmt: skip
-        raise BackendError(f"EWS at {where} cannot be reached: {exc}") from None
+        raise BackendError(_no_answer(where, exc)) from None
+
+
+def _no_answer(where: str, error: BaseException) -> str:
+    """One sentence for a request that got no EWS answer, naming the endpoint and the cause (the innermost error
+    under exchangelib's, requests' and urllib3's wrappers, whose reprs would bury it)."""
+    if untrusted := tls_failure(error):
+        return (f"The TLS certificate of EWS at {where} cannot be verified ({untrusted}); set backend.ews.ca_bundle "
+                "to the CA that signed it")  # fmt: skip
+    if isinstance(error, ews.RedirectError):
+        return f"EWS at {where} redirects to {error.url}; set backend.ews.endpoint to the address EWS answers at"
+    if status := _HTTP_STATUS.search(str(error)):
+        return f"EWS at {where} answered HTTP {status.group(1)}, not as EWS does; check backend.ews.endpoint"
+    chain = _chain(error)
+    # Connecting failed: refused, unknown host, no route, no answer in time, or no TLS session agreed.
+    if any(isinstance(link, ConnectTimeoutError | SSLError) for link in chain):
+        return f"EWS at {where} cannot be reached ({_reason(chain[-1])})"
+    return f"EWS at {where} did not answer ({_reason(chain[-1])})"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """`error` and the errors it wraps, outermost first, by cause, context, urllib3's `reason` or first argument."""
+    found: list[BaseException] = []
+    link: object = error
+    while isinstance(link, BaseException) and not any(link is seen for seen in found):
+        found.append(link)
+        reason, args = getattr(link, "reason", None), link.args
+        link = link.__cause__ or link.__context__ or (reason if isinstance(reason, BaseException) else None) or (
+            args[0] if args else None)  # fmt: skip
+    return found
+
+
+def _reason(error: BaseException) -> str:
+    """A few words for an error: an OS error's text ("connection refused"), else its message if short."""
+    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+    if isinstance(error, ssl.SSLError):
+        return "TLS: " + re.sub(r"^\[SSL: \w+\] | \(_ssl\.c:\d+\)$", "", text)
+    if not text or len(text) > 100:
+        return type(error).__name__
+    return text[:1].lower() + text[1:]

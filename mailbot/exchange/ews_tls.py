@@ -55,12 +55,13 @@ def trusted(url: str) -> bool | str:
 
 def tls_failure(error: BaseException) -> str | None:
     """Why the server's certificate was not trusted, if that is what `error` (exchangelib's TransportError, which
-    keeps only the text of requests' SSLError) came from."""
+    keeps only the text of requests' SSLError) came from; None for other TLS failures (a wrong protocol version,
+    plain HTTP on the port), which no CA bundle mends."""
     cause = error.__cause__ or error.__context__
     if not isinstance(cause, requests.exceptions.SSLError):
         return None
-    found = re.search(r"\[SSL: [A-Z_]+\] ([^(]+)", str(cause))
-    return found.group(1).strip() if found else str(cause)
+    found = re.search(r"\[SSL: CERTIFICATE_VERIFY_FAILED\] ([^(]+)", str(cause))
+    return found.group(1).strip() if found else None
 
 
 def _origin(url: str) -> str:
