@@ -1,11 +1,12 @@
 """Microsoft Graph v1.0 over the sandbox organisation, as a WSGI app for everything under /v1.0/.
 
 Each request goes through the same steps: a bearer token issued for Graph (401 InvalidAuthenticationToken with a
-Bearer challenge otherwise), a concurrency slot for the mailbox the path names by address or object id (the 5th at
-once gets 429) and its request rate (10,000 in 10 minutes), the next armed fault from the shared switchboard, then
-the mailbox check (404 unknown, 403 when the app may not use it) and the route. Routes outside Exchange Online,
-directory reads (GET /users/{x}) and Teams presence, skip the slot, the rate and the mailbox check. A $batch sends
-each of its sub-requests through these steps, side by side or one after another (graph_batch.py).
+Bearer challenge otherwise), a concurrency slot for the mailbox the path names by address, user principal name or
+object id (the 5th at once gets 429) and its request rate (10,000 in 10 minutes), the next armed fault from the
+shared switchboard, then the mailbox check (404 unknown, 403 when the app may not use it) and the route. Routes
+outside Exchange Online, directory reads (GET /users and /users/{x}) and Teams presence, skip the slot, the rate and
+the mailbox check. A $batch sends each of its sub-requests through these steps, side by side or one after another
+(graph_batch.py).
 Graph's URL segments are case-insensitive, hence the small router here rather than werkzeug's.
 """
 
@@ -40,6 +41,7 @@ log = structlog.get_logger(__name__)
 
 Handler = Callable[[Call], Reply]
 ROUTES: list[tuple[str, str, Handler]] = [
+    ("GET", "users", graph_users.list_users),
     ("GET", "users/{user}", graph_users.get_user),
     ("GET", "users/{user}/calendarView", graph_calendar.calendar_view),
     ("GET", "users/{user}/calendar/calendarView", graph_calendar.calendar_view),
@@ -57,7 +59,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
 ]
 # Entra ID's directory and Teams presence, outside Exchange Online: no mailbox slot or rate, and no mailbox access
 # policy (it governs Outlook resources only). Their handlers find the user themselves.
-NOT_MAILBOX = {"users/{user}", "users/{user}/presence", "users/{user}/presence/setStatusMessage"}
+NOT_MAILBOX = {"users", "users/{user}", "users/{user}/presence", "users/{user}/presence/setStatusMessage"}
 _ACCESS_DENIED = "Access to OData is disabled: [RAOP] : Blocked by tenant configured AppOnly AccessPolicy settings."
 
 

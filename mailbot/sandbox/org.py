@@ -75,10 +75,10 @@ class Organisation(MailFlow):
     # -- people and access -------------------------------------------------------------------------------
 
     def add_mailbox(
-        self, email: str, name: str, kind: Literal["user", "shared"] = "user", timezone: str = "UTC"
+        self, email: str, name: str, kind: Literal["user", "shared"] = "user", timezone: str = "UTC", upn: str = ""
     ) -> Mailbox:
         key = email.lower()
-        info = Mailbox(key, name, kind, cal.check_timezone(timezone))
+        info = Mailbox(key, name, kind, cal.check_timezone(timezone), upn.lower())
         folders = {f: FolderStore(mailgen.folder_id(self.instance_id, key, f), f) for f in FOLDERS}
         with self.lock:
             self._mailboxes[key] = MailboxState(info, folders)

@@ -77,10 +77,16 @@ class Mailbox:
     name: str
     kind: Literal["user", "shared"] = "user"
     timezone: str = "UTC"
+    upn: str = ""  # its user's principal name in the directory, where that is not the address
 
     @property
     def address(self) -> Address:
         return Address(self.email, self.name)
+
+    @property
+    def principal_name(self) -> str:
+        """The user principal name (UPN) its user logs on with: in most tenants the address, but not in all."""
+        return self.upn or self.email
 
 
 @dataclass(frozen=True)

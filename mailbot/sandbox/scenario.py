@@ -74,7 +74,7 @@ class _Seeder:
                 self.problem(("mailboxes", i, "email"), f"{box.email} is listed twice")
             seen.add(box.email.lower())
             self._guard(("mailboxes", i, "timezone"), lambda b=box: check_timezone(b.timezone or m.timezone))
-            org.add_mailbox(box.email, box.name, box.kind, _valid_zone(box.timezone or m.timezone))
+            org.add_mailbox(box.email, box.name, box.kind, _valid_zone(box.timezone or m.timezone), box.upn)
         for k, app in enumerate(m.apps):
             self._guard(("apps", k), lambda a=app: org.register_app(a.tenant_id, a.client_id, secret=a.secret,
                                                                     certificate_pem=a.certificate))  # fmt: skip

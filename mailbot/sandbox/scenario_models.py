@@ -91,6 +91,7 @@ class MailboxModel(_Model):
     name: str
     kind: Literal["user", "shared"] = "user"
     timezone: str | None = None
+    upn: str = ""  # its user's principal name in the directory, where that is not the address (Graph)
     oof: OofModel = OofModel()
     calendar: list[EventModel] = []
     inbox: list[InboxModel] = []

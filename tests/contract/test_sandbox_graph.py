@@ -603,6 +603,31 @@ def test_an_unknown_user_is_not_found(graph: Graph) -> None:
     assert (404, "Request_ResourceNotFound", True) == (status, code, message.startswith("Resource 'nobody@"))
 
 
+def test_users_are_found_by_primary_address_with_a_filter(graph: Graph) -> None:
+    """GET /users with `$filter=mail eq '...'` finds a user by address, whatever its case; an unknown address finds
+    no one."""
+    found = graph.get("/users", params={"$filter": f"mail eq '{LI.upper()}'", "$select": "id"}).json()
+    nobody = graph.get("/users", params={"$filter": "mail eq 'nobody@example.org'"}).json()
+    assert ([{"id": object_id(graph, LI)}], []) == (found["value"], nobody["value"])
+
+
+def test_a_user_whose_principal_name_is_not_the_address(graph: Graph) -> None:
+    """The directory knows a user by id or user principal name only, so an address that is not the UPN is not found
+    there, and filtering on `mail` finds the user."""
+    graph.server.org.add_mailbox("sam.oneil@example.org", "Sam O'Neil", upn="soneil@example.onmicrosoft.com")
+    by_address = graph.get("/users/sam.oneil@example.org?$select=id")
+    by_upn = graph.get("/users/soneil@example.onmicrosoft.com?$select=id,mail").json()
+    by_mail = graph.get("/users", params={"$filter": "mail eq 'sam.oneil@example.org'", "$select": "id"}).json()
+    assert (404, "sam.oneil@example.org", [{"id": by_upn["id"]}]) == (
+        by_address.status_code, by_upn["mail"], by_mail["value"])  # fmt: skip
+
+
+@pytest.mark.parametrize("clause", ["endsWith(mail, '@example.org')", "displayName eq 'Li Chen'", "mail eq li"])
+def test_other_user_filters_are_refused(graph: Graph, clause: str) -> None:
+    """A filter the sandbox does not answer (a function, another property, a bare word) is 400, not ignored."""
+    assert (400, "Request_UnsupportedQuery") == error(graph.get("/users", params={"$filter": clause}))[:2]
+
+
 def test_mailbox_routes_take_an_object_id_too(graph: Graph) -> None:
     """Mail and settings routes accept the user's object id as well as the address, and count as that mailbox."""
     answer = graph.get(f"/users/{object_id(graph, ANNA)}/{REPLIES}")
