@@ -6,7 +6,6 @@ JSON $batch (as EWS syncs ids and then fetches items), sendMail, drafts; plus pr
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,11 +15,12 @@ from urllib.parse import quote, unquote, urlsplit
 
 from mailbot.config.service import BackendSettings
 from mailbot.domain import CalendarEvent, MailItem, OofSettings, OutgoingMessage, SyncBatch
-from mailbot.errors import BackendError, MailboxError, SyncStateInvalid
+from mailbot.errors import BackendError, SyncStateInvalid
 from mailbot.exchange import graph_mapping as gm
 from mailbot.exchange.base import Folder, SandboxAccess, register
 from mailbot.exchange.graph_auth import EWS_SCOPE, GRAPH_SCOPE, MsalTokenSource, TokenRefused, VerifyingHttpClient
 from mailbot.exchange.graph_bulk import batch_get
+from mailbot.exchange.graph_directory import ObjectIds
 from mailbot.exchange.graph_http import GraphHttp
 
 __all__ = ["EWS_SCOPE", "GRAPH_SCOPE", "GraphBackend", "GraphConnection", "MsalTokenSource", "TokenRefused"]
@@ -62,8 +62,7 @@ class GraphBackend:
             timeout=connection.timeout, retry_max_wait=connection.retry_max_wait,
             max_concurrent=connection.max_concurrent, sleep=sleep,
         )  # fmt: skip
-        self._object_ids: dict[str, str] = {}  # address -> directory object id, looked up once per mailbox
-        self._ids_lock = threading.Lock()
+        self._object_ids = ObjectIds(self._http)
 
     def close(self) -> None:
         self._http.close()
@@ -131,26 +130,10 @@ class GraphBackend:
 
     def set_status_message(self, mailbox: str, message: str, expires: datetime) -> bool:
         body = gm.status_message(message, expires)
-        path = f"/users/{quote(self._object_id(mailbox), safe='')}/presence/setStatusMessage"
+        # Presence knows people by their directory object id only.
+        path = f"/users/{quote(self._object_ids.of(mailbox), safe='')}/presence/setStatusMessage"
         self._http.call("POST", mailbox, path, body=body)
         return True
-
-    def _object_id(self, mailbox: str) -> str:
-        """The user's directory object id, which presence takes instead of an address: looked up once, then kept
-        (object ids never change)."""
-        with self._ids_lock:
-            known = self._object_ids.get(mailbox.lower())
-        if known is not None:
-            return known
-        try:
-            found = str(self._http.get(mailbox, f"{gm.user_path(mailbox)}?$select=id")["id"])
-        except MailboxError as exc:
-            reason = str(exc).removeprefix(f"{exc.mailbox}: ")
-            raise MailboxError(mailbox, f"cannot look up the user's object id, which presence needs (the app needs "
-                               f"the User.Read.All application permission): {reason}") from None  # fmt: skip
-        with self._ids_lock:
-            self._object_ids[mailbox.lower()] = found
-        return found
 
 
 def _delta_link(mailbox: str, folder: str, state: str) -> str:

@@ -12,6 +12,10 @@ from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, Sync
 _SYNC_CODES = {"syncstatenotfound", "syncstateinvalid", "resyncrequired"}
 
 
+class NotFound(MailboxError):
+    """Graph answered 404: the user, mailbox or item a request named does not exist."""
+
+
 def failure(mailbox: str, status: int, body: dict[str, Any], where: str) -> BackendError:
     """The error for a refused request: the mailbox's own problem for 4xx, the service's for the rest."""
     found = body.get("error")
@@ -24,7 +28,9 @@ def failure(mailbox: str, status: int, body: dict[str, Any], where: str) -> Back
     if status == 403:
         return MailboxAccessDenied(mailbox, f"the app may not access this mailbox ({code}: {message})")
     if code == "ErrorInvalidUser":
-        return MailboxError(mailbox, "no such mailbox in the tenant")
+        return NotFound(mailbox, "no such mailbox in the tenant")
+    if status == 404:
+        return NotFound(mailbox, f"{code}: {message}" if message else code)
     if 400 <= status < 500:
         return MailboxError(mailbox, f"{code}: {message}" if message else code)
     return BackendError(f"Microsoft Graph at {where} failed: HTTP {status}, {code} {message}".rstrip())

@@ -24,15 +24,17 @@ from mailbot.sandbox.graph_users import object_id
 from mailbot.sandbox.graph_wire import GraphError, rest_id
 
 LI, JAMES = "li.chen@example.org", "james.okafor@example.org"
+TENANT, CLIENT_ID = "00000000-0000-0000-0000-000000000000", "11111111-2222-3333-4444-555555555555"
 
 
 @pytest.fixture
 def graph(tls_sandbox: SandboxServer) -> Iterator[Callable[..., GraphBackend]]:
-    """Make Graph backends for the TLS sandbox, with connection settings overridden; all closed afterwards."""
+    """Make Graph backends for the TLS sandbox (or `server`), with connection settings overridden; all closed
+    afterwards."""
     opened: list[GraphBackend] = []
 
-    def make(**overrides: Any) -> GraphBackend:
-        access = sandbox_access(tls_sandbox.org, tls_sandbox.url, tls_sandbox.ca_bundle_path)
+    def make(server: SandboxServer = tls_sandbox, **overrides: Any) -> GraphBackend:
+        access = sandbox_access(server.org, server.url, server.ca_bundle_path)
         opened.append(GraphBackend(sandbox_connection(access, retry_max_wait=5, **overrides)))
         return opened[-1]
 
@@ -170,6 +172,28 @@ def test_a_status_message_finds_the_users_object_id_once(
     sets = {p.split("/")[3] for p in counted.paths if p.endswith("/presence/setStatusMessage")}
     assert (1, {object_id(LI)}, "Working from home") == (
         len(lookups), sets, (tls_sandbox.org.status_message(LI) or ("",))[0])  # fmt: skip
+
+
+def test_a_status_message_for_a_user_whose_principal_name_is_not_the_address(
+    graph: Callable[..., GraphBackend], make_tls_sandbox: Callable[..., SandboxServer]
+) -> None:
+    """Where a user's UPN differs from their address (an apostrophe in it too), the backend finds the object id by
+    primary address, and the status message is set."""
+    sam = "sam.o'neil@example.org"
+    server = make_tls_sandbox({
+        "clock": "monday 08:00", "domains": ["example.org"],
+        "service_account": {"email": "mailbot@example.org", "password": "secret"},
+        "apps": [{"tenant_id": TENANT, "client_id": CLIENT_ID, "secret": "app-secret"}],
+        "mailboxes": [{"email": sam, "name": "Sam O'Neil", "upn": "soneil@example.onmicrosoft.com"}],
+    })  # fmt: skip
+    graph(server).set_status_message(sam, "Back on Monday", datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
+    assert "Back on Monday" == (server.org.status_message(sam) or ("",))[0]
+
+
+def test_a_status_message_for_an_address_no_user_has_is_one_mailbox_error(graph: Callable[..., GraphBackend]) -> None:
+    """An address that is neither a user's principal name nor a user's primary address fails for that person alone."""
+    with pytest.raises(MailboxError, match=r"^nobody@example\.org: no user in the directory has this address"):
+        graph().set_status_message("nobody@example.org", "Away", datetime(2026, 11, 27, 17, 0, tzinfo=UTC))
 
 
 def test_presence_without_the_directory_permission_is_one_mailbox_error(
