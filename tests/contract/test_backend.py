@@ -25,7 +25,6 @@ from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.runtime import sandbox_access
 from mailbot.sandbox import SandboxServer
-from mailbot.sandbox.faults import Faults
 from mailbot.sandbox.item_types import ITEM_TYPES
 from mailbot.service.counting import CountingBackend
 from mailbot.service.metrics import Metrics
@@ -40,12 +39,8 @@ KINDS = {"Message": ItemKind.MESSAGE, "Item": ItemKind.OTHER, "PostItem": ItemKi
          "MeetingRequest": ItemKind.MEETING, "MeetingResponse": ItemKind.MEETING,
          "MeetingCancellation": ItemKind.MEETING, "MeetingMessage": ItemKind.MEETING,
          "SharingMessage": ItemKind.SHARING}  # fmt: skip
-# Throttling in each of the ways Exchange words it, asking for `ms` of back-off (Graph: 429 with Retry-After).
-THROTTLING: dict[str, Callable[[Faults, int, int], Faults]] = {
-    "server_busy": lambda f, times, ms: f.server_busy(times=times, back_off_ms=ms),
-    "wrapped_server_busy": lambda f, times, ms: f.wrapped_server_busy(times=times, back_off_ms=ms),
-    "exceeded_connection_count": lambda f, times, ms: f.exceeded_connection_count(times=times, back_off_ms=ms),
-}
+# The sandbox's faults for throttling in each of the ways Exchange words it (Graph: 429 with Retry-After).
+THROTTLING = ("exceeded_connection_count", "server_busy", "wrapped_server_busy")
 
 
 def ews_backend(server: SandboxServer, *, password: str | None = None) -> ExchangeBackend:
@@ -515,25 +510,25 @@ class TestFaults:
         items = backend.sync_folder(JAMES, "inbox", None).items
         assert (4, ["slow", "http_429"]) == (len({i.message_id for i in items}), sandbox.faults.fired)
 
-    @pytest.mark.parametrize("throttling", sorted(THROTTLING))
+    @pytest.mark.parametrize("throttling", THROTTLING)
     def test_each_way_of_throttling_is_waited_out(
         self, throttling: str, backend: ExchangeBackend, sandbox: SandboxServer
     ) -> None:
         """Throttling twice in a row, in each of the ways Exchange words it (a SOAP fault ErrorServerBusy, an
         ErrorInternalServerError wrapping it, ErrorExceededConnectionCount), is waited out and the sync completes."""
         backend.get_oof(LI)
-        THROTTLING[throttling](sandbox.faults, 2, 200)
+        sandbox.faults.arm(throttling, times=2, back_off_ms=200)
         items = backend.sync_folder(JAMES, "inbox", None).items
         assert (4, [throttling] * 2) == (len(items), sandbox.faults.fired)
 
-    @pytest.mark.parametrize("throttling", sorted(THROTTLING))
+    @pytest.mark.parametrize("throttling", THROTTLING)
     def test_throttling_past_the_patience_fails_only_that_mailbox(
         self, throttling: str, backend: ExchangeBackend, sandbox: SandboxServer
     ) -> None:
         """A back-off longer than the backend may wait fails that mailbox alone, by name, for this run; the next
         mailbox is served."""
         backend.get_oof(LI)
-        THROTTLING[throttling](sandbox.faults, 1, 30_000)
+        sandbox.faults.arm(throttling, times=1, back_off_ms=30_000)
         with pytest.raises(MailboxError, match=f"^{JAMES}: .*back off"):
             backend.sync_folder(JAMES, "inbox", None)
         assert OofState.SCHEDULED == backend.get_oof(ANNA).state
