@@ -3,7 +3,8 @@
 Order within a run: sent items first (replies kept in memory), then inboxes (new items tracked, each page
 saved with its sync state in one transaction), then replies matched against everything open, saved with
 the sent-items states. A reply is therefore never read before the message it answers could be tracked,
-and a crash at any point leaves states that make the next run see the same changes again.
+and a crash at any point leaves states that make the next run see the same changes again. A mailbox whose
+inbox could not be read keeps its sent-items state too, so its replies are read again with its inbox.
 
 Mail received before the go-live horizon (jobs/horizon.py) is never tracked; a mailbox's first read counts
 the older unanswered member mail it leaves out, saved with its first page, so a rerun never counts it twice.
@@ -43,6 +44,7 @@ class _Run:
     sent_states: dict[str, str] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)  # mailboxes read for the first time -> mail left out
     sent_skipped: list[MailItem] = field(default_factory=list)  # not mail, audited with the sent-items states
+    failed: set[str] = field(default_factory=set)  # mailboxes that could not be handled in this run
 
 
 def sync_mail(deps: Deps, now: datetime) -> JobResult:
@@ -50,9 +52,8 @@ def sync_mail(deps: Deps, now: datetime) -> JobResult:
     result, mailboxes = JobResult(JOB), watched_mailboxes(deps)
     label = "first sync" if deps.store.tracking_start() is None else "mail sync"
     run = _Run(deps, SlaRules.from_settings(deps.settings), now, result, settle_start(deps, mailboxes, now, result))
-    failed: set[str] = set()
-    _each(run, mailboxes, failed, f"{label} (sent items)", lambda m: _collect_sent(run, m))
-    _each(run, [m for m in mailboxes if m not in failed], failed, f"{label} (inboxes)", lambda m: _track_inbox(run, m))
+    _each(run, mailboxes, f"{label} (sent items)", lambda m: _collect_sent(run, m))
+    _each(run, [m for m in mailboxes if m not in run.failed], f"{label} (inboxes)", lambda m: _track_inbox(run, m))
     _close_answered(run)
     run.result.changes += record_touches(deps, run.replies, now)
     escalate_complaints(deps, now, run.result)  # in the same run that found them
@@ -72,19 +73,19 @@ def watched_mailboxes(deps: Deps) -> list[str]:
     return [*people, *shared]
 
 
-def _each(run: _Run, mailboxes: list[str], failed: set[str], task: str, step: Callable[[str], None]) -> None:
+def _each(run: _Run, mailboxes: list[str], task: str, step: Callable[[str], None]) -> None:
     """`step` for each mailbox in turn, telling deps.progress how far it got."""
     run.deps.progress(task, 0, len(mailboxes))
     for done, mailbox in enumerate(mailboxes, 1):
-        _guard(run, mailbox, failed, step)
+        _guard(run, mailbox, step)
         run.deps.progress(task, done, len(mailboxes))
 
 
-def _guard(run: _Run, mailbox: str, failed: set[str], step: Callable[[str], None]) -> None:
+def _guard(run: _Run, mailbox: str, step: Callable[[str], None]) -> None:
     try:
         step(mailbox)
     except MailboxError as exc:
-        failed.add(mailbox)
+        run.failed.add(mailbox)
         if str(exc) not in run.result.problems:
             run.result.problems.append(str(exc))
             note_mailbox_failure(run.deps, JOB, mailbox, str(exc), run.now)
@@ -237,4 +238,6 @@ def _close_answered(run: _Run) -> None:
                 run.result.changes.append(f"closed {t.subject!r} in {t.mailbox}: answered")
         _skip(run, run.sent_skipped)
         for mailbox, state in run.sent_states.items():
-            store.put_sync_state(mailbox, "sent", state, run.now)
+            # Its inbox failed: its mail is tracked next run, and the replies read now must be read with it.
+            if mailbox not in run.failed:
+                store.put_sync_state(mailbox, "sent", state, run.now)

@@ -5,6 +5,7 @@ Each test runs sync_mail through both backends, EWS and Graph (see conftest.py).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,27 @@ def test_a_mailbox_throttled_past_the_patience_fails_alone_and_is_synced_next_ru
         "Address change" in tracked_anna)  # fmt: skip
     again = run(sandbox, deps, at("2026-11-23T10:00"))
     assert [] == [p for p in again.problems if p.startswith(first_mailbox)]
+
+
+def test_a_mailbox_whose_inbox_failed_reads_its_replies_again_with_its_inbox(
+    sandbox: SandboxServer, deps_for: Any
+) -> None:
+    """When the first mailbox's sent items are read but its inbox is throttled past the patience, the next run
+    reads its sent items again with its inbox, so a member message it had already answered is not left open."""
+    deps = deps_for(sandbox)
+    first_mailbox = watched_mailboxes(deps)[0]
+    sandbox.org.deliver_external([first_mailbox], PAT, "Parking permit", "Where do I get one?",
+                                 received_at=at("2026-11-23T08:00"), message_id="<permit@gmail.example>")  # fmt: skip
+    sandbox.org.send(first_mailbox, ["pat.member@gmail.example"], "Re: Parking permit", "<p>At the desk.</p>",
+                     in_reply_to="<permit@gmail.example>", at=at("2026-11-23T08:30"))  # fmt: skip
+
+    def throttle_the_first_inbox(task: str, done: int, total: int) -> None:
+        if task.endswith("(inboxes)") and done == 0:
+            sandbox.faults.wrapped_server_busy(times=1, back_off_ms=30_000)
+
+    throttled = run(sandbox, replace(deps, progress=throttle_the_first_inbox), at("2026-11-23T09:00"))
+    again = run(sandbox, deps, at("2026-11-23T10:00"))
+    still_open = [t.subject for t in deps.store.open_tracked() if t.mailbox == first_mailbox]
+    failed = [p.partition(":")[0] for p in throttled.problems if "back off" in p]
+    assert ([first_mailbox], [], []) == (failed, [p for p in again.problems if p.startswith(first_mailbox)],
+                                         [s for s in still_open if s == "Parking permit"])  # fmt: skip
