@@ -13,6 +13,7 @@ from mailbot.config import Settings
 from mailbot.domain import OutgoingMessage, Person
 from mailbot.errors import BackendError, MailbotError
 from mailbot.exchange.base import ExchangeBackend
+from mailbot.jobs.open_items import calendar_of
 from mailbot.policy.messages import Message
 from mailbot.store import StateStore
 
@@ -58,10 +59,12 @@ class JobResult:
 
 
 def note_mailbox_failure(deps: Deps, job: str, mailbox: str, problem: str, now: datetime) -> None:
-    """Keep a mailbox that could not be handled in the audit, once per job and day, for the digest."""
+    """Keep a mailbox that could not be handled in the audit, once per job and day in its office, for the digest
+    (which lists the day's failures in the office's day, so the key's day must be that one too)."""
     if deps.dry_run:
         return
-    if deps.store.claim(f"failed:{job}:{mailbox.lower()}:{now.date().isoformat()}", now, problem):
+    day = now.astimezone(calendar_of(deps.settings, mailbox).tz).date()
+    if deps.store.claim(f"failed:{job}:{mailbox.lower()}:{day.isoformat()}", now, problem):
         deps.store.audit(now, "mailbot", "mailbox_failed", mailbox.lower(), None, None, f"{job}: {problem}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import MessageKind, OutgoingMessage, Person
@@ -17,8 +17,12 @@ from mailbot.policy.digest import Presence, StaffSection, build_digest, render_d
 from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.templates import TemplateRenderer
+from mailbot.store import AuditEntry
 
 JOB = "digest"
+# What each job does in a mailbox, as the digest says it could not ("mailbot could not read the mailbox").
+_FAILED_TO = {"apply_oof": "manage the automatic reply", "sync_mail": "read the mailbox",
+              "weekly_status": "prepare the weekly status"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
     result = JobResult(JOB)
     settings = deps.settings
     items = open_items(settings, deps.store, now)
+    failures = _failures(deps, now)
     renderer = TemplateRenderer(settings.templates_dir)
     for supervisor in supervisors(deps):
         if only is not None and supervisor.id != only:
@@ -42,8 +47,8 @@ def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = N
         day = now.astimezone(tz).date()
         if send and not settings.calendar_for(supervisor).is_business_day(day):
             continue  # nobody wants a service-level digest for a day the office is closed
-        sections = [_section(deps, person, items, now) for person in _team(deps, supervisor)]
-        sections += _shared_sections(deps, supervisor, items)
+        sections = [_section(deps, person, items, now, failures) for person in _team(deps, supervisor)]
+        sections += _shared_sections(deps, supervisor, items, now, failures)
         weekly = digest_lines(deps, _team(deps, supervisor), now)
         complaints = complaints_for(deps, supervisor, now)
         left_out = _left_out(deps, supervisor)
@@ -65,7 +70,9 @@ def _team(deps: Deps, supervisor: Person) -> list[Person]:
     return [p for p in deps.settings.people() if p.supervisor == supervisor.id]
 
 
-def _section(deps: Deps, person: Person, items: list[OpenItem], now: datetime) -> StaffSection:
+def _section(
+    deps: Deps, person: Person, items: list[OpenItem], now: datetime, failures: dict[str, list[AuditEntry]]
+) -> StaffSection:
     own = [i for i in items if i.tracked.owner_id == person.id]
     where = whereabouts(deps, person, now)
     backup = deps.settings.person(person.backup) if person.backup else None
@@ -73,25 +80,36 @@ def _section(deps: Deps, person: Person, items: list[OpenItem], now: datetime) -
         backup = deps.settings.person(person.successor)
     presence = Presence(where.away, where.reply, where.return_at, backup)
     problems = [f"mailbot could not read the calendar or automatic reply: {where.problem}"] if where.problem else []
-    problems += _failures_today(deps, person, now)
+    problems += _failed_today(deps, person.email, now, failures)
     return StaffSection(person, *_split(own), presence, tuple(dict.fromkeys(problems)))
 
 
-def _failures_today(deps: Deps, person: Person, now: datetime) -> list[str]:
-    """Mailboxes the jobs could not handle today (noted in the audit), in words for the supervisor."""
-    tz = ZoneInfo(person.timezone)
-    midnight = datetime.combine(now.astimezone(tz).date(), datetime.min.time(), tzinfo=tz)
-    found = []
-    for entry in deps.store.audit_entries(since=midnight):
-        if entry.action == "mailbox_failed" and entry.subject == person.email:
-            job, _, problem = entry.why.partition(": ")
-            what = {"apply_oof": "manage the automatic reply", "sync_mail": "read the mailbox"}.get(job, job)
-            found.append(f"mailbot could not {what}: {problem.split(': ', 1)[-1]}")
+def _failures(deps: Deps, now: datetime) -> dict[str, list[AuditEntry]]:
+    """The mailboxes the jobs could not handle lately (noted in the audit), by mailbox: a day in any office began
+    at most 25 hours ago (a day that gains an hour), so the entries of every office's today are among them."""
+    found: dict[str, list[AuditEntry]] = {}
+    for entry in deps.store.audit_entries(since=now - timedelta(hours=25)):
+        if entry.action == "mailbox_failed" and entry.subject:
+            found.setdefault(entry.subject, []).append(entry)
     return found
 
 
-def _shared_sections(deps: Deps, supervisor: Person, items: list[OpenItem]) -> list[StaffSection]:
-    """A shared mailbox gets its own section when the supervisor looks after one of its owners."""
+def _failed_today(deps: Deps, mailbox: str, now: datetime, failures: dict[str, list[AuditEntry]]) -> list[str]:
+    """What the jobs could not do in `mailbox` today in its office, in words for the supervisor."""
+    tz = calendar_of(deps.settings, mailbox).tz
+    found = []
+    for entry in failures.get(mailbox.lower(), []):
+        if entry.at.astimezone(tz).date() == now.astimezone(tz).date():
+            job, _, problem = entry.why.partition(": ")
+            found.append(f"mailbot could not {_FAILED_TO.get(job, job)}: {problem.split(': ', 1)[-1]}")
+    return found
+
+
+def _shared_sections(
+    deps: Deps, supervisor: Person, items: list[OpenItem], now: datetime, failures: dict[str, list[AuditEntry]]
+) -> list[StaffSection]:
+    """A shared mailbox gets its own section when the supervisor looks after one of its owners, with what mailbot
+    could not do in it today."""
     team = {p.id for p in _team(deps, supervisor)}
     sections = []
     for box in deps.settings.roster.shared_mailboxes:
@@ -102,7 +120,8 @@ def _shared_sections(deps: Deps, supervisor: Person, items: list[OpenItem]) -> l
             timezone=deps.settings.policy.offices[box.office].timezone,
         )  # fmt: skip
         shared = [i for i in for_people(items, deps.settings, set(box.owners)) if i.tracked.mailbox == mailbox.email]
-        sections.append(StaffSection(mailbox, *_split(shared), Presence(False, "none", None, None)))
+        problems = tuple(dict.fromkeys(_failed_today(deps, mailbox.email, now, failures)))
+        sections.append(StaffSection(mailbox, *_split(shared), Presence(False, "none", None, None), problems))
     return sections
 
 

@@ -1,4 +1,5 @@
-"""No mailbox stops being tracked because of what its folders hold or how hard the server throttles it.
+"""No mailbox stops being tracked because of what its folders hold or how hard the server throttles it, and the
+supervisor hears of one that could not be read.
 
 Each test runs sync_mail through both backends, EWS and Graph (see conftest.py).
 """
@@ -6,7 +7,7 @@ Each test runs sync_mail through both backends, EWS and Graph (see conftest.py).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,13 +15,14 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from mailbot.jobs import Deps
+from mailbot.jobs.digest import digest
 from mailbot.jobs.sync_mail import sync_mail, watched_mailboxes
 from mailbot.sandbox import SandboxServer
 from mailbot.sandbox.item_types import ITEM_TYPES
 
 ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
-LI, ANNA = "li.chen@example.org", "anna.brandt@example.org"
+LI, ANNA, HELP = "li.chen@example.org", "anna.brandt@example.org", "help@example.org"
 PAT = "Pat Member <pat.member@gmail.example>"
 
 
@@ -109,3 +111,39 @@ def test_a_mailbox_whose_inbox_failed_reads_its_replies_again_with_its_inbox(
     failed = [p.partition(":")[0] for p in throttled.problems if "back off" in p]
     assert ([first_mailbox], [], []) == (failed, [p for p in again.problems if p.startswith(first_mailbox)],
                                          [s for s in still_open if s == "Parking permit"])  # fmt: skip
+
+
+def fail_sent_items_of(sandbox: SandboxServer, deps: Deps, mailbox: str) -> Deps:
+    """`deps` whose sync throttles `mailbox` past the patience: the fault is armed just before its sent items."""
+    before = watched_mailboxes(deps).index(mailbox)
+
+    def arm(task: str, done: int, total: int) -> None:
+        if task.endswith("(sent items)") and done == before:
+            sandbox.faults.wrapped_server_busy(times=1, back_off_ms=30_000)
+
+    return replace(deps, progress=arm)
+
+
+def digest_text(deps: Deps, now: datetime, supervisor: str = "mreyes") -> str:
+    return str(digest(deps, now, send=False).details[supervisor].message.text)
+
+
+def test_a_shared_mailbox_that_could_not_be_read_is_in_the_digest_of_its_owners_supervisor(
+    sandbox: SandboxServer, deps_for: Any
+) -> None:
+    """The help desk's sync fails today: Maria, who looks after its owners, reads so in her digest."""
+    deps = deps_for(sandbox)
+    run(sandbox, fail_sent_items_of(sandbox, deps, HELP), at("2026-11-23T09:00"))
+    assert "Member Help Desk: mailbot could not read the mailbox" in digest_text(deps, at("2026-11-23T17:00"))
+
+
+def test_a_mailbox_failing_again_the_day_after_an_evening_failure_is_in_that_days_digest(
+    sandbox: SandboxServer, deps_for: Any
+) -> None:
+    """Li's sync fails at 7:30 pm in New York (past midnight UTC, the service's clock) and again the next morning:
+    the next day's digest says so, since each office day notes its own failure."""
+    deps = deps_for(sandbox)
+    failing = fail_sent_items_of(sandbox, deps, LI)
+    run(sandbox, failing, at("2026-11-23T19:30").astimezone(UTC))
+    run(sandbox, failing, at("2026-11-24T10:00").astimezone(UTC))
+    assert "Li Chen: mailbot could not read the mailbox" in digest_text(deps, at("2026-11-24T17:00").astimezone(UTC))
