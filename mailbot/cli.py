@@ -178,17 +178,19 @@ def _oof_run(ctx: Context, person: str | None, *, dry_run: bool) -> None:
     from mailbot.report import describe_oof
 
     settings = ctx.settings(resolve_secrets=True)
+    _known_person(settings, person)
+    result = _run_job(ctx, settings, JOB, lambda d, now: apply_oof(d, now, only=person), dry_run=dry_run)
+    for outcome in result.details.values():
+        click.echo(describe_oof(outcome) + "\n")
+    _exit_with_problems(result, "could not manage ")
+
+
+def _known_person(settings: Any, person: str | None) -> None:
+    """A person named on the command line must be in people.yaml (an unknown id lists the known ones)."""
     if person is not None and person not in {p.id for p in settings.people()}:
         from mailbot.errors import UnknownNameError
 
         raise UnknownNameError("person", person, [p.id for p in settings.people()])
-    result = _run_job(ctx, settings, JOB, lambda d, now: apply_oof(d, now, only=person), dry_run=dry_run)
-    for outcome in result.details.values():
-        click.echo(describe_oof(outcome) + "\n")
-    for problem in result.problems:
-        click.echo(f"mailbot: could not manage {problem}", err=True)
-    if result.problems:
-        sys.exit(1)  # partial failure: the other mailboxes were handled
 
 
 @oof.command("plan")
@@ -285,16 +287,19 @@ def _progress_bar(wanted: bool) -> Iterator[Any]:
         yield report
 
 
-def _run_and_report(ctx: Context, job: str, step: Any, *, dry_run: bool, progress: bool = False) -> Any:
-    """Run one job on the configured backend and print what it did; partial failures exit 1."""
-    result = _run_job(ctx, ctx.settings(resolve_secrets=True), job, step, dry_run=dry_run, progress=progress)
+def _print_changes(result: Any) -> None:
     for change in result.changes:
         click.echo(change)
     if not result.changes:
         click.echo("nothing to do")
+
+
+def _exit_with_problems(result: Any, prefix: str = "") -> None:
+    """Each problem on stderr, then exit 1 if there were any: some mailboxes could not be handled, the rest were
+    (a job that failed as a whole already ended with exit 2 in _run_job)."""
     for problem in result.problems:
-        click.echo(f"mailbot: {problem}", err=True)
-    return result
+        click.echo(f"mailbot: {prefix}{problem}", err=True)
+    sys.exit(1 if result.problems else 0)
 
 
 @track.command("sync")
@@ -304,8 +309,9 @@ def track_sync(ctx: Context, dry_run: bool) -> None:
     """Read new mail in every watched mailbox: start clocks on member mail, stop them on answers."""
     from mailbot.jobs.sync_mail import JOB, sync_mail
 
-    result = _run_and_report(ctx, JOB, sync_mail, dry_run=dry_run, progress=True)
-    sys.exit(1 if result.problems else 0)
+    result = _run_job(ctx, ctx.settings(resolve_secrets=True), JOB, sync_mail, dry_run=dry_run, progress=True)
+    _print_changes(result)
+    _exit_with_problems(result)
 
 
 @cli.command()
@@ -330,8 +336,9 @@ def nudge(ctx: Context, dry_run: bool) -> None:
     from mailbot.jobs.nudge import JOB
     from mailbot.jobs.nudge import nudge as nudge_job
 
-    result = _run_and_report(ctx, JOB, nudge_job, dry_run=dry_run)
-    sys.exit(1 if result.problems else 0)
+    result = _run_job(ctx, ctx.settings(resolve_secrets=True), JOB, nudge_job, dry_run=dry_run)
+    _print_changes(result)
+    _exit_with_problems(result)
 
 
 @cli.command()
@@ -368,9 +375,7 @@ def digest(
         click.echo(change)
     if send and not result.changes and not result.problems:
         click.echo("nothing sent: today's digests were already sent")
-    for problem in result.problems:
-        click.echo(f"mailbot: {problem}", err=True)
-    sys.exit(1 if result.problems else 0)
+    _exit_with_problems(result)
 
 
 @cli.command("weekly-status")
@@ -384,20 +389,14 @@ def weekly_status_command(ctx: Context, person: str | None, print_: bool, dry_ru
     from mailbot.report import describe_weekly
 
     settings = ctx.settings(resolve_secrets=True)
-    if person is not None and person not in {p.id for p in settings.people()}:
-        from mailbot.errors import UnknownNameError
-
-        raise UnknownNameError("person", person, [p.id for p in settings.people()])
-    step = functools.partial(weekly_status, only=person)
-    result = _run_job(ctx, settings, JOB, lambda d, now: step(d, now), dry_run=dry_run or print_)
+    _known_person(settings, person)
+    result = _run_job(ctx, settings, JOB, lambda d, now: weekly_status(d, now, only=person), dry_run=dry_run or print_)
     for outcome in result.details.values():
         click.echo(describe_weekly(outcome, show_text=print_) + ("\n" if print_ else ""))
     if not result.details and not result.problems:
         off = not settings.policy.weekly_status.enabled
         click.echo("nothing to do: " + ("the weekly status is off in policy.yaml" if off else "nobody active chosen"))
-    for problem in result.problems:
-        click.echo(f"mailbot: {problem}", err=True)
-    sys.exit(1 if result.problems else 0)
+    _exit_with_problems(result)
 
 
 @cli.group()
@@ -468,7 +467,6 @@ def sandbox_serve(
 
 def _wait_for_stop() -> None:
     """Block until Ctrl-C or SIGTERM (what a service manager or `kill` sends)."""
-    import contextlib
     import signal
     import threading
 
