@@ -32,24 +32,14 @@ class JobRunner:
 
     def __call__(self, name: str, now: datetime) -> Outcome:
         started, sent = self._clock.now(), self._backend.sent
-        raised: list[Exception] = []
-        step = self._jobs[name]
-
-        def guarded(deps: Deps, at: datetime) -> JobResult:
-            try:
-                return step(deps, at)
-            except Exception as exc:
-                raised.append(exc)
-                raise
-
         self._log.info("job starting", job=name, now=now.isoformat())
         try:
-            result = run_job(name, guarded, self._deps, now)
+            result = run_job(name, self._jobs[name], self._deps, now)
         except Exception as exc:  # not a MailbotError, so run_job let it through unrecorded
             self._log.exception("job crashed", job=name)
-            result = JobResult(name, problems=[f"{type(exc).__name__}: {exc}"])
+            result = JobResult(name, problems=[f"{type(exc).__name__}: {exc}"], aborted=True)
             self._record_crash(name, now, result.problems[0])
-        outcome = Outcome.ERROR if raised else Outcome.PARTIAL if result.problems else Outcome.OK
+        outcome = Outcome.ERROR if result.aborted else Outcome.PARTIAL if result.problems else Outcome.OK
         if outcome is not Outcome.OK:
             self._log.warning("job had problems", job=name, outcome=str(outcome), problems=result.problems)
         self._report(name, now, outcome, result, (self._clock.now() - started).total_seconds())
