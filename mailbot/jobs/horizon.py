@@ -1,10 +1,11 @@
 """The go-live horizon while syncing: the start in force, what a changed `tracking.since` moves, and what a
 mailbox's first read leaves out.
 
-The start is recorded at the first sync that is not a dry run. A later change of `tracking.since` moves each
-mailbox's horizon: forward, open mail now older stops being tracked (resolution before_horizon); back, what the
-horizon had closed opens again and every mailbox is read again from the start, so the mail in between is tracked
-and matched to the replies in sent items like on a first sync.
+The start is recorded when the first sync that is not a dry run has read a mailbox: a first sync that reached
+none (refused credentials, an unreachable server) leaves no horizon behind. A later change of `tracking.since`
+moves each mailbox's horizon: forward, open mail now older stops being tracked (resolution before_horizon); back,
+what the horizon had closed opens again and every mailbox is read again from the start, so the mail in between is
+tracked and matched to the replies in sent items like on a first sync.
 """
 
 from __future__ import annotations
@@ -34,16 +35,13 @@ BEFORE_HORIZON = "before_horizon"  # the resolution of open mail a moved horizon
 
 
 def settle_start(deps: Deps, mailboxes: Sequence[str], now: datetime, result: JobResult) -> TrackingStart:
-    """The start in force for this run: recorded at the first sync, moved when policy.yaml's date changed."""
+    """The start in force for this run, moved when policy.yaml's date changed; before the first sync, the one this
+    run proposes (record_start records it)."""
     store = deps.store
     recorded = store.tracking_start()
     wanted = tracking_start(recorded, since_date(deps.settings.policy.tracking.since), now)
-    if deps.dry_run or recorded == wanted:
+    if deps.dry_run or recorded is None or recorded == wanted:
         return wanted
-    if recorded is None:
-        start = store.begin_tracking(wanted, now)
-        deps.log.info("tracking starts", horizon=_describe(deps, start))
-        return start
     moves = horizon_moves(recorded, wanted, {m: zone_of(deps, m) for m in mailboxes})
     back = any(not move.later for move in moves)
     with store.transaction():
@@ -58,6 +56,16 @@ def settle_start(deps: Deps, mailboxes: Sequence[str], now: datetime, result: Jo
         + ("; reading every mailbox again from the start" if back else "")
     )
     return wanted
+
+
+def record_start(deps: Deps, start: TrackingStart, now: datetime) -> TrackingStart:
+    """Record the first sync's start once it has read a mailbox; the start in force, which a first sync running at
+    the same time in another process may have recorded first."""
+    if deps.dry_run:
+        return start
+    recorded = deps.store.begin_tracking(start, now)
+    deps.log.info("tracking starts", horizon=_describe(deps, recorded))
+    return recorded
 
 
 def zone_of(deps: Deps, mailbox: str) -> ZoneInfo:

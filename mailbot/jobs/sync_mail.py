@@ -21,7 +21,7 @@ from mailbot.errors import MailboxError, SyncStateInvalid
 from mailbot.exchange.base import Folder
 from mailbot.jobs.complaints import escalate_complaints, note_complaints
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
-from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, settle_start
+from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, record_start, settle_start
 from mailbot.jobs.open_items import calendar_of, person_by_email
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
 from mailbot.policy.classify import SlaRules, classify, has_category
@@ -45,13 +45,16 @@ class _Run:
     left_out: dict[str, int] = field(default_factory=dict)  # mailboxes read for the first time -> mail left out
     sent_skipped: list[MailItem] = field(default_factory=list)  # not mail, audited with the sent-items states
     failed: set[str] = field(default_factory=set)  # mailboxes that could not be handled in this run
+    unrecorded: bool = False  # a first sync whose start is recorded by the first inbox it reads
 
 
 def sync_mail(deps: Deps, now: datetime) -> JobResult:
     """One tracking pass over every watched mailbox; a failing mailbox is reported and skipped."""
     result, mailboxes = JobResult(JOB), watched_mailboxes(deps)
-    label = "first sync" if deps.store.tracking_start() is None else "mail sync"
-    run = _Run(deps, SlaRules.from_settings(deps.settings), now, result, settle_start(deps, mailboxes, now, result))
+    first = deps.store.tracking_start() is None
+    label = "first sync" if first else "mail sync"
+    start = settle_start(deps, mailboxes, now, result)
+    run = _Run(deps, SlaRules.from_settings(deps.settings), now, result, start, unrecorded=first)
     _each(run, mailboxes, f"{label} (sent items)", lambda m: _collect_sent(run, m))
     _each(run, [m for m in mailboxes if m not in run.failed], f"{label} (inboxes)", lambda m: _track_inbox(run, m))
     _close_answered(run)
@@ -128,6 +131,8 @@ def _collect_sent(run: _Run, mailbox: str) -> None:
 def _track_inbox(run: _Run, mailbox: str) -> None:
     store = run.deps.store
     pages, full = _pages(run, mailbox, "inbox")
+    if run.unrecorded:
+        run.start, run.unrecorded = record_start(run.deps, run.start, run.now), False
     horizon_at = mailbox_horizon(run.deps, run.start, mailbox)
     older = [i for items, _, _ in pages for i in items if i.kind.is_mail and before(i.received_at, horizon_at)]
     left_out = count_left_out(run.deps, mailbox, older, horizon_at, run.replies, run.now) if full else None

@@ -162,6 +162,26 @@ def test_a_dry_run_first_records_nothing(make_sandbox: Any, deps_for: Any) -> No
     assert start is not None and (GO_LIVE, True) == (start.first_run_at, real.changes[-1].startswith("left out"))
 
 
+def test_a_first_sync_that_reads_no_mailbox_leaves_no_horizon(make_sandbox: Any, deps_for: Any) -> None:
+    """A first sync the server turns away on every mailbox records no start: the first sync that reads mail starts
+    tracking at its own time, so the mail in between is left out and counted, not tracked."""
+    server, history = going_live(make_sandbox)
+    deps = deps_for(server)
+    server.faults.wrapped_server_busy(times=len(deps.settings.people()) + 1, back_off_ms=30_000)
+    [refused] = step(server, deps, GO_LIVE, sync_mail)
+    server.faults.clear()
+    recorded_after_refusal = deps.store.tracking_start()
+    server.org.deliver_external(
+        [LI], "Sam <sam@mail.example>", "Meanwhile", "Hi", received_at=GO_LIVE + timedelta(hours=1)
+    )
+    later = GO_LIVE + timedelta(days=1)
+    [first] = step(server, deps, later, sync_mail)
+    start = deps.store.tracking_start()
+    assert (6, None) == (len(refused.problems), recorded_after_refusal)
+    assert start is not None and (later, [], history.counts()[LI] + 1) == (
+        start.first_run_at, open_subjects(deps), first.details["left_out"][LI])  # fmt: skip
+
+
 def test_a_date_horizon_starts_at_midnight_and_can_move_back_and_forward(make_sandbox: Any, deps_for: Any) -> None:
     """A date tracks mail from that day's midnight in the office. Moved back, the mail in between is read again
     and tracked unless answered; moved forward again, what is now older stops being tracked."""
