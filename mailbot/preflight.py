@@ -45,7 +45,5 @@ def _sandbox(settings: Settings, clock: Clock, problems: list[str]) -> str:
         for name, email in wanted
         if email.lower() not in present
     ]
-    office = next(iter(settings.calendars.values()), None)
-    today = clock.now().astimezone(office.tz).date() if office else clock.now().date()
-    monday = week_of(today)
+    monday = week_of(clock.now().astimezone(settings.first_office.tz).date())
     return f"  sandbox: {path}, {len(present)} mailboxes, in the week from Mon {monday.day} {monday:%b %Y}"

@@ -140,21 +140,17 @@ def status_table(settings: Settings, items: list[OpenItem], now: datetime) -> st
     lines = ["  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
     overdue = sum(i.state is TrackState.OVERDUE for i in items)
     lines.insert(1, "  ".join("-" * w for w in widths))
-    local = now.astimezone(_office_tz(settings))
+    local = now.astimezone(settings.first_office.tz)
     return "\n".join([*lines, "", f"{len(items)} open, {overdue} overdue (as of {when(local)})"])
 
 
 def _status_row(settings: Settings, item: OpenItem) -> tuple[str, ...]:
     t = item.tracked
     owner = next((p.name for p in settings.people() if p.id == t.owner_id), item.mailbox_name or t.owner_id)
-    due = when(t.due_at.astimezone(_office_tz(settings)))
+    due = when(t.due_at.astimezone(settings.first_office.tz))
     hours = f"{item.age.total_seconds() / 3600:.1f}"
     sender = one_line(t.sender_name or t.sender)
     return (owner, item.state.value.replace("_", " "), t.kind.value, due, hours, sender, one_line(t.subject))
-
-
-def _office_tz(settings: Settings) -> ZoneInfo:
-    return ZoneInfo(settings.policy.offices[next(iter(settings.policy.offices))].timezone)
 
 
 def describe_demo(result: DemoResult) -> str:

@@ -73,6 +73,11 @@ class Settings:
     def calendar_for(self, person: Person) -> BusinessCalendar:
         return self.calendars[person.office]
 
+    @property
+    def first_office(self) -> BusinessCalendar:
+        """The first office of policy.yaml (there is always one): where times for the whole organisation are told."""
+        return next(iter(self.calendars.values()))
+
     def state_url(self, *, with_password: bool = False) -> str:
         """The state URL; a relative SQLite path is taken from service.yaml's folder, not the cwd.
 

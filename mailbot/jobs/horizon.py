@@ -97,16 +97,12 @@ def count_left_out(
 
 def left_out_line(deps: Deps, start: TrackingStart, counts: dict[str, int]) -> str:
     """The one line a run that read mailboxes for the first time says about the older mail it left out."""
-    return policy_left_out_line(start, first_office_zone(deps), counts, dry_run=deps.dry_run)
-
-
-def first_office_zone(deps: Deps) -> ZoneInfo:
-    """Where the horizon is told in words: the organisation's first office (a date reads the same in every office)."""
-    return deps.settings.calendars[next(iter(deps.settings.policy.offices))].tz
+    return policy_left_out_line(start, deps.settings.first_office.tz, counts, dry_run=deps.dry_run)
 
 
 def _describe(deps: Deps, start: TrackingStart) -> str:
-    return horizon_text(start, first_office_zone(deps))
+    """The horizon in words, in the first office's time (a date reads the same in every office)."""
+    return horizon_text(start, deps.settings.first_office.tz)
 
 
 def _move(deps: Deps, move: HorizonMove, now: datetime) -> int:
