@@ -31,19 +31,18 @@ def preflight(settings: Settings, clock: Clock) -> list[str]:
 
 def _sandbox(settings: Settings, clock: Clock, problems: list[str]) -> str:
     """Load the scenario as the run would, and find the people and mailboxes it lacks."""
+    from mailbot.jobs.check_access import mailboxes
     from mailbot.sandbox import load_scenario
     from mailbot.sandbox.relative import week_of
 
     path = settings.sandbox_scenario
     org = load_scenario(path, clock=clock)
     present = {m.email for m in org.mailboxes()}
-    wanted = [(p.name, p.email) for p in settings.people()]
-    wanted += [(m.name, str(m.email)) for m in settings.roster.shared_mailboxes]
-    wanted.append(("the service account", settings.service.backend.service_account))
     problems += [
-        f"{path}: mailboxes: {name} <{email}> has no mailbox in the sandbox scenario"
-        for name, email in wanted
-        if email.lower() not in present
+        f"{path}: mailboxes: {'the service account' if roles == ('service',) else name} <{email}> has no mailbox "
+        "in the sandbox scenario"
+        for name, email, roles in mailboxes(settings)
+        if email not in present
     ]
     monday = week_of(clock.now().astimezone(settings.first_office.tz).date())
     return f"  sandbox: {path}, {len(present)} mailboxes, in the week from Mon {monday.day} {monday:%b %Y}"
