@@ -2,12 +2,19 @@
 
 Every change keeps a snapshot of the item, so a page that stops part-way reports items as they were at the
 page's end even if they were deleted later (the next page then reports the delete).
+
+A state holds its place in the log and a digest of the log up to there (each change chained onto the digest
+before it: kind, item id, change key). A sandbox started again from the same scenario rebuilds the same log, so
+a state issued by an earlier instance stays valid while the history it describes is the same; one describing
+another history (mail sent while the other instance ran, the scenario in another week) is refused, and the
+client reads the folder again from the start instead of skipping what it never saw.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -42,6 +49,7 @@ class FolderStore:
     name: str
     items: dict[str, Item] = field(default_factory=dict)
     log: list[_Logged] = field(default_factory=list)
+    digests: list[str] = field(default_factory=lambda: [""])  # digests[n]: the history up to log entry n
 
     @property
     def seq(self) -> int:
@@ -62,6 +70,9 @@ class FolderStore:
 
     def _record(self, kind: ChangeKind, item_id: str, snapshot: Item | None) -> None:
         self.log.append(_Logged(self.seq + 1, kind, item_id, snapshot))
+        change_key = snapshot.change_key if snapshot is not None else ""
+        step = "\x1f".join((self.digests[-1], kind, item_id, change_key))
+        self.digests.append(hashlib.sha256(step.encode()).hexdigest()[:32])
 
     def changes_since(self, seq: int, max_changes: int) -> tuple[list[Change], int, bool]:
         """Net changes after `seq` touching at most `max_changes` items; returns (changes, new seq, was that all)."""
@@ -95,21 +106,24 @@ def _net_changes(touched: dict[str, _Net]) -> list[Change]:
     return changes
 
 
-def encode_state(instance: str, mailbox: str, folder: str, seq: int) -> str:
-    payload = {"i": instance, "m": mailbox, "f": folder, "s": seq}
+def encode_state(mailbox: str, folder: str, store: FolderStore, seq: int) -> str:
+    payload = {"m": mailbox, "f": folder, "s": seq, "h": store.digests[seq]}
     return base64.b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-def decode_state(state: str, instance: str, mailbox: str, folder: str, current_seq: int) -> int:
-    """The log position a state names; anything this instance did not issue for this folder is refused."""
+def decode_state(state: str, mailbox: str, folder: str, store: FolderStore) -> int:
+    """The log position a state names; one issued for another folder, or for another history of this one, is
+    refused."""
     try:
         payload = json.loads(base64.b64decode(state.encode(), validate=True))
-        seq = payload["s"]
-        issued_for = (payload["i"], payload["m"], payload["f"])
+        seq, digest = payload["s"], payload["h"]
+        issued_for = (payload["m"], payload["f"])
     except (binascii.Error, ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise InvalidSyncState("The sync state is not one this server issued.") from None
-    if issued_for != (instance, mailbox, folder):
-        raise InvalidSyncState("The sync state belongs to another folder, mailbox or server instance.")
-    if not isinstance(seq, int) or not 0 <= seq <= current_seq:
+    if issued_for != (mailbox, folder):
+        raise InvalidSyncState("The sync state belongs to another folder or mailbox.")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq <= store.seq:
         raise InvalidSyncState("The sync state points outside this folder's history.")
+    if digest != store.digests[seq]:
+        raise InvalidSyncState("The sync state describes another history of this folder.")
     return seq

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mailbot.sandbox import mailgen
+from mailbot.sandbox import ids
 from mailbot.sandbox.records import (
     SHOW_AS,
     CalendarEntry,
@@ -51,9 +51,10 @@ def build_entry(
     cancelled: bool = False,
     location: str = "",
     body_text: str = "",
+    seed: str | None = None,
 ) -> CalendarEntry:
-    """A new entry. Dates (not datetimes) make an all-day event, end exclusive; naive times are in `timezone`
-    (default: the mailbox's)."""
+    """A new entry, made at `now`. Dates (not datetimes) make an all-day event, end exclusive; naive times are in
+    `timezone` (default: the mailbox's). Its ids derive from `seed` (a scenario's entry), else they are random."""
     tz_name = check_timezone(timezone or owner.timezone)
     tz = ZoneInfo(tz_name)
     all_day = all_day or not isinstance(start, datetime)
@@ -65,13 +66,13 @@ def build_entry(
     if rrule is not None:
         parse_rule(rrule, first.astimezone(tz).replace(tzinfo=None), tz_name)  # refuse a broken rule now
     skipped = tuple(_exdate(x, first, tz) for x in exdates)
-    return CalendarEntry(
-        item_id=mailgen.new_item_id(), change_key=mailgen.new_change_key(), mailbox=owner.email,
-        uid=mailgen.new_item_id().replace("/", "").replace("+", "")[:40], subject=subject, start=first, end=last,
-        timezone=tz_name, created_at=now, modified_at=now, all_day=all_day, show_as=show_as,
+    item_id = ids.item_id(seed, owner.email, "calendar")
+    return ids.stamped(CalendarEntry(
+        item_id=item_id, change_key="", mailbox=owner.email, uid=ids.calendar_uid(item_id), subject=subject,
+        start=first, end=last, timezone=tz_name, created_at=now, modified_at=now, all_day=all_day, show_as=show_as,
         categories=tuple(categories), rrule=rrule, exdates=skipped, cancelled=cancelled, location=location,
         body_text=body_text,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
 def change_entry(entry: CalendarEntry, now: datetime, **changes: Any) -> CalendarEntry:
@@ -82,7 +83,9 @@ def change_entry(entry: CalendarEntry, now: datetime, **changes: Any) -> Calenda
     fields: dict[str, Any] = {name: getattr(entry, name) for name in _CHANGEABLE} | changes
     owner = Mailbox(entry.mailbox, "", timezone=fields.pop("timezone"))
     rebuilt = build_entry(owner, fields.pop("subject"), fields.pop("start"), fields.pop("end"), now, **fields)
-    return replace(rebuilt, item_id=entry.item_id, uid=entry.uid, created_at=entry.created_at)
+    return replace(
+        rebuilt, item_id=entry.item_id, uid=entry.uid, created_at=entry.created_at, change_key=ids.new_change_key()
+    )
 
 
 def occurrence_at(entry: CalendarEntry, local_start: datetime, item_id: str) -> Occurrence:

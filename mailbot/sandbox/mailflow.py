@@ -15,7 +15,7 @@ from typing import Any
 
 from mailbot.clock import Clock
 from mailbot.sandbox import events as cal
-from mailbot.sandbox import mailgen
+from mailbot.sandbox import ids, mailgen
 from mailbot.sandbox.changelog import FolderStore
 from mailbot.sandbox.item_types import item_class_for
 from mailbot.sandbox.records import (
@@ -99,10 +99,12 @@ class MailFlow:
         message_id: str | None = None,
         cc: Recipients = (),
         is_read: bool = False,
+        seed: str | None = None,
     ) -> list[StoredMessage]:
-        """Mail from outside arriving in the Inbox of each internal recipient (To and Cc) that has a mailbox.
+        """Mail from outside arriving in the Inbox of each internal recipient (To and Cc) that has a mailbox, once.
 
-        `item_type` and/or `message_class` make it another kind of item (a meeting request, a post ...)."""
+        `item_type` and/or `message_class` make it another kind of item (a meeting request, a post ...). A `seed`
+        (a scenario's entry) derives its ids, else they are random (ids.py)."""
         item_class = item_class_for(item_type, message_class)
         author = sender if isinstance(sender, Address) else Address.parse(sender)
         author = replace(author, name=sender_name or author.name)
@@ -111,15 +113,15 @@ class MailFlow:
             template = self._compose(
                 mailbox="", folder="inbox", author=author, to=to_list, cc=cc_list, subject=subject, text=body_text,
                 markup=body_html, at=received_at or self.clock.now(),
-                message_id=message_id or mailgen.new_message_id(author.email), in_reply_to=in_reply_to,
+                message_id=message_id or ids.message_id(author.email, seed), in_reply_to=in_reply_to,
                 references=tuple(references), item_class=item_class, internal=False,
                 extra=tuple(headers.items()) if isinstance(headers, dict) else tuple(headers),
             )  # fmt: skip
             template = replace(template, categories=tuple(categories), is_read=is_read)
             delivered = [
-                self._store(replace(template, mailbox=a.email.lower(), item_id=mailgen.new_item_id()))
-                for a in (*to_list, *cc_list)
-                if a.email.lower() in self._mailboxes
+                self._store(replace(template, mailbox=key, item_id=ids.item_id(seed, key, "inbox")))
+                for key in _each_once((*to_list, *cc_list))
+                if key in self._mailboxes
             ]
             for copy in delivered:
                 self._auto_reply(copy)
@@ -144,11 +146,13 @@ class MailFlow:
         headers: Iterable[tuple[str, str]] = (),
         message_class: str | None = None,
         item_type: str | None = None,
+        seed: str | None = None,
     ) -> StoredMessage:
         """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox.
 
         `headers` are extra Internet headers (Graph lets clients add their own X- headers); `item_type` and/or
-        `message_class` send another kind of item (a meeting request, a sharing invitation ...)."""
+        `message_class` send another kind of item (a meeting request, a sharing invitation ...); a `seed` (a
+        scenario's entry) derives its ids, else they are random (ids.py)."""
         item_class = item_class_for(item_type, message_class)
         with self.lock:
             owner = self._state(sender_mailbox).info
@@ -156,20 +160,20 @@ class MailFlow:
             sent = self._compose(
                 mailbox=owner.email, folder="sentitems", author=owner.address, to=to_list, cc=cc_list,
                 subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
-                at=at or self.clock.now(), message_id=message_id or mailgen.new_message_id(owner.email),
+                at=at or self.clock.now(), message_id=message_id or ids.message_id(owner.email, seed),
                 in_reply_to=in_reply_to, references=tuple(references), extra=tuple(headers), item_class=item_class,
+                item_id=ids.item_id(seed, owner.email, "sentitems"),
             )  # fmt: skip
-            sent = replace(sent, is_read=True, categories=tuple(categories))
+            sent = ids.stamped(replace(sent, is_read=True, categories=tuple(categories)))
             if save_copy:
                 self._store(sent)
             outside: list[str] = []
-            for address in (*to_list, *cc_list, *bcc_list):
-                key = address.email.lower()
+            for key, address in _each_once((*to_list, *cc_list, *bcc_list)).items():
                 if key in self._mailboxes:
-                    self._store(replace(sent, mailbox=key, folder="inbox", item_id=mailgen.new_item_id(),
+                    self._store(replace(sent, mailbox=key, folder="inbox", item_id=ids.item_id(seed, key, "inbox"),
                                         is_read=False, categories=()))  # fmt: skip
                 elif self.is_internal(key):
-                    self._store(mailgen.non_delivery_report(owner, sent, address))
+                    self._store(mailgen.non_delivery_report(owner, sent, address, seed))
                 else:
                     outside.append(address.email)
             if outside:
@@ -197,7 +201,7 @@ class MailFlow:
             draft = self._compose(
                 mailbox=owner.email, folder=folder, author=owner.address, to=_addresses(to), cc=_addresses(cc),
                 subject=subject, text=body_text or mailgen.html_to_text(body_html or ""), markup=body_html,
-                at=self.clock.now(), message_id=mailgen.new_message_id(owner.email), in_reply_to=in_reply_to,
+                at=self.clock.now(), message_id=ids.message_id(owner.email), in_reply_to=in_reply_to,
                 references=tuple(references), extra=tuple(headers),
             )  # fmt: skip
             return self._store(replace(draft, is_draft=True, is_read=True, categories=tuple(categories)))
@@ -206,7 +210,7 @@ class MailFlow:
         # A reply joins the thread of the first message it names that we know; anything else starts a new one.
         named = (fields.get("in_reply_to"), *reversed(fields.get("references", ())))
         known = next((self._conversations[n] for n in named if n and n in self._conversations), None)
-        return mailgen.compose(conversation_id=known or mailgen.new_conversation_id(), **fields)
+        return mailgen.compose(conversation_id=known or ids.conversation_id(fields["message_id"]), **fields)
 
     def _auto_reply(self, delivered: StoredMessage) -> None:
         """Automatic replies to outside senders, as Exchange sends them: once per sender while OOF is on."""
@@ -224,3 +228,12 @@ class MailFlow:
 
 def _addresses(recipients: Recipients) -> tuple[Address, ...]:
     return tuple(r if isinstance(r, Address) else Address.parse(r) for r in recipients)
+
+
+def _each_once(addresses: Iterable[Address]) -> dict[str, Address]:
+    """Recipients by lower-case address, each once however often named: transport delivers one copy per
+    mailbox (and seeded copies take their ids from the mailbox, so a second copy would collide)."""
+    found: dict[str, Address] = {}
+    for address in addresses:
+        found.setdefault(address.email.lower(), address)
+    return found

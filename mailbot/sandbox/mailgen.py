@@ -1,46 +1,16 @@
-"""Making messages look like Exchange's: opaque ids, change keys, Message-IDs and transport headers."""
+"""Making messages look like Exchange's: transport headers, bodies, reports and automatic replies (ids: ids.py)."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import html
-import os
 import re
-import uuid
 from datetime import datetime
 from email.utils import format_datetime
 
+from mailbot.sandbox import ids
 from mailbot.sandbox.records import Address, Mailbox, MailFolder, StoredMessage
 
-# Real EWS ids are base64 of a binary store id; these prefixes make ours start the same way ("AAMkA", "AAQkA").
-_ITEM_PREFIX = b"\x00\x03\x24\x00"
-_CONVERSATION_PREFIX = b"\x00\x04\x24\x00\x10\x00"
-_FOLDER_PREFIX = b"\x00\x2e\x00\x00"
 _MAILER_DAEMON = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e"  # the system sender of Exchange's NDRs
-
-
-def new_item_id() -> str:
-    return base64.b64encode(_ITEM_PREFIX + uuid.uuid4().bytes + uuid.uuid4().bytes[:12]).decode()
-
-
-def new_change_key() -> str:
-    return base64.b64encode(b"\x09\x00\x00\x00\x16\x00\x00\x00" + os.urandom(12)).decode()
-
-
-def new_conversation_id() -> str:
-    return base64.b64encode(_CONVERSATION_PREFIX + uuid.uuid4().bytes).decode()
-
-
-def folder_id(instance: str, mailbox: str, folder: str) -> str:
-    """Stable within one organisation instance, different between instances and mailboxes."""
-    digest = hashlib.sha256(f"{instance}/{mailbox}/{folder}".encode()).digest()
-    return base64.b64encode(_FOLDER_PREFIX + digest).decode()
-
-
-def new_message_id(address: str) -> str:
-    domain = address.rpartition("@")[2] or "sandbox.invalid"
-    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def html_to_text(markup: str) -> str:
@@ -107,32 +77,37 @@ def compose(
     item_class: str = "IPM.Note",
     extra: tuple[tuple[str, str], ...] = (),
     internal: bool = True,
+    item_id: str | None = None,
 ) -> StoredMessage:
-    """A new message (sent and received at `at`) with fresh ids and the headers transport would add."""
+    """A new message (sent and received at `at`) with the headers transport would add; a random item id unless
+    given one, and a change key from its contents."""
     headers = transport_headers(
         message_id=message_id, author=author, to=to, cc=cc, subject=subject, sent_at=at, received_at=at,
         has_html=markup is not None, in_reply_to=in_reply_to, references=references, internal=internal,
         extra=extra,
     )  # fmt: skip
-    return StoredMessage(
-        item_id=new_item_id(), change_key=new_change_key(), mailbox=mailbox, folder=folder, message_id=message_id,
+    return ids.stamped(StoredMessage(
+        item_id=item_id or ids.item_id(), change_key="", mailbox=mailbox, folder=folder, message_id=message_id,
         conversation_id=conversation_id, subject=subject, sender=author, author=author, to=to, cc=cc,
         received_at=at, sent_at=at, created_at=at, modified_at=at, body_text=text, body_html=markup,
         item_class=item_class, in_reply_to=in_reply_to, references=references, headers=headers,
-    )  # fmt: skip
+    ))  # fmt: skip
 
 
-def non_delivery_report(owner: Mailbox, sent: StoredMessage, address: Address) -> StoredMessage:
-    """What Exchange returns to the sender for an internal address without a mailbox."""
+def non_delivery_report(
+    owner: Mailbox, sent: StoredMessage, address: Address, seed: str | None = None
+) -> StoredMessage:
+    """What Exchange returns to the sender for an internal address without a mailbox; for seeded mail, with ids
+    derived from its seed."""
     domain = address.email.rpartition("@")[2]
     daemon = Address(f"{_MAILER_DAEMON}@{domain}", "Microsoft Outlook")
     return compose(
         mailbox=owner.email, folder="inbox", author=daemon, to=(owner.address,), cc=(),
         subject=f"Undeliverable: {sent.subject}", markup=None, at=sent.sent_at,
         text=f"Your message to {address.email} couldn't be delivered. {address.email} wasn't found at {domain}.",
-        message_id=new_message_id(daemon.email), conversation_id=sent.conversation_id,
+        message_id=ids.message_id(daemon.email, seed, "ndr", address.email), conversation_id=sent.conversation_id,
         in_reply_to=sent.message_id, references=(sent.message_id,), item_class="REPORT.IPM.Note.NDR",
-        extra=(("Auto-Submitted", "auto-replied"),),
+        extra=(("Auto-Submitted", "auto-replied"),), item_id=ids.item_id(seed, owner.email, "ndr", address.email),
     )  # fmt: skip
 
 
@@ -141,7 +116,7 @@ def auto_reply(owner: Mailbox, delivered: StoredMessage, reply_html: str, at: da
     return compose(
         mailbox=owner.email, folder="sentitems", author=owner.address, to=(delivered.author,), cc=(),
         subject=f"Automatic reply: {delivered.subject}", text=html_to_text(reply_html), markup=reply_html, at=at,
-        message_id=new_message_id(owner.email), conversation_id=delivered.conversation_id,
+        message_id=ids.message_id(owner.email), conversation_id=delivered.conversation_id,
         in_reply_to=delivered.message_id, references=(delivered.message_id,),
         item_class="IPM.Note.Rules.OofTemplate.Microsoft", extra=(("Auto-Submitted", "auto-replied"),),
     )  # fmt: skip

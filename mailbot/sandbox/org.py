@@ -7,7 +7,6 @@ guards everything; every value handed out is a frozen snapshot.
 from __future__ import annotations
 
 import secrets
-import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -16,7 +15,7 @@ from typing import Literal
 
 from mailbot.clock import Clock
 from mailbot.sandbox import events as cal
-from mailbot.sandbox import mailgen
+from mailbot.sandbox import ids
 from mailbot.sandbox.apps import AppRegistration, AppRegistry
 from mailbot.sandbox.changelog import FolderStore, decode_state, encode_state
 from mailbot.sandbox.mailflow import MailboxState, MailFlow
@@ -63,7 +62,6 @@ class Organisation(MailFlow):
         self.service_account = service_account.lower()
         self._password = password
         self._impersonation = None if impersonation is None else {e.lower() for e in impersonation}
-        self.instance_id = uuid.uuid4().hex
         self.lock = RLock()
         self._mailboxes: dict[str, MailboxState] = {}
         self._conversations: dict[str, str] = {}  # Message-ID -> ConversationId, organisation-wide
@@ -79,7 +77,7 @@ class Organisation(MailFlow):
     ) -> Mailbox:
         key = email.lower()
         info = Mailbox(key, name, kind, cal.check_timezone(timezone), upn.lower())
-        folders = {f: FolderStore(mailgen.folder_id(self.instance_id, key, f), f) for f in FOLDERS}
+        folders = {f: FolderStore(ids.folder_id(key, f), f) for f in FOLDERS}
         with self.lock:
             self._mailboxes[key] = MailboxState(info, folders)
         return info
@@ -180,7 +178,7 @@ class Organisation(MailFlow):
             store, item = self._locate(mailbox, item_id)
             if not isinstance(item, StoredMessage):
                 raise ItemNotFound(item_id)
-            new = replace(item, is_read=is_read, change_key=mailgen.new_change_key())
+            new = replace(item, is_read=is_read, change_key=ids.new_change_key())
             store.replace(new, "read_flag")
             return new
 
@@ -190,11 +188,11 @@ class Organisation(MailFlow):
             store, item = self._locate(mailbox, item_id)
             store.remove(item_id)
             if not hard and isinstance(item, StoredMessage) and store.name != "deleteditems":
-                self._store(replace(item, folder="deleteditems", item_id=mailgen.new_item_id()))
+                self._store(replace(item, folder="deleteditems", item_id=ids.item_id()))
 
     def folder_id(self, mailbox: str, folder: str) -> str:
         """The opaque id of a folder, or of a hierarchy root ("root", "msgfolderroot")."""
-        return mailgen.folder_id(self.instance_id, self._state(mailbox).info.email, folder)
+        return ids.folder_id(self._state(mailbox).info.email, folder)
 
     def locate_folder(self, folder_id: str) -> tuple[str, str] | None:
         """(mailbox, folder name) for a folder id from `folder_id`, or None."""
@@ -223,22 +221,38 @@ class Organisation(MailFlow):
         return len(items), unread
 
     def sync(self, mailbox: str, folder: FolderName, state: str | None, max_changes: int = 100) -> SyncResult:
-        """Changes since `state` (None: every current item as a create), at most `max_changes` of them."""
+        """Changes since `state` (None: every current item as a create), at most `max_changes` of them.
+
+        A state names a point in the folder's history and what that history was up to there, so one issued
+        before the sandbox was started again stays valid exactly while the folder holds the same history up to
+        it (a scenario's mail, not yet changed); any other is refused (InvalidSyncState), never used to skip mail.
+        """
         with self.lock:
             key = self._state(mailbox).info.email
             store = self._state(key).folders[folder]
-            seq = 0 if not state else decode_state(state, self.instance_id, key, folder, store.seq)
+            seq = 0 if not state else decode_state(state, key, folder, store)
             changes, new_seq, complete = store.changes_since(seq, max(1, max_changes))
-            return SyncResult(tuple(changes), encode_state(self.instance_id, key, folder, new_seq), complete)
+            return SyncResult(tuple(changes), encode_state(key, folder, store, new_seq), complete)
 
     # -- calendar and automatic replies ------------------------------------------------------------------
 
-    def add_event(self, mailbox: str, subject: str, start: When, end: When, **options: object) -> CalendarEntry:
-        """A calendar entry; see events.build_entry for options (all_day, show_as, rrule, exdates, ...)."""
+    def add_event(
+        self,
+        mailbox: str,
+        subject: str,
+        start: When,
+        end: When,
+        *,
+        seed: str | None = None,
+        created: datetime | None = None,
+        **options: object,
+    ) -> CalendarEntry:
+        """A calendar entry made at `created` (default: now), its ids derived from `seed` (a scenario's entry) or
+        random; see events.build_entry for options (all_day, show_as, rrule, exdates, ...)."""
         with self.lock:
             state = self._state(mailbox)
-            now = self.clock.now()
-            entry = cal.build_entry(state.info, subject, start, end, now, **options)  # type: ignore[arg-type]
+            made = created or self.clock.now()
+            entry = cal.build_entry(state.info, subject, start, end, made, seed=seed, **options)  # type: ignore[arg-type]
             state.folders["calendar"].add(entry)
             return entry
 
@@ -314,12 +328,13 @@ class Organisation(MailFlow):
     def _update(self, mailbox: str, item_id: str, **changes: object) -> Item:
         with self.lock:
             store, item = self._locate(mailbox, item_id)
-            stamp = {"change_key": mailgen.new_change_key(), "modified_at": self.clock.now()}
+            stamp = {"change_key": ids.new_change_key(), "modified_at": self.clock.now()}
             new = replace(item, **changes, **stamp)  # type: ignore[arg-type]
             store.replace(new)
             return new
 
     def _store(self, message: StoredMessage) -> StoredMessage:
+        message = ids.stamped(message)  # the change key of this copy as it is, in this folder of this mailbox
         self._conversations.setdefault(message.message_id, message.conversation_id)
         self._state(message.mailbox).folders[message.folder].add(message)
         return message

@@ -2,6 +2,10 @@
 
 Times are ISO 8601 or relative to the week the sandbox starts in ("monday 09:30", see relative.py), so a scenario
 works in any week. Every problem is reported at once, with file, line and key, in one ConfigError.
+
+Each entry's ids (item ids, Message-ID, conversation, calendar ids) derive from what it says as written (ids.Seeds),
+so loading the scenario again, in the same week or another, gives the same items the same identities: mailbot
+restarted against a restarted sandbox meets the same Exchange and tracks nothing twice.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from mailbot.clock import Clock, FixedClock
 from mailbot.config.problems import Loc, key_path, line_of, read_yaml, validation_problems
 from mailbot.errors import ConfigError
 from mailbot.sandbox.events import When, at_midnight, check_timezone
+from mailbot.sandbox.ids import Seeds
 from mailbot.sandbox.item_types import item_class_for
 from mailbot.sandbox.org import Organisation
 from mailbot.sandbox.records import Address, OofConfig, SandboxError
@@ -57,6 +62,7 @@ class _Seeder:
     def __init__(self, path: Path, root: yaml.Node | None, model: ScenarioModel) -> None:
         self.path, self.root, self.model = path, root, model
         self.problems: list[str] = []
+        self.seeds = Seeds()
 
     def problem(self, loc: Loc, message: str) -> None:
         line = line_of(self.root, loc)
@@ -89,14 +95,16 @@ class _Seeder:
                 self._event(org, box.email, event, ("mailboxes", i, "calendar", k), zone)
             for k, inbox in enumerate(box.inbox):
                 loc: Loc = ("mailboxes", i, "inbox", k)
-                mail.append((self._moment((*loc, "received"), inbox.received, zone), loc, (box.email, inbox)))
+                at = self._moment((*loc, "received"), inbox.received, zone)
+                mail.append((at, loc, (box.email, inbox, self._seed(box.email, "inbox", inbox))))
             for k, sent in enumerate(box.sent):
                 loc = ("mailboxes", i, "sent", k)
-                mail.append((self._moment((*loc, "sent"), sent.sent, zone), loc, (box.email, sent)))
+                at = self._moment((*loc, "sent"), sent.sent, zone)
+                mail.append((at, loc, (box.email, sent, self._seed(box.email, "sent", sent))))
         # Chronological order, so a reply finds the message it answers and joins its conversation; mail dated later
         # than the clock arrives when the clock gets there.
-        for at, loc, (owner, entry) in sorted(mail, key=lambda x: x[0]):
-            self._guard(loc, lambda o=owner, e=entry, t=at: self._mail(org, o, e, t))
+        for at, loc, (owner, entry, seed) in sorted(mail, key=lambda x: x[0]):
+            self._guard(loc, lambda o=owner, e=entry, t=at, s=seed: self._mail(org, o, e, t, s))
         org.clear_outbox()  # seeded history is not news: the outbox shows only what is sent from now on
         return org
 
@@ -137,15 +145,24 @@ class _Seeder:
         exdates = [x for x in found if x is not None]
         if start is None or end is None or len(exdates) < len(found):
             return
+        # Made by the week's start, or by its own if earlier: the same entry whatever the clock (seed: see _seed).
+        created = min(at_midnight(start, tz), at_midnight(self.monday, zone))
+        seed = self.seeds(owner.lower(), "calendar", e.subject, _as_written(e.start))
         self._guard(loc, lambda: org.add_event(
-            owner, e.subject, start, end, all_day=e.all_day, show_as=e.show_as, categories=e.categories,
-            rrule=e.rrule, exdates=exdates, timezone=tz, cancelled=e.cancelled, location=e.location,
-            body_text=e.body,
+            owner, e.subject, start, end, seed=seed, created=created, all_day=e.all_day, show_as=e.show_as,
+            categories=e.categories, rrule=e.rrule, exdates=exdates, timezone=tz, cancelled=e.cancelled,
+            location=e.location, body_text=e.body,
         ))  # fmt: skip
 
-    def _mail(self, org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime) -> None:
+    def _seed(self, owner: str, folder: str, entry: InboxModel | SentModel) -> str:
+        """An entry's seed: what it says as written (a relative time as such, so the week does not matter), less
+        what an owner changes later (categories, read), so marking it Done keeps the message."""
+        said = entry.model_dump(mode="json", by_alias=True, exclude_defaults=True, exclude={"categories", "read"})
+        return self.seeds(owner.lower(), folder, said)
+
+    def _mail(self, org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime, seed: str) -> None:
         item_class_for(entry.item_type, entry.message_class)  # refused now, also for mail that arrives later
-        org.schedule(at, partial(_deliver, org, owner, entry, at))
+        org.schedule(at, partial(_deliver, org, owner, entry, at, seed))
 
     def _when(self, loc: Loc, value: Time, zone: str) -> When | None:
         try:
@@ -172,46 +189,25 @@ def _valid_zone(name: str) -> str:
         return "UTC"  # already reported; keep seeding to find the other problems
 
 
-def _deliver(org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime) -> None:
-    """Seed one mail of the scenario, at its time."""
+def _as_written(value: Time) -> str:
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def _deliver(org: Organisation, owner: str, entry: InboxModel | SentModel, at: datetime, seed: str) -> None:
+    """Seed one mail of the scenario at its time: sent from its mailbox, from a colleague's, or from outside."""
+    said: dict[str, Any] = {
+        "cc": entry.cc, "in_reply_to": entry.in_reply_to, "references": entry.references, "seed": seed,
+        "message_id": entry.message_id, "message_class": entry.message_class, "item_type": entry.item_type,
+    }  # fmt: skip
     if isinstance(entry, SentModel):
-        org.send(
-            owner,
-            entry.to,
-            entry.subject,
-            entry.html,
-            entry.body,
-            cc=entry.cc,
-            at=at,
-            in_reply_to=entry.in_reply_to,
-            references=entry.references,
-            categories=entry.categories,
-            message_id=entry.message_id,
-            message_class=entry.message_class,
-            item_type=entry.item_type,
-        )
+        org.send(owner, entry.to, entry.subject, entry.html, entry.body, at=at, categories=entry.categories, **said)
         return
     recipients = entry.to or [owner]
     sender_email = Address.parse(entry.sender).email.lower()
     if sender_email in {m.email for m in org.mailboxes()}:  # a colleague's mail: sent from their mailbox
-        org.send(
-            sender_email,
-            recipients,
-            entry.subject,
-            entry.html,
-            entry.body,
-            cc=entry.cc,
-            at=at,
-            in_reply_to=entry.in_reply_to,
-            references=entry.references,
-            message_class=entry.message_class,
-            item_type=entry.item_type,
-        )
+        org.send(sender_email, recipients, entry.subject, entry.html, entry.body, at=at, **said)
         return
     org.deliver_external(
         recipients, entry.sender, entry.subject, entry.body, body_html=entry.html, received_at=at,
-        headers=entry.headers, message_class=entry.message_class, item_type=entry.item_type,
-        in_reply_to=entry.in_reply_to,
-        references=entry.references, categories=entry.categories, message_id=entry.message_id,
-        cc=entry.cc, is_read=entry.read,
+        headers=entry.headers, categories=entry.categories, is_read=entry.read, **said,
     )  # fmt: skip

@@ -270,13 +270,15 @@ def test_a_page_stopped_early_still_reports_a_later_delete() -> None:
     assert [("create", second.item_id), ("delete", first.item_id)] == [(c.kind, c.item_id) for c in rest.changes]
 
 
-def test_sync_states_are_bound_to_folder_mailbox_and_instance() -> None:
-    """Garbage, or a state issued for another folder, mailbox or server instance, is refused."""
-    org = organisation()
+def test_sync_states_are_bound_to_folder_mailbox_and_history() -> None:
+    """Garbage, or a state issued for another folder or mailbox, or for another history of the folder (the same mail
+    delivered anew in another organisation is another item), or moved to another place in it, is refused."""
+    org, other = organisation(), organisation()
     member_mail(org, "One")
+    member_mail(other, "One")
     state = org.sync(LI, "inbox", None, 100).new_state
     for bad in ("garbage!", org.sync(LI, "sentitems", None, 10).new_state, org.sync(JAMES, "inbox", None, 10).new_state,
-                organisation().sync(LI, "inbox", None, 10).new_state, tampered(state, s=99)):  # fmt: skip
+                other.sync(LI, "inbox", None, 10).new_state, tampered(state, s=99), tampered(state, s=0)):  # fmt: skip
         with pytest.raises(InvalidSyncState):
             org.sync(LI, "inbox", bad, 100)
 
