@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from mailbot.exchange.ews_errors import idempotent, translated
 from mailbot.exchange.ews_read import ChangedIds, fetch, mail_item
 from mailbot.exchange.ews_throttle import RetryPolicy
 from mailbot.exchange.ews_tls import TrustAdapter, trust
+from mailbot.exchange.reach import EWS_KEYS, SANDBOX_KEYS, Keys, Server
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class EwsConnection:
     retry_max_wait: int = 120
     max_connections: int = 4
     verify: bool | str = True  # True: the system's CAs; a path: exactly the CAs in that PEM file; False: no check
+    keys: Keys = EWS_KEYS  # the settings its failures point at
 
 
 class _MsalCredentials(exchangelib.OAuth2AuthorizationCodeCredentials):  # type: ignore[misc]
@@ -75,7 +77,9 @@ class EwsBackend:
             max_connections=connection.max_connections,
         )
         self._autodiscover = connection.endpoint is None
-        self._where = connection.endpoint or "the autodiscovered EWS endpoint"
+        keys = connection.keys
+        self._where = Server("EWS", connection.endpoint or "the autodiscovered EWS endpoint", keys.address,
+                             keys.ca_bundle)  # fmt: skip
         self._accounts: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -176,7 +180,7 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
     if sandbox is not None:  # logged on as on Exchange Server: NTLM, trusting the sandbox's own CA over HTTPS
         verify = str(sandbox.ca_bundle) if sandbox.ca_bundle else True
         return EwsBackend(EwsConnection(sandbox.ews_url, "ntlm", sandbox.username, sandbox.password,
-                                        retry_max_wait=10, verify=verify))  # fmt: skip
+                                        retry_max_wait=10, verify=verify, keys=SANDBOX_KEYS))  # fmt: skip
     ews = backend.ews
     if ews is None:
         raise BackendError("backend.kind is ews but service.yaml has no `ews:` section")
@@ -189,6 +193,8 @@ def connect_ews(backend: BackendSettings, base: Path, sandbox: SandboxAccess | N
             client_secret=ews.client_secret.resolve(base).get_secret_value() if ews.client_secret else None,
             certificate_pem=ews.certificate.resolve_text(base) if ews.certificate else None,
             thumbprint=ews.certificate_thumbprint,
+            # msal reaches Microsoft's cloud with the system's CAs: backend.ews.ca_bundle is not for it.
+            keys=replace(EWS_KEYS, ca_bundle=None),
         )  # fmt: skip
     password = ews.password.resolve(base).get_secret_value() if ews.password else None
     bundle = ews.ca_bundle if ews.ca_bundle is None or ews.ca_bundle.is_absolute() else base / ews.ca_bundle

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import functools
 import re
-import ssl
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from exchangelib import errors as ews
-from urllib3.exceptions import ConnectTimeoutError, SSLError
 
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
-from mailbot.exchange.ews_tls import tls_failure
+from mailbot.exchange.reach import Server
 
 _DROP_RETRIES = 3
 # Per-mailbox refusals: the mailbox is skipped, the others carry on.
@@ -58,10 +56,10 @@ def idempotent(method: Callable[..., _T]) -> Callable[..., _T]:
 
 
 @contextmanager
-def translated(mailbox: str, where: str) -> Iterator[None]:
+def translated(mailbox: str, where: Server) -> Iterator[None]:
     """Translate exchangelib's exceptions into mailbot's: one sentence, mailbox named where it is one's.
 
-    `where` names the EWS endpoint in the sentences that are about it rather than the mailbox."""
+    `where` is the EWS server, for the sentences that are about it rather than the mailbox."""
     try:
         yield
     except ews.ErrorInvalidSyncStateData:
@@ -71,7 +69,7 @@ def translated(mailbox: str, where: str) -> Iterator[None]:
         raise error(mailbox, _MAILBOX_ERRORS[type(exc)]) from exc
     except ews.UnauthorizedError:
         raise BackendError(
-            f"EWS at {where} refused the service account's credentials; check backend.ews in service.yaml"
+            f"EWS at {where.url} refused the service account's credentials; check backend.ews in service.yaml"
         ) from None
     except ews.RateLimitError as exc:
         # Throttling is a mailbox's problem for this run (EWS budgets its impersonated mailboxes too): it is
@@ -89,40 +87,10 @@ def translated(mailbox: str, where: str) -> Iterator[None]:
         raise BackendError(_no_answer(where, exc)) from None
 
 
-def _no_answer(where: str, error: BaseException) -> str:
-    """One sentence for a request that got no EWS answer, naming the endpoint and the cause (the innermost error
-    under exchangelib's, requests' and urllib3's wrappers, whose reprs would bury it)."""
-    if untrusted := tls_failure(error):
-        return (f"The TLS certificate of EWS at {where} cannot be verified ({untrusted}); set backend.ews.ca_bundle "
-                "to the CA that signed it")  # fmt: skip
+def _no_answer(where: Server, error: BaseException) -> str:
+    """One sentence for a request that got no EWS answer, naming the endpoint, the cause and the setting to check."""
     if isinstance(error, ews.RedirectError):
-        return f"EWS at {where} redirects to {error.url}; set backend.ews.endpoint to the address EWS answers at"
+        return f"EWS at {where.url} redirects to {error.url}; set {where.address_key} to the address EWS answers at"
     if status := _HTTP_STATUS.search(str(error)):
-        return f"EWS at {where} answered HTTP {status.group(1)}, not as EWS does; check backend.ews.endpoint"
-    chain = _chain(error)
-    # Connecting failed: refused, unknown host, no route, no answer in time, or no TLS session agreed.
-    if any(isinstance(link, ConnectTimeoutError | SSLError) for link in chain):
-        return f"EWS at {where} cannot be reached ({_reason(chain[-1])})"
-    return f"EWS at {where} did not answer ({_reason(chain[-1])})"
-
-
-def _chain(error: BaseException) -> list[BaseException]:
-    """`error` and the errors it wraps, outermost first, by cause, context, urllib3's `reason` or first argument."""
-    found: list[BaseException] = []
-    link: object = error
-    while isinstance(link, BaseException) and not any(link is seen for seen in found):
-        found.append(link)
-        reason, args = getattr(link, "reason", None), link.args
-        link = link.__cause__ or link.__context__ or (reason if isinstance(reason, BaseException) else None) or (
-            args[0] if args else None)  # fmt: skip
-    return found
-
-
-def _reason(error: BaseException) -> str:
-    """A few words for an error: an OS error's text ("connection refused"), else its message if short."""
-    text = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-    if isinstance(error, ssl.SSLError):
-        return "TLS: " + re.sub(r"^\[SSL: \w+\] | \(_ssl\.c:\d+\)$", "", text)
-    if not text or len(text) > 100:
-        return type(error).__name__
-    return text[:1].lower() + text[1:]
+        return f"EWS at {where.url} answered HTTP {status.group(1)}, not as EWS does; check {where.address_key}"
+    return where.no_answer(error)

@@ -9,7 +9,6 @@ REQUESTS_CA_BUNDLE and CURL_CA_BUNDLE (requests hands those in as `verify`, so t
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -51,17 +50,6 @@ def trusted(url: str) -> bool | str:
     with _lock:
         entries = _trust.get(_origin(url)) or _trust.get(_ANY) or [(None, True)]
         return entries[-1][1]
-
-
-def tls_failure(error: BaseException) -> str | None:
-    """Why the server's certificate was not trusted, if that is what `error` (exchangelib's TransportError, which
-    keeps only the text of requests' SSLError) came from; None for other TLS failures (a wrong protocol version,
-    plain HTTP on the port), which no CA bundle mends."""
-    cause = error.__cause__ or error.__context__
-    if not isinstance(cause, requests.exceptions.SSLError):
-        return None
-    found = re.search(r"\[SSL: CERTIFICATE_VERIFY_FAILED\] ([^(]+)", str(cause))
-    return found.group(1).strip() if found else None
 
 
 def _origin(url: str) -> str:

@@ -22,6 +22,7 @@ from mailbot.exchange.graph_auth import EWS_SCOPE, GRAPH_SCOPE, MsalTokenSource,
 from mailbot.exchange.graph_bulk import batch_get
 from mailbot.exchange.graph_directory import ObjectIds
 from mailbot.exchange.graph_http import GraphHttp
+from mailbot.exchange.reach import GRAPH_KEYS, SANDBOX_KEYS, Keys
 
 __all__ = ["EWS_SCOPE", "GRAPH_SCOPE", "GraphBackend", "GraphConnection", "MsalTokenSource", "TokenRefused"]
 _CALENDAR_PAGE = 50
@@ -43,6 +44,7 @@ class GraphConnection:
     timeout: float = 60
     retry_max_wait: float = 120
     max_concurrent: int = 4
+    keys: Keys = GRAPH_KEYS  # the settings its failures point at
 
 
 class GraphBackend:
@@ -55,12 +57,12 @@ class GraphBackend:
         tokens = MsalTokenSource(
             connection.tenant_id, connection.client_id, client_secret=connection.client_secret,
             certificate_pem=connection.certificate_pem, thumbprint=connection.thumbprint,
-            authority=connection.authority, scope=GRAPH_SCOPE, http_client=self._identity,
+            authority=connection.authority, scope=GRAPH_SCOPE, http_client=self._identity, keys=connection.keys,
         )  # fmt: skip
         self._http = GraphHttp(
             connection.base_url, tokens, verify=connection.verify, trust_env=connection.trust_env,
             timeout=connection.timeout, retry_max_wait=connection.retry_max_wait,
-            max_concurrent=connection.max_concurrent, sleep=sleep,
+            max_concurrent=connection.max_concurrent, sleep=sleep, keys=connection.keys,
         )  # fmt: skip
         self._object_ids = ObjectIds(self._http)
 
@@ -175,6 +177,6 @@ def sandbox_connection(sandbox: SandboxAccess, **overrides: object) -> GraphConn
     settings: dict[str, object] = {
         "client_secret": sandbox.client_secret, "authority": sandbox.url, "base_url": sandbox.graph_url,
         "verify": str(sandbox.ca_bundle) if sandbox.ca_bundle else True, "trust_env": False, "retry_max_wait": 10,
-        **overrides,
+        "keys": SANDBOX_KEYS, **overrides,
     }  # fmt: skip
     return GraphConnection(sandbox.tenant_id, sandbox.client_id, **settings)  # type: ignore[arg-type]

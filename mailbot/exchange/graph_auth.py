@@ -11,6 +11,7 @@ import msal
 import requests
 
 from mailbot.errors import BackendError
+from mailbot.exchange.reach import Keys, Server
 
 EWS_SCOPE = "https://outlook.office365.com/.default"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -63,7 +64,9 @@ class MsalTokenSource:
         authority: str = "https://login.microsoftonline.com",
         scope: str = GRAPH_SCOPE,
         http_client: Any = None,
+        keys: Keys = Keys(),  # noqa: B008 (frozen, so one shared default is safe)
     ) -> None:
+        """`keys`: the settings that lead to the identity platform, for the sentences its failures end in."""
         if certificate_pem is not None:
             credential: Any = {"private_key": certificate_pem, "thumbprint": thumbprint or ""}
         elif client_secret is not None:
@@ -73,6 +76,8 @@ class MsalTokenSource:
         extra: dict[str, Any] = {"http_client": http_client} if http_client is not None else {}
         self._scope = scope
         self.where = f"{authority.rstrip('/')}/{tenant_id}"
+        self._keys = keys
+        self._server = Server("the identity platform", self.where, self._keys.authority, self._keys.ca_bundle)
         try:
             self._app = msal.ConfidentialClientApplication(
                 client_id,
@@ -84,15 +89,19 @@ class MsalTokenSource:
                 validate_authority=False,
                 **extra,
             )
-        except (ValueError, requests.RequestException) as exc:  # msal reads the authority's metadata right away
-            raise BackendError(f"The identity platform at {self.where} cannot be used: {exc}") from None
+        except requests.RequestException as exc:  # msal reads the authority's metadata right away
+            raise self._unusable(exc) from None
+        except ValueError:  # msal found no OpenID configuration there (4xx, or no JSON)
+            check = " and ".join(key for key in (keys.tenant, keys.authority) if key)
+            unknown = self._server.sentence("knows no such tenant, or is no identity platform")
+            raise BackendError(unknown + (f"; check {check}" if check else "")) from None
 
     def token(self) -> dict[str, Any]:
         """A current access token as an OAuth2 token dict (access_token, token_type, expires_in)."""
         try:
             result = self._app.acquire_token_for_client(scopes=[self._scope])
         except requests.RequestException as exc:
-            raise BackendError(f"The identity platform at {self.where} cannot be reached: {exc}") from None
+            raise self._unusable(exc) from None
         if "access_token" not in result:
             detail = result.get("error_description") or result.get("error") or "no token in the answer"
             raise TokenRefused(detail.splitlines()[0], str(result.get("error", "")))
@@ -101,6 +110,12 @@ class MsalTokenSource:
             "token_type": result.get("token_type", "Bearer"),
             "expires_in": result.get("expires_in", 3600),
         }
+
+    def _unusable(self, error: requests.RequestException) -> BackendError:
+        """One sentence for a request to the identity platform that got no usable answer."""
+        if isinstance(error, requests.HTTPError) and error.response is not None:
+            return BackendError(self._server.sentence(f"failed: HTTP {error.response.status_code}"))
+        return BackendError(self._server.no_answer(error))
 
     def renew(self) -> dict[str, Any]:
         """A new token from the identity platform, for when the server refused a cached one before its time."""

@@ -20,6 +20,7 @@ import structlog
 from mailbot.errors import BackendError, MailboxError
 from mailbot.exchange.graph_auth import MsalTokenSource, TokenRefused
 from mailbot.exchange.graph_errors import failure, json_body, retry_after
+from mailbot.exchange.reach import GRAPH_KEYS, Keys, Server, connect_failure, untrusted
 
 log = structlog.get_logger(__name__)
 
@@ -42,9 +43,11 @@ class GraphHttp:
         retry_max_wait: float = 120,
         max_concurrent: int = 4,
         sleep: Callable[[float], None] = time.sleep,
+        keys: Keys = GRAPH_KEYS,
     ) -> None:
         self.base = base_url.rstrip("/")
         self._origin = urlsplit(self.base)
+        self._server = Server("Microsoft Graph", self.where, keys.address, keys.ca_bundle)
         self._tokens, self._verify, self._timeout = tokens, verify, timeout
         self._retry_max_wait, self.max_concurrent, self._sleep = retry_max_wait, max_concurrent, sleep
         self._session = requests.Session()
@@ -88,18 +91,9 @@ class GraphHttp:
             token = self._bearer()
             try:
                 response = self._send(method, mailbox, target, token, body, headers or {}, weight)
-            except requests.exceptions.SSLError as exc:
-                raise BackendError(
-                    f"The TLS certificate of Microsoft Graph at {self.where} cannot be verified "
-                    f"({exc}); set backend.graph.ca_bundle to the CA that signed it"
-                ) from None
             except _TRANSIENT as exc:
                 drops += 1
-                if not idempotent or drops > _DROP_RETRIES:
-                    repeat = "" if idempotent else " and it was not repeated, since it may have gone through"
-                    raise BackendError(
-                        f"Microsoft Graph at {self.where} dropped the connection ({type(exc).__name__}){repeat}"
-                    ) from None
+                self._give_up(exc, drops, idempotent)
                 self._sleep(0.2 * drops)
                 continue
             if response.status_code == 401 and not renewed:
@@ -123,6 +117,16 @@ class GraphHttp:
         log.info("graph_back_off", mailbox=mailbox, seconds=seconds)
         self._sleep(seconds)
         return waited + seconds
+
+    def _give_up(self, error: requests.RequestException, drops: int, idempotent: bool) -> None:
+        """Raise the sentence for a request that got no answer, unless repeating it may help: never for a
+        certificate no repeat makes trusted, nor past the retries, nor for a request that may have gone through
+        (a send: only one that never connected is sure not to have)."""
+        connected = connect_failure(error) is None
+        if drops <= _DROP_RETRIES and (idempotent or not connected) and untrusted(error) is None:
+            return
+        repeat = "" if idempotent or not connected else " and it was not repeated, since it may have gone through"
+        raise BackendError(self._server.no_answer(error) + repeat) from None
 
     def failure(self, mailbox: str, status: int, body: dict[str, Any]) -> BackendError:
         """The error for a refused request (see graph_errors.failure)."""

@@ -91,7 +91,8 @@ def test_an_endpoint_nobody_listens_at_is_one_sentence_naming_it(ews: Callable[.
         url = f"https://127.0.0.1:{probe.getsockname()[1]}/EWS/Exchange.asmx"  # closed again: nothing listens
     with pytest.raises(BackendError) as failed:
         ews(True, url=url).get_oof(LI)
-    assert f"EWS at {url} cannot be reached (connection refused)" == str(failed.value)
+    expected = f"EWS at {url} cannot be reached (connection refused); check backend.ews.endpoint"
+    assert expected == str(failed.value)
 
 
 def test_a_path_where_no_ews_answers_is_one_sentence_with_the_status(
@@ -111,7 +112,8 @@ def test_https_to_a_plain_http_server_is_no_certificate_problem(
     url = sandbox.ews_url.replace("http://", "https://")
     with pytest.raises(BackendError) as failed:
         ews(str(sandbox_ca.ca_bundle_path), url=url).get_oof(LI)
-    assert f"EWS at {url} cannot be reached (TLS: wrong version number)" == str(failed.value)
+    expected = f"EWS at {url} cannot be reached (TLS: wrong version number); check backend.ews.endpoint"
+    assert expected == str(failed.value)
 
 
 def test_a_server_that_keeps_dropping_the_connection_is_one_sentence(

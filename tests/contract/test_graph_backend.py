@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from mailbot.domain import OofState
+from mailbot.domain import OofState, OutgoingMessage
 from mailbot.errors import BackendError, MailboxError
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.exchange.graph_auth import MsalTokenSource, VerifyingHttpClient
@@ -60,6 +60,24 @@ def test_a_server_signed_by_another_ca_is_refused_in_one_sentence(
     other = SandboxCA(tmp_path / "other-ca")
     with pytest.raises(BackendError, match="cannot be"):
         graph(verify=str(other.ca_bundle_path)).get_oof(LI)
+
+
+def test_a_server_that_keeps_dropping_the_connection_is_one_sentence(
+    graph: Callable[..., GraphBackend], tls_sandbox: SandboxServer
+) -> None:
+    """Graph closing every connection without an answer ends, after the retries, in one sentence naming it; a send,
+    which may have gone through, is not repeated, and the sentence says so."""
+    backend = graph()
+    backend.get_oof(LI)
+    tls_sandbox.faults.drop_connection(times=None)
+    with pytest.raises(BackendError) as read:
+        backend.get_oof(LI)
+    with pytest.raises(BackendError) as sent:
+        backend.send(LI, OutgoingMessage((JAMES,), "Your items due today", "<p>2 items</p>", "2 items"))
+    tls_sandbox.faults.clear()
+    dropped = f"Microsoft Graph at {tls_sandbox.url} did not answer (remote end closed connection without response)"
+    expected = [dropped, dropped + " and it was not repeated, since it may have gone through"]
+    assert expected == [str(read.value), str(sent.value)]
 
 
 def test_a_token_refused_even_when_new_is_a_credentials_error(
