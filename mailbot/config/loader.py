@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
-import ssl
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
+import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import make_url
 
+from mailbot.config.connection import connection_problems
 from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
 from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster, TrackingPolicy
-from mailbot.config.problems import key_path, line_of, read_yaml, validation_problems
-from mailbot.config.service import BackendSettings, SecretRef, ServiceConfig
+from mailbot.config.problems import located, read_yaml, validation_problems
+from mailbot.config.service import BackendSettings, ServiceConfig
 from mailbot.domain import Person
 from mailbot.errors import ConfigError
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
@@ -111,59 +111,59 @@ def load_settings(
     """
     service_file = Path(service_file)
     problems: list[str] = []
-    service = _validated(service_file, ServiceConfig, problems)
+    service, root = _validated(service_file, ServiceConfig, problems)
     if service is not None and backend_kind is not None:
-        service = _with_backend_kind(service_file, service, backend_kind, problems)
+        service = _with_backend_kind(service_file, root, service, backend_kind, problems)
     org_dir = service_file.parent / (service.organisation if service else Path("config"))
     if service is not None and not org_dir.is_dir():
-        problems.append(f"{service_file}: organisation: folder {org_dir} does not exist.")
+        problems.append(located(service_file, root, ("organisation",), f"folder {org_dir} does not exist."))
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
-    roster = _validated(org_dir / "people.yaml", Roster, problems)
-    policy = _validated(org_dir / "policy.yaml", Policy, problems)
+    roster, people_root = _validated(org_dir / "people.yaml", Roster, problems)
+    policy, policy_root = _validated(org_dir / "policy.yaml", Policy, problems)
     calendars: dict[str, BusinessCalendar] = {}
     if roster is not None:
-        problems += _cross_check(org_dir, roster, policy)
+        problems += _cross_check(org_dir, roster, policy, people_root)
     if policy is not None:
-        calendars = _calendars(org_dir, policy, problems)
-    if service is not None and resolve_secrets and not service.backend.sandbox:
-        problems += _secret_problems(service_file, service)
-    if service is not None and resolve_secrets and service.backend.sandbox:
-        problems += _sandbox_problems(service_file, service)
+        calendars = _calendars(org_dir, policy, policy_root, problems)
+    if service is not None and resolve_secrets:
+        problems += connection_problems(service_file, service, root)
     if problems or service is None or roster is None or policy is None:
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     return Settings(service, roster, policy, service_file, org_dir, calendars)
 
 
-def _with_backend_kind(service_file: Path, service: ServiceConfig, kind: str, problems: list[str]) -> ServiceConfig:
+def _with_backend_kind(
+    service_file: Path, root: yaml.Node | None, service: ServiceConfig, kind: str, problems: list[str]
+) -> ServiceConfig:
     try:
         backend = BackendSettings.model_validate({**service.backend.model_dump(), "kind": kind})
     except ValidationError as exc:
         reason = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        problems.append(f"{service_file}: backend: --backend {kind}: {reason}")
+        problems.append(located(service_file, root, ("backend",), f"--backend {kind}: {reason}"))
         return service
     return service.model_copy(update={"backend": backend})
 
 
-def _validated(path: Path, model: type[M], problems: list[str]) -> M | None:
+def _validated(path: Path, model: type[M], problems: list[str]) -> tuple[M | None, yaml.Node | None]:
+    """The file's model (None if invalid) and its YAML tree, for the line numbers of later findings."""
     data, root = read_yaml(path, problems)
     if root is None:
-        return None
+        return None, None
     try:
-        return model.model_validate(data if data is not None else {})
+        return model.model_validate(data if data is not None else {}), root
     except ValidationError as exc:
         problems.extend(validation_problems(path, model, exc, root))
-        return None
+        return None, root
 
 
-def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None) -> list[str]:
-    """References between people, offices and mailboxes; each finding names people.yaml and the key."""
+def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None, root: yaml.Node | None) -> list[str]:
+    """References between people, offices and mailboxes; each finding names people.yaml, the line and the key."""
     people_file = org_dir / "people.yaml"
-    _, root = read_yaml(people_file, [])
     ids = {p.id for p in roster.people}
     found: list[str] = []
 
     def report(loc: tuple[str | int, ...], message: str) -> None:
-        found.append(f"{people_file}:{line_of(root, loc)}: {key_path(loc)}: {message}")
+        found.append(located(people_file, root, loc, message))
 
     for name, counts in (("id", Counter(p.id for p in roster.people)),
                          ("email", Counter(str(p.email).lower() for p in roster.people))):  # fmt: skip
@@ -191,16 +191,16 @@ def _names(policy: Policy) -> str:
     return "offices: " + ", ".join(sorted(policy.offices))
 
 
-def _calendars(org_dir: Path, policy: Policy, problems: list[str]) -> dict[str, BusinessCalendar]:
+def _calendars(
+    org_dir: Path, policy: Policy, root: yaml.Node | None, problems: list[str]
+) -> dict[str, BusinessCalendar]:
     policy_file = org_dir / "policy.yaml"
-    _, root = read_yaml(policy_file, [])
     calendars: dict[str, BusinessCalendar] = {}
     for name, office in policy.offices.items():
         try:
             holidays = _office_holidays(org_dir, office)
         except ValueError as exc:
-            loc = ("offices", name, "holidays")
-            problems.append(f"{policy_file}:{line_of(root, loc)}: {key_path(loc)}: {exc}")
+            problems.append(located(policy_file, root, ("offices", name, "holidays"), str(exc)))
             continue
         # Hours and timezone were already checked by the model's validators.
         hours = parse_weekly_hours(office.hours)
@@ -213,59 +213,3 @@ def _office_holidays(org_dir: Path, office: OfficeConfig) -> OfficeHolidays:
     ics = IcsHolidays.from_file(org_dir / source.ics) if source.ics else None
     country = country_holidays(source.country, source.subdivision) if source.country else None
     return OfficeHolidays(ics, country)
-
-
-def _secret_problems(service_file: Path, service: ServiceConfig) -> list[str]:
-    found = _ca_bundle_problems(service_file, service)
-    for loc, ref in _secret_refs(service):
-        try:
-            ref.resolve(service_file.parent)
-        except ConfigError as exc:
-            found.append(f"{service_file}: {loc}: {exc}")
-    return found
-
-
-def _sandbox_problems(service_file: Path, service: ServiceConfig) -> list[str]:
-    """A sandbox served elsewhere: Graph reaches it only over HTTPS, trusting the CA bundle `sandbox serve` wrote."""
-    backend, where = service.backend, f"{service_file}: backend"
-    url, bundle = backend.sandbox_url, backend.sandbox_ca_bundle
-    found: list[str] = []
-    if url is not None and backend.kind == "graph" and not url.startswith("https://"):
-        found.append(f"{where}.sandbox_url: Microsoft Graph needs the sandbox over HTTPS; start it with `mailbot "
-                     "sandbox serve --tls` and use the https:// URL and sandbox_ca_bundle it prints.")  # fmt: skip
-    if url is not None and url.startswith("https://") and bundle is None:
-        found.append(f"{where}.sandbox_ca_bundle: needed with an https:// sandbox_url, since the sandbox's "
-                     "certificate comes from a CA made on the spot (`sandbox serve --tls` writes it).")  # fmt: skip
-    if bundle is not None and url is None:
-        found.append(f"{where}.sandbox_ca_bundle: goes with sandbox_url (the sandbox it trusts).")
-    elif bundle is not None and not (service_file.parent / bundle).is_file():
-        found.append(f"{where}.sandbox_ca_bundle: {service_file.parent / bundle} is not a file; `mailbot sandbox "
-                     "serve --tls` writes it.")  # fmt: skip
-    return found
-
-
-def _ca_bundle_problems(service_file: Path, service: ServiceConfig) -> list[str]:
-    """The backend's CA bundle must be there and hold PEM certificates, or every connection would fail."""
-    kind = service.backend.kind
-    bundle = getattr(getattr(service.backend, kind), "ca_bundle", None)
-    if bundle is None:
-        return []
-    path = service_file.parent / bundle
-    if not path.is_file():
-        return [f"{service_file}: backend.{kind}.ca_bundle: {path} is not a file."]
-    try:
-        ssl.create_default_context(cafile=str(path))
-    except (ssl.SSLError, ValueError):
-        return [f"{service_file}: backend.{kind}.ca_bundle: {path} holds no PEM certificates."]
-    return []
-
-
-def _secret_refs(service: ServiceConfig) -> Iterator[tuple[str, SecretRef]]:
-    backend = service.backend
-    section: Any = getattr(backend, backend.kind)
-    for key in ("password", "client_secret", "certificate"):
-        ref = getattr(section, key, None)
-        if ref is not None:
-            yield f"backend.{backend.kind}.{key}", ref
-    if service.state.password is not None:
-        yield "state.password", service.state.password

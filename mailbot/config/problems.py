@@ -56,6 +56,12 @@ def key_path(loc: Loc) -> str:
     return out or "(top level)"
 
 
+def located(path: Path, root: yaml.Node | None, loc: Loc, message: str) -> str:
+    """`file:line: key: message`, the line where `loc` is (or the nearest enclosing key that is there)."""
+    line = line_of(root, loc)
+    return f"{path}:{line}: {key_path(loc)}: {message}" if line else f"{path}: {key_path(loc)}: {message}"
+
+
 def line_of(node: yaml.Node | None, loc: Loc) -> int | None:
     """The 1-based line of the deepest node that `loc` reaches in the YAML tree."""
     line = node.start_mark.line + 1 if node is not None else None
@@ -115,10 +121,7 @@ def validation_problems(
             message = _unknown_key_hint(model, loc)
         elif err["type"] == "missing":
             message = "is required"
-        message = message.removeprefix("Value error, ")
-        line = line_of(root, loc)
-        where = f"{path}:{line}" if line else str(path)
-        entry = f"{where}: {key_path(loc)}: {message}"
+        entry = located(path, root, loc, message.removeprefix("Value error, "))
         if entry not in lines:
             lines.append(entry)
     return lines

@@ -134,6 +134,14 @@ class GraphSettings(Strict):
 
     _inline = field_validator("client_secret", "certificate", mode="before")(_no_inline_secret)
 
+    @field_validator("authority", "base_url")
+    @classmethod
+    def _https(cls, url: str) -> str:
+        # msal takes tokens from nowhere else, and a bearer token must not cross the network in the clear.
+        if not url.lower().startswith("https://"):
+            raise ValueError("must be an https:// URL (the identity platform and Graph answer on nothing else)")
+        return url
+
     @model_validator(mode="after")
     def _credential(self) -> GraphSettings:
         if self.client_secret is None and self.certificate is None:

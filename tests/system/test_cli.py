@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,30 @@ def test_check_rejects_a_broken_copy(example_config: Path) -> None:
     assert 2 == result.returncode
     assert "Traceback" not in result.stderr
     assert f"{people}:" in result.stderr and "people[1].backup: 'ghost' is not a person id" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "old", "new"),
+    [("backend.ews.ca_bundle", "    auth: ntlm", "    ca_bundle: trusted-ca.pem\n    auth: ntlm"),
+     ("backend.graph.ca_bundle", "    max_concurrent_per_mailbox: 4",
+      "    ca_bundle: trusted-ca.pem\n    max_concurrent_per_mailbox: 4"),
+     ("backend.sandbox_ca_bundle", "  service_account:",
+      "  sandbox_url: https://127.0.0.1:8765\n  sandbox_ca_bundle: trusted-ca.pem\n  service_account:")],
+)  # fmt: skip
+def test_a_missing_ca_bundle_is_named_with_its_file_and_line(
+    example_config: Path, monkeypatch: pytest.MonkeyPatch, setting: str, old: str, new: str
+) -> None:
+    """A CA bundle file that is not there is reported like every other problem: file, line, key, sentence; exit 2."""
+    monkeypatch.setenv("MAILBOT_EWS_PASSWORD", "s3cret")
+    monkeypatch.setenv("MAILBOT_GRAPH_CLIENT_SECRET", "s3cret")
+    kind = "graph" if "graph" in setting else "ews"
+    real = "sandbox: true" if "sandbox" in setting else "sandbox: false"
+    text = example_config.read_text().replace("sandbox: true", real).replace("kind: ews ", f"kind: {kind} ")
+    example_config.write_text(text.replace(old, new, 1))
+    line = 1 + example_config.read_text().splitlines().index(next(x for x in new.splitlines() if "trusted-ca" in x))
+    result = mailbot("check", "--config", example_config)
+    expected = f"  - {example_config}:{line}: {setting}: {example_config.parent / 'trusted-ca.pem'} is not a file"
+    assert (2, expected) == (result.returncode, result.stderr.splitlines()[-1][: len(expected)])
 
 
 def test_backend_option_switches_to_graph() -> None:

@@ -21,6 +21,11 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def line_with(path: Path, text: str) -> int:
+    """The 1-based number of the first line of `path` that contains `text`."""
+    return next(number for number, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
 def problems_of(service_file: Path, **kwargs: bool) -> list[str]:
     with pytest.raises(ConfigError) as caught:
         load_settings(service_file, **kwargs)
@@ -98,23 +103,52 @@ def test_graph_secret_and_ca_bundle_are_checked(example_config: Path, monkeypatc
     edit(example_config, "kind: ews ", "kind: graph")
     edit(example_config, "  max_concurrent_per_mailbox: 4", "  ca_bundle: ca.pem\n    max_concurrent_per_mailbox: 4")
     problems = problems_of(example_config, resolve_secrets=True)
-    expected = [f"{example_config}: backend.graph.ca_bundle: {example_config.parent / 'ca.pem'} is not a file.",
-                f"{example_config}: backend.graph.client_secret: The secret in environment variable "
-                "MAILBOT_GRAPH_CLIENT_SECRET is not set; export it before starting mailbot."]  # fmt: skip
+    bundle, secret = line_with(example_config, "ca_bundle: ca.pem"), line_with(example_config, "client_secret:")
+    expected = [f"{example_config}:{bundle}: backend.graph.ca_bundle: {example_config.parent / 'ca.pem'} is not a "
+                f"file.", f"{example_config}:{secret}: backend.graph.client_secret: The secret in environment "
+                "variable MAILBOT_GRAPH_CLIENT_SECRET is not set; export it before starting mailbot."]  # fmt: skip
     assert expected == problems
 
 
-@pytest.mark.parametrize(("content", "problem"), [(None, "is not a file."), ("not a certificate\n",
-                                                                           "holds no PEM certificates.")])  # fmt: skip
-def test_ews_ca_bundle_is_checked(example_config: Path, content: str | None, problem: str) -> None:
-    """For EWS, check finds the CA bundle IT named, and says so when it is missing or holds no certificate."""
-    bundle = example_config.parent / "internal-ca.pem"
+BUNDLE_SETTINGS = {  # how each CA bundle setting names trusted-ca.pem in a copy of the shipped service.yaml
+    "backend.ews.ca_bundle": [("sandbox: true", "sandbox: false"),
+                              ("    auth: ntlm", "    ca_bundle: trusted-ca.pem\n    auth: ntlm")],
+    "backend.graph.ca_bundle": [("sandbox: true", "sandbox: false"), ("kind: ews ", "kind: graph "),
+                                ("  max_concurrent_per_mailbox: 4",
+                                 "  ca_bundle: trusted-ca.pem\n    max_concurrent_per_mailbox: 4")],
+    "backend.sandbox_ca_bundle": [("  service_account:", "  sandbox_url: https://127.0.0.1:8765\n  sandbox_ca_bundle: "
+                                   "trusted-ca.pem\n  service_account:")],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("setting", BUNDLE_SETTINGS)
+@pytest.mark.parametrize(("content", "problem"), [(None, "is not a file"), ("not a certificate\n",
+                                                                          "holds no PEM certificates")])  # fmt: skip
+def test_a_ca_bundle_missing_or_without_certificates_names_its_line(
+    example_config: Path, monkeypatch: pytest.MonkeyPatch, setting: str, content: str | None, problem: str
+) -> None:
+    """Each CA bundle setting is checked before connecting: a missing file, or one that holds no PEM certificate,
+    is reported at the setting's line, like every other problem."""
+    monkeypatch.setenv("MAILBOT_EWS_PASSWORD", "s3cret")
+    monkeypatch.setenv("MAILBOT_GRAPH_CLIENT_SECRET", "s3cret")
+    bundle = example_config.parent / "trusted-ca.pem"
     if content is not None:
         bundle.write_text(content)
-    edit(example_config, "sandbox: true", "sandbox: false")
-    edit(example_config, "    auth: ntlm", "    ca_bundle: internal-ca.pem\n    auth: ntlm")
-    problems = problems_of(example_config, resolve_secrets=True)
-    assert f"{example_config}: backend.ews.ca_bundle: {bundle} {problem}" in problems
+    for old, new in BUNDLE_SETTINGS[setting]:
+        edit(example_config, old, new)
+    [found] = problems_of(example_config, resolve_secrets=True)
+    line = line_with(example_config, "trusted-ca.pem")
+    assert found.startswith(f"{example_config}:{line}: {setting}: {bundle} {problem}")
+
+
+def test_graph_is_reached_over_https_only(example_config: Path) -> None:
+    """An identity platform written with http:// is refused at its line: msal takes no tokens from one."""
+    edit(example_config, "    max_concurrent_per_mailbox: 4", "    authority: http://login.example.org\n"
+         "    max_concurrent_per_mailbox: 4")  # fmt: skip
+    [problem] = problems_of(example_config)
+    expected = (f"{example_config}:{line_with(example_config, 'authority:')}: backend.graph.authority: must be an "
+                "https:// URL (the identity platform and Graph answer on nothing else)")  # fmt: skip
+    assert expected == problem
 
 
 def test_graph_allows_at_most_four_requests_per_mailbox(example_config: Path) -> None:
@@ -235,17 +269,20 @@ def test_database_password_joins_the_url_only_when_connecting(
 
 
 @pytest.mark.parametrize(
-    ("lines", "expected"),
+    ("lines", "at", "expected"),
     [
-        ("  sandbox_url: https://127.0.0.1:8765\n  sandbox_ca_bundle: sandbox-ca.pem\n",
-         "backend.sandbox_ca_bundle: {folder}/sandbox-ca.pem is not a file; `mailbot sandbox serve --tls` writes it."),
-        ("  sandbox_url: https://127.0.0.1:8765\n", "backend.sandbox_ca_bundle: needed with an https:// sandbox_url"),
-        ("  sandbox_ca_bundle: sandbox-ca.pem\n", "backend.sandbox_ca_bundle: goes with sandbox_url"),
+        # Where the missing key would go: the backend section, at its first line.
+        ("  sandbox_url: https://127.0.0.1:8765\n", "  kind: ews",
+         "backend.sandbox_ca_bundle: needed with an https:// sandbox_url"),
+        ("  sandbox_ca_bundle: sandbox-ca.pem\n", "sandbox_ca_bundle:",
+         "backend.sandbox_ca_bundle: goes with sandbox_url"),
     ],
 )  # fmt: skip
-def test_a_served_sandbox_needs_the_ca_bundle_it_wrote(example_config: Path, lines: str, expected: str) -> None:
+def test_a_served_sandbox_needs_the_ca_bundle_it_wrote(
+    example_config: Path, lines: str, at: str, expected: str
+) -> None:
     """A sandbox at an https:// sandbox_url is trusted through the CA bundle `sandbox serve --tls` wrote, which
-    check looks for; a bundle without a URL is a mistake too."""
+    check asks for; a bundle without a URL is a mistake too."""
     edit(example_config, "  service_account:", lines + "  service_account:")
     [problem] = problems_of(example_config, resolve_secrets=True)
-    assert problem.startswith(f"{example_config}: " + expected.format(folder=example_config.parent))
+    assert problem.startswith(f"{example_config}:{line_with(example_config, at)}: {expected}")
