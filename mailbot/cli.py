@@ -482,14 +482,37 @@ def _wait_for_stop() -> None:
 def run_service_command(ctx: Context, once: bool) -> None:
     """Run as a service: jobs at the times in service.yaml, /healthz and /metrics; SIGTERM stops it cleanly."""
     from mailbot.clock import OffsetClock
-    from mailbot.service.loop import run_service
+    from mailbot.service.loop import run_once, run_service
 
     settings = ctx.settings(resolve_secrets=True)
     log = settings.service.logging
     configure_logging(log.format, "debug" if ctx.debug else log.level, stream=sys.stdout)
     # --now sets where the service's clock starts; from there it moves on at the pace of the wall clock.
     clock = OffsetClock(ctx.clock.now(), SystemClock()) if isinstance(ctx.clock, FixedClock) else ctx.clock
-    sys.exit(run_service(settings, clock, once=once, environ=os.environ))
+    if not once:
+        sys.exit(run_service(settings, clock, environ=os.environ))  # the running service speaks through its log
+    _end_once(run_once(settings, clock, environ=os.environ))
+
+
+def _end_once(results: list[Any]) -> None:
+    """`run --once` ends like every command: a job that could not run at all is one sentence and exit 2 (the same
+    cause for several jobs is said once); problems in some mailboxes are listed, exit 1."""
+    aborted: dict[str, list[str]] = {}
+    for result in results:
+        if result.aborted:
+            aborted.setdefault(result.problems[0], []).append(result.job)
+    for problem, jobs in aborted.items():
+        click.echo(f"mailbot: {_and(jobs)} could not run: {problem}", err=True)
+    if aborted:
+        sys.exit(2)
+    problems = list(dict.fromkeys(f"{result.job}: {p}" for result in results for p in result.problems))
+    for problem in problems:
+        click.echo(f"mailbot: {problem}", err=True)
+    sys.exit(1 if problems else 0)
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 @cli.group("service")

@@ -2,14 +2,16 @@
 
 Start: open the store and Exchange, serve /healthz and /metrics, check Exchange (READY=1 once healthy), catch
 up missed runs, then tick until SIGTERM or SIGINT. A stop request lets the running job finish, runs no
-further job, sends STOPPING=1 and returns 0.
+further job, sends STOPPING=1 and returns 0. The running service speaks through its log; `run --once` runs what
+is due and hands the results back to the CLI, which sums them up in a sentence.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -19,7 +21,7 @@ import structlog
 from mailbot.clock import Clock
 from mailbot.config import Settings
 from mailbot.errors import MailboxError
-from mailbot.jobs import Deps
+from mailbot.jobs import Deps, JobResult
 from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
 from mailbot.runtime import open_deps
 from mailbot.service.counting import CountingBackend
@@ -34,14 +36,25 @@ TICK_SECONDS = 5  # how often the scheduler is asked what is due (job times are 
 PROBE_SECONDS = 60  # how often Exchange is checked for /healthz
 
 
-def run_service(settings: Settings, clock: Clock, *, once: bool, environ: Mapping[str, str]) -> int:
-    """Run the service until stopped (or, with `once`, run what is due now); returns the exit code."""
+def run_service(settings: Settings, clock: Clock, *, environ: Mapping[str, str]) -> int:
+    """Run the service until stopped; returns the exit code."""
+    with _service(settings, clock, environ) as (service, received):
+        return service.serve(received)
+
+
+def run_once(settings: Settings, clock: Clock, *, environ: Mapping[str, str]) -> list[JobResult]:
+    """Run what is due now (missed runs included) and return what each job that ran did, in the order they ran."""
+    with _service(settings, clock, environ) as (service, _):
+        return service.once()
+
+
+@contextmanager
+def _service(settings: Settings, clock: Clock, environ: Mapping[str, str]) -> Iterator[tuple[_Service, list[str]]]:
     stop, received = threading.Event(), list[str]()
     restore = _stop_on_signals(stop, received)
     try:
         with open_deps(settings, clock) as opened:
-            service = _Service(settings, clock, opened, stop, environ)
-            return service.once() if once else service.serve(received)
+            yield _Service(settings, clock, opened, stop, environ), received
     finally:
         restore()
 
@@ -62,9 +75,8 @@ class _Service:
         self.scheduler = Scheduler(timings(settings, list(JOBS)), self.runner)
         self.ready = False
 
-    def once(self) -> int:
-        ran = self.catch_up()
-        return 0 if all(outcome is Outcome.OK for outcome in ran.values()) else 1
+    def once(self) -> list[JobResult]:
+        return [self.runner.results[name] for name in self.catch_up()]
 
     def serve(self, received: list[str]) -> int:
         cfg = self.settings.service.health
@@ -95,7 +107,8 @@ class _Service:
             success = store.last_job_run(name)
             self.health.seed(name, success, store.last_job_run(name, ok_only=False))
             last[name] = success.finished_at if success else None
-        missed = self.scheduler.start(now, last)
+        live = store.tracking_start()
+        missed = self.scheduler.start(now, last, live.first_run_at if live else None)
         self.log.info("catching up" if missed else "no run missed", jobs=missed)
         return self.scheduler.tick(now, self.stop.is_set)
 

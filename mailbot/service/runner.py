@@ -29,6 +29,7 @@ class JobRunner:
         self._deps, self._backend, self._jobs, self._clock = deps, backend, jobs, clock
         self._health, self._metrics = health, metrics
         self._log: Any = structlog.get_logger("mailbot.service")
+        self.results: dict[str, JobResult] = {}  # each job's latest run, for `run --once` to report
 
     def __call__(self, name: str, now: datetime) -> Outcome:
         started, sent = self._clock.now(), self._backend.sent
@@ -39,6 +40,7 @@ class JobRunner:
             self._log.exception("job crashed", job=name)
             result = JobResult(name, problems=[f"{type(exc).__name__}: {exc}"], aborted=True)
             self._record_crash(name, now, result.problems[0])
+        self.results[name] = result
         outcome = Outcome.ERROR if result.aborted else Outcome.PARTIAL if result.problems else Outcome.OK
         if outcome is not Outcome.OK:
             self._log.warning("job had problems", job=name, outcome=str(outcome), problems=result.problems)

@@ -66,9 +66,14 @@ class Scheduler:
         self._timings, self._run = dict(timings), run
         self._slots: dict[str, _Slot] = {}
 
-    def start(self, now: datetime, last_success: Mapping[str, datetime | None]) -> list[str]:
-        """Plan each job's first run from its last success; returns the jobs to catch up now (run once each)."""
-        self._slots = {name: _Slot(t, t.first_due(last_success.get(name), now)) for name, t in self._timings.items()}
+    def start(
+        self, now: datetime, last_success: Mapping[str, datetime | None], live_since: datetime | None = None
+    ) -> list[str]:
+        """Plan each job's first run from its last success and when mailbot went live (its first sync, None if it
+        has not yet); returns the jobs to catch up now (run once each)."""
+        self._slots = {
+            name: _Slot(t, t.first_due(last_success.get(name), now, live_since)) for name, t in self._timings.items()
+        }
         return self.due(now)
 
     def due(self, now: datetime) -> list[str]:

@@ -1,9 +1,12 @@
 """When each job is due: every N minutes, or at a local time of day (and weekday) in the office's timezone.
 
 Pure arithmetic on aware datetimes, so the service loop and the tests decide the same way at any `now`.
-A missed run is caught up once: an interval job when a whole interval has passed since its last success,
-a job at a time of day only on the same local day (a digest missed yesterday is stale by morning, and
-sending it would claim today's digest).
+A missed run is caught up once: an interval job when a whole interval has passed since its last success (one that
+never ran starts at once: it has no time of its own), a job at a time of day only on the same local day and within
+CATCH_UP of its time. A digest missed yesterday is stale by morning, and sending it would claim today's digest; a
+weekly status or digest sent late at night is noise, and the next morning's run makes up for it. A job at a time
+of day missed nothing before mailbot went live (`live_since`, its first sync): the first start sends no digest or
+weekly status at once, whatever the hour; each waits for its time.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
+
+CATCH_UP = timedelta(hours=4)  # how late a missed run at a time of day may still go out once mailbot is back
 
 
 class Timing(Protocol):
@@ -28,8 +33,11 @@ class Timing(Protocol):
         """The first regular time strictly after `at`."""
         ...
 
-    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
-        """When to run first after a start: `now` to catch up a missed run, else the next regular time."""
+    def first_due(self, last_success: datetime | None, now: datetime, live_since: datetime | None = None) -> datetime:
+        """When to run first after a start: `now` to catch up a missed run, else the next regular time.
+
+        `live_since` is when mailbot went live (its first sync; None: not yet, so now): runs before it were not missed.
+        """
         ...
 
 
@@ -45,7 +53,7 @@ class Every:
     def next_after(self, at: datetime) -> datetime:
         return at + self.interval
 
-    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
+    def first_due(self, last_success: datetime | None, now: datetime, live_since: datetime | None = None) -> datetime:
         if last_success is None or now - last_success >= self.interval:
             return now
         # Keep the cadence across a restart; a last run "in the future" (clock set back) waits one interval.
@@ -78,14 +86,18 @@ class At:
         """The most recent occurrence at or before `at`."""
         return next(o for o in self._days(at, -1) if o <= at)
 
-    def missed(self, last_success: datetime | None, now: datetime) -> bool:
-        """True when today's occurrence has passed without a successful run since."""
+    def missed(self, last_success: datetime | None, now: datetime, live_since: datetime | None = None) -> bool:
+        """True when today's occurrence passed less than CATCH_UP ago, after mailbot went live, without a
+        successful run since."""
         latest = self.latest_until(now)
         today = latest.astimezone(self.tz).date() == now.astimezone(self.tz).date()
-        return today and (last_success is None or last_success < latest)
+        recent = now - latest <= CATCH_UP
+        if last_success is None:  # never ran: only an occurrence since mailbot went live was missed
+            return today and recent and latest >= (now if live_since is None else live_since)
+        return today and recent and last_success < latest
 
-    def first_due(self, last_success: datetime | None, now: datetime) -> datetime:
-        return now if self.missed(last_success, now) else self.next_after(now)
+    def first_due(self, last_success: datetime | None, now: datetime, live_since: datetime | None = None) -> datetime:
+        return now if self.missed(last_success, now, live_since) else self.next_after(now)
 
 
 def office_zone(settings: Settings) -> ZoneInfo:

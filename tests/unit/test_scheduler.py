@@ -50,6 +50,44 @@ def test_digest_missed_yesterday_waits_for_today() -> None:
     assert ny("2026-11-24T17:15") == plan.due_at("digest")
 
 
+def test_a_first_start_at_night_sends_no_digest() -> None:
+    """Started for the first time at 22:36, the service syncs at once; the digest, never run, waits for 17:15."""
+    plan, _ = scheduler()
+    now = ny("2026-11-24T22:36")
+    assert ["sync_mail"] == plan.start(now, {"sync_mail": None, "digest": None}, live_since=None)
+    assert ny("2026-11-25T17:15") == plan.due_at("digest")
+
+
+def test_a_first_start_after_the_digest_time_sends_no_digest() -> None:
+    """Going live at 18:00, after the day's 17:15, is no missed digest: the first one goes out tomorrow."""
+    plan, _ = scheduler()
+    now = ny("2026-11-24T18:00")
+    assert ["sync_mail"] == plan.start(now, {"sync_mail": None, "digest": None})
+    assert ny("2026-11-25T17:15") == plan.due_at("digest")
+
+
+def test_a_digest_that_never_ran_is_caught_up_once_mailbot_is_live() -> None:
+    """Live since yesterday (its first sync) and down at 17:15 today, the digest that never ran goes out at 18:00."""
+    plan, _ = scheduler()
+    now = ny("2026-11-24T18:00")
+    assert ["digest"] == plan.start(now, {"sync_mail": now, "digest": None}, live_since=ny("2026-11-23T22:36"))
+
+
+def test_a_digest_missed_hours_ago_waits_for_tomorrow() -> None:
+    """Back at 22:36 after a day down, today's 17:15 digest is over four hours late: none is sent in the night."""
+    plan, _ = scheduler()
+    now = ny("2026-11-24T22:36")
+    assert ["sync_mail"] == plan.start(now, {"sync_mail": ny("2026-11-24T08:00"), "digest": ny("2026-11-23T17:15")})
+    assert ny("2026-11-25T17:15") == plan.due_at("digest")
+
+
+def test_a_digest_missed_yesterday_is_not_sent_after_midnight() -> None:
+    """Back at 00:30 after being down at 23:00, yesterday's late digest is not sent: today's comes at 23:00."""
+    late = At(time(23, 0), NY)
+    now = ny("2026-11-25T00:30")
+    assert ny("2026-11-25T23:00") == late.first_due(ny("2026-11-23T23:00"), now, ny("2026-11-01T09:00"))
+
+
 def test_interval_job_missed_many_times_runs_once() -> None:
     """After two hours down, the five-minute sync runs once now, then every five minutes."""
     plan, runs = scheduler()

@@ -1,0 +1,64 @@
+"""`mailbot run --once` as cron or an administrator runs it: what it sends on the first day, and how it ends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from test_cli_connect import SECRET, mailbot, real_server, right_secret
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def once(config: Path, now: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+    """Run `run --once` at `now`; the result and the jobs it caught up (from its JSON log)."""
+    result = mailbot("run", "--once", "--config", config, "--now", now)
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    caught_up = next((e["jobs"] for e in events if e["event"] in ("catching up", "no run missed")), None)
+    assert caught_up is not None, result.stderr
+    return result, caught_up
+
+
+def test_a_first_run_at_night_sends_no_digest_or_weekly_status(example_config: Path) -> None:
+    """The very first `run --once`, at 22:36 on a Monday, syncs and keeps replies and nudges; the digest and the
+    weekly status never ran, so they missed nothing and wait for their times."""
+    _, caught_up = once(example_config, "2026-11-23T22:36-05:00")
+    assert ["sync_mail", "apply_oof", "nudge"] == caught_up
+
+
+def test_once_from_cron_catches_up_each_job_at_its_time_after_going_live(example_config: Path) -> None:
+    """Live since Monday 07:00, `run --once` as cron runs it sends the 07:30 weekly status at 09:00 and the 17:15
+    digest at 17:20; back at 22:36 the next day, after a day without runs, it sends neither in the night."""
+    once(example_config, "2026-11-23T07:00-05:00")
+    runs = [once(example_config, now)[1] for now in ("2026-11-23T09:00-05:00", "2026-11-23T17:20-05:00",
+                                                      "2026-11-24T22:36-05:00")]  # fmt: skip
+    always = ["sync_mail", "apply_oof", "nudge"]
+    assert [[*always, "weekly_status"], [*always, "digest"], always] == runs
+
+
+def test_refused_credentials_end_once_in_one_sentence(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """When Exchange refuses mailbot's credentials, `run --once` ends in one sentence naming the jobs that could
+    not run and the setting to check, exit 2; its JSON log stays on stdout."""
+    server = make_sandbox()
+    config = real_server(example_config, server, backend_kind)
+    result = mailbot("run", "--once", "--config", config, "--now", "2026-11-23T09:00-05:00",
+                     env={SECRET[backend_kind]: "wrong"})  # fmt: skip
+    [sentence] = result.stderr.splitlines()
+    assert 2 == result.returncode
+    # nudge had nothing to send, so it never asked Exchange
+    assert sentence.startswith("mailbot: sync_mail and apply_oof could not run: "), sentence
+    assert f"check backend.{backend_kind} in service.yaml" in sentence
+
+
+def test_a_mailbox_refused_ends_once_with_exit_1(example_config: Path, make_sandbox: Any, backend_kind: str) -> None:
+    """With the right credentials, Petr's mailbox (off limits in the example) is named on stderr, exit 1."""
+    server = make_sandbox()
+    config = real_server(example_config, server, backend_kind)
+    result = mailbot("run", "--once", "--config", config, "--now", "2026-11-23T09:00-05:00",
+                     env=right_secret(server, backend_kind))  # fmt: skip
+    assert 1 == result.returncode, result.stderr
+    assert all(line.startswith("mailbot: ") and "petr.novak@example.org" in line for line in result.stderr.splitlines())
