@@ -15,13 +15,9 @@ from mailbot.jobs.apply_oof import PersonOutcome
 from mailbot.jobs.weekly_status import WeeklyOutcome
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.messages import OpenItem, one_line
+from mailbot.policy.time_words import when
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-
-def when(at: datetime) -> str:
-    """Tue 8 Dec 2026 16:00 EST: unambiguous for a reader, in the office's own time."""
-    return f"{_DAYS[at.weekday()]} {at.day} {at:%b %Y %H:%M %Z}"
 
 
 def describe_settings(settings: Settings, now: datetime, checked: Sequence[str] = ()) -> str:

@@ -126,21 +126,38 @@ def _shared_sections(
 
 
 def _left_out(deps: Deps, supervisor: Person) -> list[tuple[LeftOutView, str]]:
-    """Older mail left out when tracking started in the mailboxes this supervisor looks after, not yet shown to
-    them: each with the key that marks it shown once the digest is sent."""
-    team = _team(deps, supervisor)
-    names = {p.email: p.name for p in team}
-    ids = {p.id for p in team}
-    for box in deps.settings.roster.shared_mailboxes:
-        if ids.intersection(box.owners):
-            names[str(box.email).lower()] = f"{box.name} (shared mailbox)"
-    found = []
+    """Older mail left out when tracking started in the mailboxes this supervisor's digest reports (see
+    left_out_readers), not yet shown to them: each with the key that marks it shown once the digest is sent."""
+    found, boxes = [], left_out_readers(deps)
     for record in deps.store.left_out():
+        name, readers = boxes.get(record.mailbox, ("", frozenset()))
         key = f"left_out:{supervisor.id}:{record.mailbox}"
-        if record.messages and record.mailbox in names and not deps.store.was_claimed(key):
-            tz = calendar_of(deps.settings, record.mailbox).tz
-            found.append((left_out_view(names[record.mailbox], record.messages, record.horizon, tz), key))
+        if record.messages and supervisor.id in readers and not deps.store.was_claimed(key):
+            zone = calendar_of(deps.settings, record.mailbox).tz
+            found.append((left_out_view(name, record.messages, record.horizon, zone, ZoneInfo(supervisor.timezone)),
+                          key))  # fmt: skip
     return sorted(found, key=lambda pair: pair[0].mailbox.casefold())
+
+
+def left_out_readers(deps: Deps) -> dict[str, tuple[str, frozenset[str]]]:
+    """Whose digest reports each mailbox's left-out mail, by address: the person's supervisor; for someone nobody
+    supervises, their own digest if they get one, else the digests of the supervisors at the top (supervised by
+    no one); for a shared mailbox, whoever reports its owners' mailboxes (the top, if it has no owners). So every
+    count `track sync` gives reaches a digest, as long as anyone gets one."""
+    people = deps.settings.people()
+    bosses = {p.supervisor for p in people if p.supervisor}
+    top = frozenset(b for b in bosses if not deps.settings.person(b).supervisor) or frozenset(bosses)
+
+    def readers(person: Person) -> frozenset[str]:
+        if person.supervisor:
+            return frozenset({person.supervisor})
+        return frozenset({person.id}) if person.id in bosses else top
+
+    found = {p.email: (p.name, readers(p)) for p in people}
+    for box in deps.settings.roster.shared_mailboxes:
+        owners = frozenset().union(*(readers(deps.settings.person(owner)) for owner in box.owners))
+        found[str(box.email).lower()] = (f"{box.name} (shared mailbox)", owners or top)
+    return found
 
 
 def _split(items: list[OpenItem]) -> tuple[tuple[OpenItem, ...], tuple[OpenItem, ...]]:

@@ -30,6 +30,7 @@ from mailbot.policy.horizon import (
 from mailbot.policy.horizon import left_out_line as policy_left_out_line
 from mailbot.policy.messages import plural
 from mailbot.policy.sla import find_answer
+from mailbot.policy.time_words import same_clock
 
 BEFORE_HORIZON = "before_horizon"  # the resolution of open mail a moved horizon left behind
 
@@ -97,12 +98,20 @@ def count_left_out(
 
 def left_out_line(deps: Deps, start: TrackingStart, counts: dict[str, int]) -> str:
     """The one line a run that read mailboxes for the first time says about the older mail it left out."""
-    return policy_left_out_line(start, deps.settings.first_office.tz, counts, dry_run=deps.dry_run)
+    tz = deps.settings.first_office.tz
+    return policy_left_out_line(start, tz, counts, dry_run=deps.dry_run, name_zone=_zones_differ(deps, start))
 
 
 def _describe(deps: Deps, start: TrackingStart) -> str:
-    """The horizon in words, in the first office's time (a date reads the same in every office)."""
-    return horizon_text(start, deps.settings.first_office.tz)
+    """The horizon in words, in the first office's time (a date reads the same in every office), with the zone
+    named when the offices' clocks differ (the reader may be in any of them)."""
+    return horizon_text(start, deps.settings.first_office.tz, name_zone=_zones_differ(deps, start))
+
+
+def _zones_differ(deps: Deps, start: TrackingStart) -> bool:
+    """Whether the offices' clocks show different times at the first run (a horizon date is each office's own)."""
+    tz = deps.settings.first_office.tz
+    return any(not same_clock(start.first_run_at, tz, office.tz) for office in deps.settings.calendars.values())
 
 
 def _move(deps: Deps, move: HorizonMove, now: datetime) -> int:

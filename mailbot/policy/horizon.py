@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from mailbot.domain import TrackingStart
 from mailbot.policy.messages import plural
 from mailbot.policy.templates import date_text, time_text
+from mailbot.policy.time_words import same_clock, zone_text
 
 FIRST_RUN = "first run"
 
@@ -66,25 +67,33 @@ def horizon_moves(old: TrackingStart, new: TrackingStart, zones: Mapping[str, Zo
     return [move for move in moves if move.old != move.new]
 
 
-def horizon_text(start: TrackingStart, tz: ZoneInfo) -> str:
-    """'Sunday, November 1, 2026' for a date; 'Monday, November 23, 2026 at 9:00 am' for the first run (in `tz`)."""
-    return moment_text(horizon(start, tz), tz)
+def horizon_text(start: TrackingStart, tz: ZoneInfo, *, name_zone: bool = False) -> str:
+    """'Sunday, November 1, 2026' for a date (the start of that day in each office); 'Monday, November 23, 2026 at
+    9:00 am' for the first run, in `tz`, with the zone named ('at 9:00 am CET') when `name_zone` (readers elsewhere)."""
+    named = name_zone and start.since is None
+    return moment_text(horizon(start, tz), tz, None if named else tz)
 
 
-def moment_text(at: datetime, tz: ZoneInfo) -> str:
-    """A horizon in words, in `tz`: the day alone when it is the start of a day, else the day and the time."""
+def moment_text(at: datetime, tz: ZoneInfo, reader: ZoneInfo | None = None) -> str:
+    """A horizon in words, in `tz`: the day alone when it is the start of a day, else the day and the time. For a
+    `reader` whose clock shows another time then (None: anyone, anywhere), with the time and its zone named."""
     local = at.astimezone(tz)
     day = f"{date_text(local)}, {local.year}"
-    return day if local.time() == time() else f"{day} at {time_text(local)}"
+    if reader is not None and same_clock(at, tz, reader):
+        return day if local.time() == time() else f"{day} at {time_text(local)}"
+    return f"{day} at {time_text(local)} {zone_text(local)}"
 
 
-def left_out_line(start: TrackingStart, tz: ZoneInfo, counts: Mapping[str, int], *, dry_run: bool = False) -> str:
-    """The one line a sync that read mailboxes for the first time says about the older mail it left out."""
+def left_out_line(
+    start: TrackingStart, tz: ZoneInfo, counts: Mapping[str, int], *, dry_run: bool = False, name_zone: bool = False
+) -> str:
+    """The one line a sync that read mailboxes for the first time says about the older mail it left out (the first
+    run's time in `tz`, its zone named with `name_zone`)."""
     total, boxes = sum(counts.values()), sum(1 for n in counts.values() if n)
     where = f" (in {plural(boxes, 'mailbox', 'mailboxes')})" if total else ""
     return (
         f"{'would leave' if dry_run else 'left'} out {plural(total, 'unanswered member message')} received before "
-        f"{horizon_text(start, tz)}, when tracking starts{where}; nobody is nudged about them"
+        f"{horizon_text(start, tz, name_zone=name_zone)}, when tracking starts{where}; nobody is nudged about them"
     )
 
 
@@ -97,6 +106,8 @@ class LeftOutView:
     text: str  # 12 unanswered member messages received before Monday, November 23, 2026 at 9:00 am
 
 
-def left_out_view(mailbox: str, count: int, horizon_at: datetime, tz: ZoneInfo) -> LeftOutView:
+def left_out_view(mailbox: str, count: int, horizon_at: datetime, tz: ZoneInfo, reader: ZoneInfo) -> LeftOutView:
+    """The mailbox's count for a digest read in `reader`'s zone: the horizon in the mailbox's office zone `tz`,
+    named ('at 12:00 am AEDT') when the reader's clock shows another time then."""
     messages = plural(count, "unanswered member message")
-    return LeftOutView(mailbox, count, f"{messages} received before {moment_text(horizon_at, tz)}")
+    return LeftOutView(mailbox, count, f"{messages} received before {moment_text(horizon_at, tz, reader)}")

@@ -100,8 +100,8 @@ def digest_samples() -> list[dict[str, Any]]:
     own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
     went_live = datetime.combine(_DAY, datetime.min.time(), tzinfo=_NY).replace(hour=9)
     left_out = [
-        left_out_view("Li Chen", 12, went_live, _NY),
-        left_out_view("Help desk (shared mailbox)", 1, went_live, _NY),
+        left_out_view("Li Chen", 12, went_live, _NY, _NY),
+        left_out_view("Help desk (shared mailbox)", 1, went_live, _NY, _NY),
     ]
     return [
         digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints, left))

@@ -25,7 +25,7 @@ from mailbot.sandbox import Organisation, SandboxServer
 
 ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
-LI, HELP, MARIA = "li.chen@example.org", "help@example.org", "maria.reyes@example.org"
+LI, HELP, MARIA, ANNA = "li.chen@example.org", "help@example.org", "maria.reyes@example.org", "anna.brandt@example.org"
 GO_LIVE = datetime(2026, 11, 23, 9, 0, tzinfo=NY)  # Monday
 MAILBOT = "mailbot@example.org"
 
@@ -108,6 +108,13 @@ def from_mailbot(server: SandboxServer, mailbox: str) -> list[Any]:
     return [m for m in server.org.messages(mailbox, "inbox") if m.author.email == MAILBOT]
 
 
+def left_out_section(digest_text: str) -> list[str]:
+    """The lines of a text digest's section "Left out when tracking started" ([] without one)."""
+    if "Left out when tracking started" not in digest_text:
+        return []
+    return digest_text[digest_text.index("Left out when tracking started") :].split("\n\n")[0].splitlines()[2:]
+
+
 def open_subjects(deps: Deps) -> list[str]:
     return sorted(t.subject for t in deps.store.open_tracked())
 
@@ -141,13 +148,34 @@ def test_the_first_digest_counts_what_was_left_out_once(make_sandbox: Any, deps_
     step(server, deps, GO_LIVE, sync_mail)
     [monday] = step(server, deps, GO_LIVE.replace(hour=17, minute=15), digest)
     [tuesday] = step(server, deps, GO_LIVE.replace(hour=17, minute=15) + timedelta(days=1), digest)
-    text = monday.details["mreyes"].message.text
-    section = text[text.index("Left out when tracking started") :].split("\n\n")[0].splitlines()[2:]
+    section = left_out_section(monday.details["mreyes"].message.text)
     horizon = "unanswered member messages received before Monday, November 23, 2026 at 9:00 am"
     expected = [f"  - Li Chen: {history.counts()[LI]} {horizon}",
                 f"  - Member Help Desk (shared mailbox): {history.counts()[HELP]} {horizon}"]  # fmt: skip
     assert expected == section
     assert "Left out" not in tuesday.details["mreyes"].message.text
+
+
+def test_every_mailbox_left_out_reaches_a_digest(make_sandbox: Any, deps_for: Any) -> None:
+    """Maria supervises no one above her and Anna (here) has no supervisor: the counts of their mailboxes reach
+    Maria's digest too, her own mailbox included, so the digests add up to what `track sync` said."""
+    server, history = going_live(make_sandbox)
+    for mailbox, seed in ((MARIA, 3), (ANNA, 4)):
+        history.unanswered[mailbox] = year_of_history(server.org, mailbox, GO_LIVE, seed, mailbox)
+    plain = deps_for(server)
+    roster = plain.settings.roster
+    people = [p.model_copy(update={"supervisor": None}) if p.id == "abrandt" else p for p in roster.people]
+    deps = replace(plain, settings=replace(plain.settings, roster=roster.model_copy(update={"people": people})))
+    [synced] = step(server, deps, GO_LIVE, sync_mail)
+    [sent] = step(server, deps, GO_LIVE.replace(hour=17, minute=15), digest)
+    shown = [line.split(" unanswered ")[0] for built in sent.details.values()
+             for line in left_out_section(built.message.text)]  # fmt: skip
+    counts = history.counts()
+    expected = [f"  - Anna Brandt: {counts[ANNA]}", f"  - Li Chen: {counts[LI]}", f"  - Maria Reyes: {counts[MARIA]}",
+                f"  - Member Help Desk (shared mailbox): {counts[HELP]}"]  # fmt: skip
+    assert expected == shown
+    assert f"left out {sum(history.counts().values())} unanswered" in synced.changes[-1]
+    assert "(in 4 mailboxes)" in synced.changes[-1]
 
 
 def test_a_dry_run_first_records_nothing(make_sandbox: Any, deps_for: Any) -> None:

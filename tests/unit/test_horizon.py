@@ -104,6 +104,24 @@ def test_a_dry_run_says_what_it_would_leave_out() -> None:
 
 def test_the_digest_view_names_the_mailbox_and_its_horizon() -> None:
     """The digest gets one finished sentence per mailbox, in that mailbox's office time."""
-    view = left_out_view("Li Chen", 1, FIRST_RUN.astimezone(UTC), NY)
+    view = left_out_view("Li Chen", 1, FIRST_RUN.astimezone(UTC), NY, NY)
     assert ("Li Chen", 1, "1 unanswered member message received before Monday, November 23, 2026 at 9:00 am") == (
         view.mailbox, view.count, view.text)  # fmt: skip
+
+
+def test_a_supervisor_in_another_zone_reads_the_horizon_with_its_zone() -> None:
+    """A Sydney mailbox in a Berlin supervisor's digest: the first run and a date's midnight are told in Sydney
+    time, with the zone named."""
+    sydney = ZoneInfo("Australia/Sydney")
+    dated = horizon(TrackingStart(FIRST_RUN, date(2026, 11, 2)), sydney)
+    texts = [left_out_view("Kai", 2, at, sydney, BERLIN).text for at in (FIRST_RUN, dated)]
+    before = "2 unanswered member messages received before"
+    assert [f"{before} Tuesday, November 24, 2026 at 1:00 am AEDT",
+            f"{before} Monday, November 2, 2026 at 12:00 am AEDT"] == texts  # fmt: skip
+
+
+def test_the_sync_line_names_the_zone_of_the_first_run_when_offices_differ() -> None:
+    """With offices in several zones, the first run's moment carries its zone; a date is each office's own day."""
+    first, dated = TrackingStart(FIRST_RUN), TrackingStart(FIRST_RUN, date(2026, 11, 2))
+    expected = ("Monday, November 23, 2026 at 9:00 am EST", "Monday, November 2, 2026")
+    assert expected == (horizon_text(first, NY, name_zone=True), horizon_text(dated, NY, name_zone=True))
