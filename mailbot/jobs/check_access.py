@@ -11,11 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
 from mailbot.domain import OofSettings, OutgoingMessage
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError
 from mailbot.exchange.base import ExchangeBackend
+from mailbot.jobs.open_items import person_by_email
 from mailbot.policy.access import Finding, MailboxAccess, Right, Role, needed, oof_write_unprovable
 
 JOB = "check_access"
@@ -47,15 +49,24 @@ def check_access(
 ) -> Iterator[MailboxAccess]:
     """What each mailbox allows, one mailbox at a time as it is checked (so a long roster shows progress)."""
     for name, email, roles in mailboxes(settings):
-        probe = _Probe(backend, email, now, dry_run)
+        probe = _Probe(backend, email, now, dry_run, _zone(settings, email))
         yield MailboxAccess(name, email, roles, tuple(probe.run(right) for right in needed(roles)))
+
+
+def _zone(settings: Settings, mailbox: str) -> ZoneInfo:
+    """The office timezone a mailbox's times are told in: its person's or shared mailbox's office, else the first."""
+    person = person_by_email(settings, mailbox)
+    if person is not None:
+        return settings.calendar_for(person).tz
+    box = next((b for b in settings.roster.shared_mailboxes if str(b.email).lower() == mailbox), None)
+    return settings.calendars[box.office].tz if box is not None else settings.first_office.tz
 
 
 class _Probe:
     """Tries the rights of one mailbox in Right order, so the automatic replies are read before written back."""
 
-    def __init__(self, backend: ExchangeBackend, mailbox: str, now: datetime, dry_run: bool) -> None:
-        self.backend, self.mailbox, self.now, self.dry_run = backend, mailbox, now, dry_run
+    def __init__(self, backend: ExchangeBackend, mailbox: str, now: datetime, dry_run: bool, tz: ZoneInfo) -> None:
+        self.backend, self.mailbox, self.now, self.dry_run, self.tz = backend, mailbox, now, dry_run, tz
         self.oof: OofSettings | None = None
         self.refused_read = Finding(Right.READ_OOF, "missing", "the automatic replies could not be read")
 
@@ -89,7 +100,7 @@ class _Probe:
     def _write_oof(self) -> Finding:
         if self.oof is None:  # what kept mailbot from reading them keeps it from managing them
             return replace(self.refused_read, right=Right.WRITE_OOF)
-        why = oof_write_unprovable(self.oof, self.now, dry_run=self.dry_run)
+        why = oof_write_unprovable(self.oof, self.now, self.tz, dry_run=self.dry_run)
         if why is not None:
             return Finding(Right.WRITE_OOF, "not_proven", why)
         self.backend.set_oof(self.mailbox, self.oof)  # the very settings just read: a change of nothing

@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from mailbot.domain import OofSettings, OofState
+from mailbot.policy.time_words import when
 
 Role = Literal["active", "departed", "shared", "service"]
 Outcome = Literal["ok", "missing", "not_proven"]
@@ -98,13 +100,13 @@ class MailboxAccess:
         return bool(tried) and all(f.outcome == "missing" and f.denied for f in tried)
 
 
-def oof_write_unprovable(current: OofSettings, now: datetime, *, dry_run: bool) -> str | None:
+def oof_write_unprovable(current: OofSettings, now: datetime, tz: ZoneInfo, *, dry_run: bool) -> str | None:
     """Why writing back the automatic replies just read would prove nothing or change something; None if it is
-    safe. Exchange refuses a schedule that already ended, and mailbot itself never writes one."""
+    safe. Exchange refuses a schedule that already ended, and mailbot itself never writes one. Times are told in
+    the mailbox's office zone `tz`, named (the administrator may be elsewhere)."""
     if dry_run:
         return "dry run: mailbot changes nothing in Exchange"
     if current.state is OofState.SCHEDULED and current.end is not None and current.end <= now:
-        return (
-            f"the scheduled reply ended {current.end.isoformat()}, and Exchange refuses to save a schedule that is over"
-        )
+        ended = when(current.end.astimezone(tz))
+        return f"the scheduled reply ended {ended}, and Exchange refuses to save a schedule that is over"
     return None

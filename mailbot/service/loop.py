@@ -23,6 +23,7 @@ from mailbot.config import Settings
 from mailbot.errors import MailboxError
 from mailbot.jobs import Deps, JobResult
 from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
+from mailbot.policy.time_words import when
 from mailbot.runtime import open_deps
 from mailbot.service.counting import CountingBackend
 from mailbot.service.health import HealthServer, HealthState
@@ -116,7 +117,8 @@ class _Service:
         self.liveness.beat()
         self.scheduler.tick(self.clock.now(), self.stop.is_set)
         name, at = self.scheduler.next_due()
-        self.notifier.status(f"next: {name} at {at.isoformat(timespec='minutes')}")
+        # In the office's time, zone named: `systemctl status` is read on a server that may keep UTC.
+        self.notifier.status(f"next: {name} at {when(at.astimezone(self.settings.first_office.tz))}")
 
     def probe(self) -> None:
         """Check that Exchange answers (a cheap read of mailbot's own automatic reply); READY=1 once healthy."""

@@ -159,6 +159,20 @@ def test_systemd_status_counts_the_mailboxes_of_the_first_sync(start: Callable[.
     assert [f"STATUS=first sync (inboxes): {n} of 5 mailboxes" for n in range(6)] == inboxes
 
 
+def test_systemd_status_names_the_next_job_in_office_time(start: Callable[..., Service], tmp_path: Path) -> None:
+    """Between jobs `systemctl status` shows the next one at a time in the office's timezone, the zone named."""
+    heard: list[str] = []
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as listener:
+        listener.bind(str(tmp_path / "notify"))
+        listener.settimeout(30)
+        service = start({**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify")})
+        while not any(line.startswith("STATUS=next: ") for line in heard):
+            heard += listener.recv(4096).decode().splitlines()
+        assert 0 == service.stop()
+    status = next(line for line in heard if line.startswith("STATUS=next: "))
+    assert "STATUS=next: sync_mail at Mon 23 Nov 2026 09:05 EST" == status
+
+
 def test_once_runs_what_is_due_and_exits(example_config: Path) -> None:
     """`run --once` runs every job due now and exits; Petr's refused mailbox makes it exit 1."""
     result = subprocess.run(

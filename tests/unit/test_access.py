@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from mailbot.domain import OofSettings, OofState
 from mailbot.policy.access import Finding, MailboxAccess, Right, needed, oof_write_unprovable
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def test_departed_staff_need_their_replies_and_mail_but_not_their_calendar() -> None:
@@ -41,19 +43,20 @@ def test_a_right_not_proven_leaves_the_mailbox_usable() -> None:
 
 
 def test_a_schedule_that_ended_cannot_be_written_back() -> None:
-    """A scheduled reply that is over would be refused by Exchange, so writing it back proves nothing."""
+    """A scheduled reply that is over would be refused by Exchange, so writing it back proves nothing; when it
+    ended is told in the mailbox's office time, its zone named."""
     over = OofSettings(OofState.SCHEDULED, "a", "b", start=datetime(2026, 11, 23, tzinfo=UTC),
-                       end=datetime(2026, 11, 25, tzinfo=UTC))  # fmt: skip
-    assert "ended 2026-11-25T00:00:00+00:00" in (oof_write_unprovable(over, NOW, dry_run=False) or "")
+                       end=datetime(2026, 11, 19, 23, tzinfo=UTC))  # fmt: skip
+    assert "ended Fri 20 Nov 2026 00:00 CET, and" in (oof_write_unprovable(over, NOW, BERLIN, dry_run=False) or "")
 
 
 def test_replies_that_are_off_or_still_running_can_be_written_back() -> None:
     """Replies that are off, on, or scheduled into the future are safe to write back as read."""
     running = OofSettings(OofState.SCHEDULED, "a", "b", start=NOW, end=datetime(2026, 12, 2, tzinfo=UTC))
     states = [OofSettings(OofState.DISABLED, "", ""), OofSettings(OofState.ENABLED, "a", "b"), running]
-    assert [None, None, None] == [oof_write_unprovable(s, NOW, dry_run=False) for s in states]
+    assert [None, None, None] == [oof_write_unprovable(s, NOW, BERLIN, dry_run=False) for s in states]
 
 
 def test_a_dry_run_writes_nothing_back() -> None:
     """In a dry run nothing is written, so writing is not proven."""
-    assert "dry run" in (oof_write_unprovable(OofSettings(OofState.DISABLED, "", ""), NOW, dry_run=True) or "")
+    assert "dry run" in (oof_write_unprovable(OofSettings(OofState.DISABLED, "", ""), NOW, BERLIN, dry_run=True) or "")
