@@ -267,9 +267,13 @@ def _run_job(ctx: Context, settings: Any, job: str, step: Any, *, dry_run: bool,
 
 @contextlib.contextmanager
 def _progress_bar(wanted: bool) -> Iterator[Any]:
-    """A jobs.deps.Progress drawn by rich on a terminal's stderr (gone when done); None when not wanted or no TTY."""
-    if not (wanted and sys.stderr.isatty()):
+    """A jobs.deps.Progress drawn by rich on a terminal's stderr (gone when done); on stderr that is no terminal
+    (nohup, cron, a log file) plain lines, for a first sync only (a later one is quick and would fill the log)."""
+    if not wanted:
         yield None
+        return
+    if not sys.stderr.isatty():
+        yield _progress_lines()
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -285,6 +289,22 @@ def _progress_bar(wanted: bool) -> Iterator[Any]:
             bar.update(tasks[task], completed=done, total=total)
 
         yield report
+
+
+def _progress_lines() -> Any:
+    """A jobs.deps.Progress printing a few plain lines on stderr while a first sync reads the mailboxes."""
+    import time
+
+    from mailbot.jobs.sync_mail import FIRST_SYNC
+    from mailbot.progress import ProgressLines
+
+    lines, started = ProgressLines(), time.monotonic()
+
+    def report(task: str, done: int, total: int) -> None:
+        if task.startswith(FIRST_SYNC) and (line := lines.line(task, done, total, time.monotonic() - started)):
+            click.echo(line, err=True)
+
+    return report
 
 
 def _print_changes(result: Any) -> None:

@@ -29,6 +29,7 @@ from mailbot.policy.horizon import before
 from mailbot.policy.sla import deadline_for, find_answer
 
 JOB = "sync_mail"
+FIRST_SYNC = "first sync"  # how progress reports name the phases of the first sync ("first sync (inboxes)")
 _PAGE = 100
 _Page = tuple[list[MailItem], tuple[str, ...], str]  # items, deleted item ids, the state after them
 
@@ -52,7 +53,7 @@ def sync_mail(deps: Deps, now: datetime) -> JobResult:
     """One tracking pass over every watched mailbox; a failing mailbox is reported and skipped."""
     result, mailboxes = JobResult(JOB), watched_mailboxes(deps)
     first = deps.store.tracking_start() is None
-    label = "first sync" if first else "mail sync"
+    label = FIRST_SYNC if first else "mail sync"
     start = settle_start(deps, mailboxes, now, result)
     run = _Run(deps, SlaRules.from_settings(deps.settings), now, result, start, unrecorded=first)
     _each(run, mailboxes, f"{label} (sent items)", lambda m: _collect_sent(run, m))

@@ -115,6 +115,9 @@ def test_a_schedule_that_ended_is_told_in_office_time(backend_kind: str) -> None
     its zone named, not as a UTC timestamp."""
     result = mailbot("check", "--connect", "--config", ROOT / "service.yaml", "--backend", backend_kind,
                      "--now", "2026-11-26T09:00-05:00")  # fmt: skip
-    expected = ("Not proven: mailbot did not change the automatic replies of anna.brandt@example.org: the scheduled "
-                "reply ended Wed 25 Nov 2026 00:00 EST, and Exchange refuses to save a schedule that is over.")  # fmt: skip
+    expected = (
+        "Not proven: mailbot did not change the automatic replies of anna.brandt@example.org: the "
+        "scheduled reply ended Wed 25 Nov 2026 00:00 EST, and Exchange refuses to save a schedule that is "
+        "over."
+    )
     assert expected in result.stdout.splitlines(), result.stdout

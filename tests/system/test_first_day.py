@@ -1,0 +1,22 @@
+"""The commands an administrator runs on the first day, as they see them: output redirected to a log, a
+configuration of their own, mailboxes that cannot be read, a go-live date still ahead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from test_cli_connect import mailbot
+
+NOW = "2026-11-23T09:00-05:00"
+
+
+def test_a_first_sync_into_a_log_file_shows_plain_progress(example_config: Path, backend_kind: str) -> None:
+    """With stderr redirected (nohup, cron), the first `track sync` says on stderr how far it got, phase by phase;
+    the next sync, quick, says nothing of the kind."""
+    first = mailbot("track", "sync", "--config", example_config, "--backend", backend_kind, "--now", NOW)
+    again = mailbot("track", "sync", "--config", example_config, "--backend", backend_kind, "--now", NOW)
+    progress = [line.split(" (")[0:2] for line in first.stderr.splitlines() if line.startswith("first sync")]
+    expected = [["first sync", f"sent items): {n} of 6 mailboxes"] for n in range(7)]
+    expected += [["first sync", f"inboxes): {n} of 5 mailboxes"] for n in range(6)]  # Petr's could not be read
+    assert expected == progress
+    assert [] == [line for line in again.stderr.splitlines() if "mailboxes (" in line]
