@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.clock import FixedClock
 from mailbot.config import Settings
+from mailbot.errors import ConfigError
 from mailbot.jobs import Deps, run_job
 from mailbot.jobs.apply_oof import apply_oof
 from mailbot.jobs.digest import digest
@@ -37,6 +38,7 @@ PAT, DANA, RIVERA = (
 )
 LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
 MARIA = "maria.reyes@example.org"
+CAST = {MARIA: "Maria Reyes", JAMES: "James Okafor", LI: "Li Chen", ANNA: "Anna Brandt", HELP: "the Member Help Desk"}
 
 Act = Callable[[Organisation], str]
 
@@ -167,6 +169,8 @@ class Demo:
         self.folder, self.days = folder, max(1, min(days, DAYS))
         self.start = self._at(0, "07:00")
         self.clock = FixedClock(self.start)
+        self.org = load_scenario(self.settings.sandbox_scenario, clock=self.clock, week=self.monday)
+        _check_cast(self.settings, self.org)
         self._days: dict[date, DaySummary] = {}
         self._problems: list[str] = []
         self._digest_path: Path | None = None
@@ -199,13 +203,12 @@ class Demo:
 
     @contextmanager
     def _world(self) -> Iterator[tuple[Organisation, Deps]]:
-        org = load_scenario(self.settings.sandbox_scenario, clock=self.clock, week=self.monday)
         backend = self.settings.service.backend
         with (
-            serve_sandbox(org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access),
+            serve_sandbox(self.org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access),
             open_deps(self.settings, self.clock, sandbox=access) as deps,
         ):
-            yield org, deps
+            yield self.org, deps
 
     def _run_jobs(self, deps: Deps, now: datetime) -> None:
         summary = self._day(now)
@@ -252,3 +255,23 @@ class Demo:
             open_at_end=sum(t.answered_at is None for t in tracked), within_deadline=len(on_time),
             answered=len(answered), problems=self._problems,
         )  # fmt: skip
+
+
+def _check_cast(settings: Settings, org: Organisation) -> None:
+    """The story plays the example organisation's people: refuse, before anything runs, a configuration whose
+    people.yaml or sandbox scenario lacks them (another organisation's), instead of failing midweek."""
+    served = {p.email for p in settings.people()} | {str(b.email).lower() for b in settings.roster.shared_mailboxes}
+    in_sandbox = {m.email for m in org.mailboxes()}
+    missing = [name for email, name in CAST.items() if email not in served or email not in in_sandbox]
+    if missing:
+        cast = ", ".join(CAST.values())
+        raise ConfigError(
+            f"The demo plays a week at the example organisation ({cast}, of example.org), and "
+            f"{settings.service_file} serves no {_or(missing)} (people.yaml and the sandbox scenario): run the demo "
+            "with the service.yaml shipped with mailbot; try your own organisation with `mailbot check` and "
+            "`mailbot run --once`."
+        )
+
+
+def _or(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]

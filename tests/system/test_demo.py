@@ -112,3 +112,16 @@ def test_demo_runs_in_the_current_week(tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr
     assert [PETR] == [line for line in result.stdout.splitlines() if line.startswith("Could not manage")]
     assert ["Monday"] == [day.split(" ")[0] for day in report_days(result.stdout)]
+
+
+def test_demo_of_another_organisation_says_what_it_plays(example_config: Path) -> None:
+    """On a configuration of another organisation (no James Okafor) the demo says in one sentence, before it prints
+    anything else, that its story plays the example organisation's people; exit 2."""
+    for path in (example_config.parent / "config").glob("*.yaml"):
+        path.write_text(path.read_text().replace("james.okafor@example.org", "jonas.weber@example.org"))
+    result = subprocess.run([sys.executable, "-m", "mailbot", "demo", "--config", str(example_config)],
+                            capture_output=True, text=True, timeout=120, cwd=example_config.parent)  # fmt: skip
+    [sentence] = result.stderr.splitlines()
+    assert (2, "") == (result.returncode, result.stdout)
+    assert sentence.startswith("mailbot: The demo plays a week at the example organisation (Maria Reyes, ")
+    assert f"{example_config} serves no James Okafor (people.yaml and the sandbox scenario)" in sentence
