@@ -307,11 +307,15 @@ def _progress_lines() -> Any:
     return report
 
 
-def _print_changes(result: Any) -> None:
+def _print_changes(result: Any, despite_problems: str | None = None) -> None:
+    """What the job changed; "nothing to do" only when nothing failed either (next to problems it would mislead:
+    then `despite_problems`, if given, says what holds for the rest)."""
     for change in result.changes:
         click.echo(change)
-    if not result.changes:
+    if not result.changes and not result.problems:
         click.echo("nothing to do")
+    elif not result.changes and despite_problems:
+        click.echo(despite_problems)
 
 
 def _exit_with_problems(result: Any, prefix: str = "") -> None:
@@ -330,7 +334,7 @@ def track_sync(ctx: Context, dry_run: bool) -> None:
     from mailbot.jobs.sync_mail import JOB, sync_mail
 
     result = _run_job(ctx, ctx.settings(resolve_secrets=True), JOB, sync_mail, dry_run=dry_run, progress=True)
-    _print_changes(result)
+    _print_changes(result, "nothing new in the mailboxes that could be read")
     _exit_with_problems(result)
 
 

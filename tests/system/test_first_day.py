@@ -4,8 +4,9 @@ configuration of their own, mailboxes that cannot be read, a go-live date still 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from test_cli_connect import mailbot
+from test_cli_connect import mailbot, real_server, right_secret
 
 NOW = "2026-11-23T09:00-05:00"
 
@@ -20,3 +21,16 @@ def test_a_first_sync_into_a_log_file_shows_plain_progress(example_config: Path,
     expected += [["first sync", f"inboxes): {n} of 5 mailboxes"] for n in range(6)]  # Petr's could not be read
     assert expected == progress
     assert [] == [line for line in again.stderr.splitlines() if "mailboxes (" in line]
+
+
+def test_a_sync_with_a_failed_mailbox_does_not_say_nothing_to_do(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """When nothing is new but Petr's mailbox could not be read, `track sync` says nothing new was found where it
+    could read, and names Petr's mailbox on stderr; exit 1."""
+    server = make_sandbox()
+    config, secret = real_server(example_config, server, backend_kind), right_secret(server, backend_kind)
+    mailbot("track", "sync", "--config", config, "--now", NOW, env=secret)
+    again = mailbot("track", "sync", "--config", config, "--now", NOW, env=secret)
+    assert (1, ["nothing new in the mailboxes that could be read"]) == (again.returncode, again.stdout.splitlines())
+    assert ["petr.novak@example.org"] == [line.split(": ")[1] for line in again.stderr.splitlines()]
