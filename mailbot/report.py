@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
 from mailbot.demo import DemoResult
-from mailbot.domain import OofSettings, OofState, TrackState
+from mailbot.domain import OofSettings, OofState, TrackingStart, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
 from mailbot.jobs.weekly_status import WeeklyOutcome
 from mailbot.policy.business_time import BusinessCalendar
+from mailbot.policy.horizon import horizon
 from mailbot.policy.messages import OpenItem, one_line
 from mailbot.policy.time_words import when
 
@@ -45,10 +46,22 @@ def describe_settings(settings: Settings, now: datetime, checked: Sequence[str] 
         f"voicemail {rules.voicemail.deadline.replace('_', ' ')}, "
         f"touchpoint every {rules.touchpoint.every_business_days} business day(s)"
     )
-    since = rules.tracking.since
-    start = "the first sync on" if since == "first run" else f"the start of {since} in each office on"
-    lines.append(f"  tracking: member mail received from {start}; older mail is left out")
+    lines.append(f"  tracking: {_tracking(settings, now)}")
     return "\n".join([*lines, *checked])
+
+
+def _tracking(settings: Settings, now: datetime) -> str:
+    """Where tracking starts, and whether a `tracking.since` date is still ahead (then nothing is tracked yet)."""
+    since = settings.policy.tracking.since
+    if not isinstance(since, date):
+        return "member mail received from the first sync on; older mail is left out"
+    line = f"member mail received from the start of {since} in each office on; older mail is left out"
+    begins = [horizon(TrackingStart(now, since), cal.tz) for cal in settings.calendars.values()]
+    if now < min(begins):
+        return f"{line}; {since} is still ahead: nothing is tracked until that day begins"
+    if now < max(begins):
+        return f"{line}; {since} has begun in some offices only: nothing is tracked in the others until it does"
+    return line
 
 
 def _endpoint(settings: Settings) -> str:

@@ -34,3 +34,15 @@ def test_a_sync_with_a_failed_mailbox_does_not_say_nothing_to_do(
     again = mailbot("track", "sync", "--config", config, "--now", NOW, env=secret)
     assert (1, ["nothing new in the mailboxes that could be read"]) == (again.returncode, again.stdout.splitlines())
     assert ["petr.novak@example.org"] == [line.split(": ")[1] for line in again.stderr.splitlines()]
+
+
+def test_check_says_when_a_go_live_date_is_still_ahead(example_config: Path, live_since: str) -> None:
+    """With `tracking.since` a date after today, `check` says in its tracking line that nothing is tracked until
+    that day begins; on that day it no longer does."""
+    policy = example_config.parent / "config/policy.yaml"
+    policy.write_text(policy.read_text().replace(f"since: {live_since}", "since: 2026-12-01"))
+    before, on = (mailbot("check", "--config", example_config, "--now", now).stdout.splitlines()
+                  for now in (NOW, "2026-12-01T00:00-05:00"))  # fmt: skip
+    tracking = "  tracking: member mail received from the start of 2026-12-01 in each office on; older mail is left out"
+    assert f"{tracking}; 2026-12-01 is still ahead: nothing is tracked until that day begins" in before
+    assert tracking in on
