@@ -33,7 +33,6 @@ def _sandbox(settings: Settings, clock: Clock, problems: list[str]) -> str:
     """Load the scenario as the run would, and find the people and mailboxes it lacks."""
     from mailbot.jobs.check_access import mailboxes
     from mailbot.sandbox import load_scenario
-    from mailbot.sandbox.relative import week_of
 
     path = settings.sandbox_scenario
     org = load_scenario(path, clock=clock)
@@ -44,5 +43,6 @@ def _sandbox(settings: Settings, clock: Clock, problems: list[str]) -> str:
         for name, email, roles in mailboxes(settings)
         if email not in present
     ]
-    monday = week_of(clock.now().astimezone(settings.first_office.tz).date())
-    return f"  sandbox: {path}, {len(present)} mailboxes, in the week from Mon {monday.day} {monday:%b %Y}"
+    week = org.week  # the week as the scenario loader chose it: the one rule, for check and run alike
+    assert week is not None, "load_scenario sets the week"
+    return f"  sandbox: {path}, {len(present)} mailboxes, in the week from Mon {week.day} {week:%b %Y}"

@@ -49,6 +49,9 @@ class Organisation(MailFlow):
     Mail arrives and leaves through the MailFlow methods (deliver_external, send, save_draft).
     """
 
+    # The Monday a scenario's relative times count from (load_scenario sets it; None for one built by hand).
+    week: date | None = None
+
     def __init__(
         self,
         clock: Clock,

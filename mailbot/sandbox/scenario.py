@@ -53,6 +53,7 @@ def load_scenario(
         ) from None
     seeder = _Seeder(path, root, model)
     org = seeder.build(clock, week)
+    org.week = seeder.monday  # what `mailbot check` names: the one rule for the sandbox's week is the seeder's
     if seeder.problems:
         raise ConfigError(f"The sandbox scenario {path} is invalid.", seeder.problems)
     return org

@@ -46,3 +46,14 @@ def test_check_says_when_a_go_live_date_is_still_ahead(example_config: Path, liv
     tracking = "  tracking: member mail received from the start of 2026-12-01 in each office on; older mail is left out"
     assert f"{tracking}; 2026-12-01 is still ahead: nothing is tracked until that day begins" in before
     assert tracking in on
+
+
+def test_check_names_the_week_the_sandbox_starts_in_near_midnight(example_config: Path) -> None:
+    """The office in Berlin, the scenario in New York: late on Sunday in New York it is Monday in Berlin, and
+    `check` names the week the sandbox really starts in (the scenario's), not the next one."""
+    policy = example_config.parent / "config/policy.yaml"
+    policy.write_text(policy.read_text().replace("timezone: America/New_York", "timezone: Europe/Berlin"))
+    checked = mailbot("check", "--config", example_config, "--now", "2026-11-29T23:30-05:00")
+    assert 0 == checked.returncode, checked.stderr
+    scenario = example_config.parent / "config/sandbox.yaml"
+    assert f"  sandbox: {scenario}, 7 mailboxes, in the week from Mon 23 Nov 2026" in checked.stdout.splitlines()
