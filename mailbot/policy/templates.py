@@ -52,6 +52,13 @@ def time_text(at: datetime) -> str:
     return f"{at.hour % 12 or 12}:{at.minute:02d} {'am' if at.hour < 12 else 'pm'}"
 
 
+def full_stop(text: object) -> str:
+    """`text` ending a sentence: with a full stop, unless it ends in one already ("Nordlicht e.V.", "Yahoo!"), so a
+    name placed at the end of a sentence never gives "e.V..". In templates: {{ organisation.name | full_stop }}."""
+    words = str(text).rstrip()
+    return words if words.endswith((".", "!", "?", "…")) else words + "."
+
+
 @dataclass(frozen=True)
 class RenderedText:
     """One message in both forms: HTML for the mailbox, plain text for previews and tests."""
@@ -96,7 +103,7 @@ class TemplateRenderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self._env.filters.update(long_date=date_text, clock=time_text)
+        self._env.filters.update(long_date=date_text, clock=time_text, full_stop=full_stop)
 
     def render(self, name: str, context: Context) -> RenderedText:
         """Both forms of the message `name`, e.g. render("oof_internal", oof_context(...))."""

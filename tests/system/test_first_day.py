@@ -57,3 +57,17 @@ def test_check_names_the_week_the_sandbox_starts_in_near_midnight(example_config
     assert 0 == checked.returncode, checked.stderr
     scenario = example_config.parent / "config/sandbox.yaml"
     assert f"  sandbox: {scenario}, 7 mailboxes, in the week from Mon 23 Nov 2026" in checked.stdout.splitlines()
+
+
+def test_an_organisation_name_ending_in_a_full_stop_is_not_doubled(example_config: Path, backend_kind: str) -> None:
+    """ "Nordlicht Mitgliederservice e.V." ends the voicemail script's greeting and the digest's last line with one
+    full stop."""
+    policy = example_config.parent / "config/policy.yaml"
+    policy.write_text(policy.read_text().replace("name: Riverside Members' Association", "name: Nordlicht "
+                                                 "Mitgliederservice e.V."))  # fmt: skip
+    options = ("--config", example_config, "--backend", backend_kind, "--now", NOW)
+    weekly = mailbot("weekly-status", "lchen", "--print", *options)
+    digest = mailbot("digest", "--print", *options)
+    assert "    | Hello, you have reached Li Chen at Nordlicht Mitgliederservice e.V." in weekly.stdout.splitlines()
+    assert "Times are the office's. Sent by mailbot for Nordlicht Mitgliederservice e.V." in digest.stdout.splitlines()
+    assert [] == [line for line in (weekly.stdout + digest.stdout).splitlines() if "e.V.." in line]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -184,3 +185,35 @@ def test_the_oof_context_has_the_documented_placeholders() -> None:
         "return": ["date_text", "datetime", "time_text"],
     }
     assert expected == fields
+
+
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    """A sample context with every name in `names` replaced wherever it is written (plain dicts, lists, text),
+    except in texts another template already rendered (the weekly status quotes the voicemail script)."""
+    if isinstance(value, str):
+        for old, new in names.items():
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        kept = ("script", "script_lines", "status_text")
+        return {key: item if key in kept else _renamed(item, names) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_renamed(item, names) for item in value)
+    return value
+
+
+def test_names_ending_in_a_full_stop_end_a_sentence_with_one_stop() -> None:
+    """An organisation "Nordlicht Mitgliederservice e.V." and a "James Okafor Jr." read "e.V." and "Jr." at the end
+    of a sentence in every shipped template, never "e.V.." or "Jr..", in HTML and text alike."""
+    names = {"Riverside Members' Association": "Nordlicht Mitgliederservice e.V.", "James Okafor": "James Okafor Jr.",
+             "Member Help Desk": "Hilfe e.V.", "Help desk": "Hilfe e.V."}  # fmt: skip
+    renderer = TemplateRenderer(SHIPPED)
+    doubled = []
+    for path in sorted(SHIPPED.glob("[!_]*.j2")):
+        name = path.name.removesuffix(".html.j2").removesuffix(".txt.j2")
+        for context in sample_context()[name]:
+            rendered = renderer.render_file(path.name, _renamed(context, names))
+            doubled += [
+                f"{path.name}: {line.strip()}" for line in rendered.splitlines() if re.search(r"\.\.(?!\.)", line)
+            ]
+    assert [] == doubled, "\n".join(doubled)
