@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 pytest_plugins = ["sandbox_fixtures"]
 
@@ -48,3 +49,24 @@ def example_config(tmp_path: Path) -> Path:
     assert "  since: first run " in shipped, "config/policy.yaml no longer says `since: first run`"
     policy.write_text(shipped.replace("  since: first run ", f"  since: {LIVE_SINCE} ", 1))
     return tmp_path / "service.yaml"
+
+
+@pytest.fixture
+def two_offices(example_config: Path) -> Path:
+    """The example copy as an organisation with offices in Berlin (everyone, under Maria Reyes) and Sydney (Anna
+    Brandt, who supervises James Okafor there), German and Australian holidays; returns the service.yaml."""
+    policy_file, people_file = (example_config.parent / "config" / name for name in ("policy.yaml", "people.yaml"))
+    policy = yaml.safe_load(policy_file.read_text())
+    hours = {"mon-fri": "08:00-17:00"}
+    policy["offices"] = {
+        "berlin": {"timezone": "Europe/Berlin", "hours": hours, "holidays": {"country": "DE", "subdivision": "BE"}},
+        "sydney": {"timezone": "Australia/Sydney", "hours": hours, "holidays": {"country": "AU", "subdivision": "NSW"}},
+    }
+    policy_file.write_text(yaml.safe_dump(policy))
+    people = yaml.safe_load(people_file.read_text())
+    for entry in [*people["people"], *people["shared_mailboxes"]]:
+        entry["office"] = "sydney" if entry.get("id") in ("abrandt", "jokafor") else "berlin"
+        if entry.get("id") == "jokafor":
+            entry["supervisor"] = "abrandt"
+    people_file.write_text(yaml.safe_dump(people))
+    return example_config

@@ -33,15 +33,18 @@ class Digest:
     sent: bool
 
 
-def digest(deps: Deps, now: datetime, *, send: bool = True, only: str | None = None) -> JobResult:
-    """Build (and, with `send`, mail) each supervisor's digest; a supervisor gets at most one a day."""
+def digest(
+    deps: Deps, now: datetime, *, send: bool = True, only: str | None = None, office: str | None = None
+) -> JobResult:
+    """Build (and, with `send`, mail) each supervisor's digest (or only those of the supervisors in `office`, whose
+    end of day it is); a supervisor gets at most one a day."""
     result = JobResult(JOB)
     settings = deps.settings
     items = open_items(settings, deps.store, now)
     failures = _failures(deps, now)
     renderer = TemplateRenderer(settings.templates_dir)
     for supervisor in supervisors(deps):
-        if only is not None and supervisor.id != only:
+        if (only is not None and supervisor.id != only) or (office is not None and supervisor.office != office):
             continue
         tz = ZoneInfo(supervisor.timezone)
         day = now.astimezone(tz).date()

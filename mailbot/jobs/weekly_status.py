@@ -60,14 +60,15 @@ class WeeklyOutcome:
     why: str
 
 
-def weekly_status(deps: Deps, now: datetime, *, only: str | None = None) -> JobResult:
-    """One pass over the active staff (or one person); a mailbox that fails is reported and the rest go on."""
+def weekly_status(deps: Deps, now: datetime, *, only: str | None = None, office: str | None = None) -> JobResult:
+    """One pass over the active staff (or one person, or the staff of `office`, whose morning it is); a mailbox that
+    fails is reported and the rest go on."""
     result = JobResult(JOB)
     if not deps.settings.policy.weekly_status.enabled:
         return result
     renderer = TemplateRenderer(deps.settings.templates_dir)
     for person in deps.settings.people():
-        if not person.active or (only is not None and person.id != only):
+        if not person.active or (only is not None and person.id != only) or office not in (None, person.office):
             continue
         try:
             outcome = person_status(deps, person, now, renderer)

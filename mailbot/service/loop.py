@@ -30,8 +30,7 @@ from mailbot.service.health import HealthServer, HealthState
 from mailbot.service.metrics import Metrics
 from mailbot.service.notify import Liveness, Notifier, Watchdog, watchdog_seconds
 from mailbot.service.runner import JobRunner
-from mailbot.service.scheduler import JOBS, Outcome, Scheduler, Ticker
-from mailbot.service.timing import timings
+from mailbot.service.scheduler import Outcome, Scheduler, Ticker, service_plan
 
 TICK_SECONDS = 5  # how often the scheduler is asked what is due (job times are whole minutes)
 PROBE_SECONDS = 60  # how often Exchange is checked for /healthz
@@ -72,8 +71,9 @@ class _Service:
         self.deps = replace(opened, backend=self.backend, progress=self.notifier.progress)
         interval = timedelta(minutes=settings.service.jobs.sync_mail.every_minutes)
         self.health = HealthState(clock.now(), SYNC_MAIL, interval)
-        self.runner = JobRunner(self.deps, self.backend, JOBS, clock, self.health, self.metrics)
-        self.scheduler = Scheduler(timings(settings, list(JOBS)), self.runner)
+        self.jobs, times = service_plan(settings)
+        self.runner = JobRunner(self.deps, self.backend, self.jobs, clock, self.health, self.metrics)
+        self.scheduler = Scheduler(times, self.runner)
         self.ready = False
 
     def once(self) -> list[JobResult]:
@@ -104,7 +104,7 @@ class _Service:
     def catch_up(self) -> dict[str, Outcome]:
         """Plan every job from its last success in the store and run the missed ones once, now."""
         now, store, last = self.clock.now(), self.deps.store, {}
-        for name in JOBS:
+        for name in self.jobs:
             success = store.last_job_run(name)
             self.health.seed(name, success, store.last_job_run(name, ok_only=False))
             last[name] = success.finished_at if success else None
@@ -118,7 +118,8 @@ class _Service:
         self.scheduler.tick(self.clock.now(), self.stop.is_set)
         name, at = self.scheduler.next_due()
         # In the office's time, zone named: `systemctl status` is read on a server that may keep UTC.
-        self.notifier.status(f"next: {name} at {when(at.astimezone(self.settings.first_office.tz))}")
+        zone = self.scheduler.zone(name) or self.settings.first_office.tz
+        self.notifier.status(f"next: {name} at {when(at.astimezone(zone))}")
 
     def probe(self) -> None:
         """Check that Exchange answers (a cheap read of mailbot's own automatic reply); READY=1 once healthy."""

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import schedule
 import structlog
 
+from mailbot.config import Settings
 from mailbot.jobs import Deps, JobResult
 from mailbot.jobs.apply_oof import JOB as APPLY_OOF
 from mailbot.jobs.apply_oof import apply_oof
@@ -29,7 +31,7 @@ from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.jobs.weekly_status import JOB as WEEKLY_STATUS
 from mailbot.jobs.weekly_status import weekly_status
-from mailbot.service.timing import Timing
+from mailbot.service.timing import Timing, slots, timings
 
 JobStep = Callable[[Deps, datetime], JobResult]
 
@@ -42,6 +44,25 @@ JOBS: dict[str, JobStep] = {
     DIGEST: digest,
     WEEKLY_STATUS: weekly_status,
 }
+
+# The jobs at a time of day for the people of one office (service/timing.py PER_OFFICE).
+OFFICE_JOBS: dict[str, Callable[[Deps, datetime, str], JobResult]] = {
+    DIGEST: lambda deps, now, office: digest(deps, now, office=office),
+    WEEKLY_STATUS: lambda deps, now, office: weekly_status(deps, now, office=office),
+}
+
+
+def service_plan(settings: Settings) -> tuple[dict[str, JobStep], dict[str, Timing]]:
+    """What the service runs, by slot name ("digest", or "digest@sydney" for one office's people), and when."""
+    steps: dict[str, JobStep] = {}
+    for slot in slots(settings, list(JOBS)):
+        steps[slot.name] = JOBS[slot.job] if slot.office is None else _for_office(OFFICE_JOBS[slot.job], slot.office)
+    return steps, timings(settings, list(JOBS))
+
+
+def _for_office(step: Callable[[Deps, datetime, str], JobResult], office: str) -> JobStep:
+    return lambda deps, now: step(deps, now, office)
+
 
 MAX_RETRIES = 5  # early retries after failed runs (1, 2, 4, 8, 16 minutes), then only the regular times
 
@@ -81,6 +102,10 @@ class Scheduler:
 
     def due_at(self, name: str) -> datetime:
         return self._slots[name].due
+
+    def zone(self, name: str) -> ZoneInfo | None:
+        """The timezone of the job's times of day (None for one that runs every few minutes)."""
+        return self._timings[name].zone
 
     def next_due(self) -> tuple[str, datetime]:
         return min(((name, slot.due) for name, slot in self._slots.items()), key=lambda pair: pair[1])

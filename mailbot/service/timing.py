@@ -25,6 +25,11 @@ class Timing(Protocol):
     """A job's timetable."""
 
     @property
+    def zone(self) -> ZoneInfo | None:
+        """The timezone its times of day are in (None for a job that runs every few minutes)."""
+        ...
+
+    @property
     def retry_partial(self) -> bool:
         """Whether a run with problems is retried before the next regular time (a daily job would wait a day)."""
         ...
@@ -45,6 +50,7 @@ class Timing(Protocol):
 class Every:
     minutes: int
     retry_partial: bool = False
+    zone: ZoneInfo | None = None
 
     @property
     def interval(self) -> timedelta:
@@ -68,6 +74,10 @@ class At:
     tz: ZoneInfo
     weekday: int | None = None
     retry_partial: bool = True
+
+    @property
+    def zone(self) -> ZoneInfo | None:
+        return self.tz
 
     def on(self, day: date) -> datetime:
         """The occurrence on `day`; a time skipped by the spring-forward gap happens an hour later."""
@@ -100,23 +110,46 @@ class At:
         return now if self.missed(last_success, now, live_since) else self.next_after(now)
 
 
-def office_zone(settings: Settings) -> ZoneInfo:
-    """The timezone of the first office, the one `deadline` also defaults to."""
-    return ZoneInfo(next(iter(settings.policy.offices.values())).timezone)
+# Jobs at a time of day: in each office's timezone, for that office's people (its supervisors' digests at their
+# end of day, its staff's weekly status in their morning), so an office far away gets neither in its night.
+PER_OFFICE = ("digest", "weekly_status")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One entry of the service's timetable: a job, for the people of one office or for everyone."""
+
+    name: str  # the job, or "digest@sydney" when the offices keep different clocks
+    job: str
+    office: str | None  # whose people it serves; None: everyone
+    timing: Timing
+
+
+def slots(settings: Settings, jobs: list[str]) -> list[Slot]:
+    """The timetable service.yaml gives each of `jobs` (in that order): interval jobs once, jobs at a time of day
+    once per office, each at that time in the office's timezone (once for all, named plainly, when every office
+    keeps the same zone)."""
+    cfg = settings.service.jobs
+    every = {"sync_mail": cfg.sync_mail.every_minutes, "apply_oof": cfg.apply_oof.every_minutes,
+             "nudge": cfg.nudge.every_minutes}  # fmt: skip
+    # Daily: the weekly status job sends everyone's status on `day` and re-sends a changed week on the other mornings.
+    at = {"digest": _hhmm(cfg.digest.at), "weekly_status": _hhmm(cfg.weekly_status.at)}
+    zones = {name: ZoneInfo(office.timezone) for name, office in settings.policy.offices.items()}
+    shared = len({zone.key for zone in zones.values()}) == 1
+    found: list[Slot] = []
+    for job in jobs:
+        if job not in PER_OFFICE:
+            found.append(Slot(job, job, None, Every(every[job])))
+        elif shared:
+            found.append(Slot(job, job, None, At(at[job], next(iter(zones.values())))))
+        else:
+            found += [Slot(f"{job}@{office}", job, office, At(at[job], zone)) for office, zone in zones.items()]
+    return found
 
 
 def timings(settings: Settings, jobs: list[str]) -> dict[str, Timing]:
-    """The timetable service.yaml gives each of `jobs` (in that order)."""
-    cfg, tz = settings.service.jobs, office_zone(settings)
-    table: dict[str, Timing] = {
-        "sync_mail": Every(cfg.sync_mail.every_minutes),
-        "apply_oof": Every(cfg.apply_oof.every_minutes),
-        "nudge": Every(cfg.nudge.every_minutes),
-        "digest": At(_hhmm(cfg.digest.at), tz),
-        # Daily: the job sends everyone's status on `day` and re-sends a changed week on the other mornings.
-        "weekly_status": At(_hhmm(cfg.weekly_status.at), tz),
-    }
-    return {name: table[name] for name in jobs}
+    """Each slot's timing, by slot name (see `slots`)."""
+    return {slot.name: slot.timing for slot in slots(settings, jobs)}
 
 
 def _hhmm(text: str) -> time:

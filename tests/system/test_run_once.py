@@ -9,6 +9,8 @@ from typing import Any
 
 from test_cli_connect import SECRET, mailbot, real_server, right_secret
 
+from mailbot.store import open_store
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -36,6 +38,20 @@ def test_once_from_cron_catches_up_each_job_at_its_time_after_going_live(example
                                                       "2026-11-24T22:36-05:00")]  # fmt: skip
     always = ["sync_mail", "apply_oof", "nudge"]
     assert [[*always, "weekly_status"], [*always, "digest"], always] == runs
+
+
+def test_each_office_gets_its_digest_at_the_end_of_its_own_day(two_offices: Path) -> None:
+    """Berlin and Sydney: run every few minutes, `run --once` sends Anna in Sydney her digest at 17:15 Sydney time
+    (07:15 in Berlin) and Maria in Berlin hers at 17:15 Berlin time, neither in the other's night."""
+    once(two_offices, "2026-11-23T07:00+01:00")  # live on Monday morning in Berlin, 17:00 in Sydney
+    _, sydney_evening = once(two_offices, "2026-11-23T07:20+01:00")
+    _, berlin_evening = once(two_offices, "2026-11-23T17:20+01:00")  # 03:20 on Tuesday in Sydney
+    with open_store(f"sqlite:///{two_offices.parent / 'state/mailbot.sqlite3'}") as store:
+        sent = [(e.subject, e.why) for e in store.audit_entries() if e.action == "digest_sent"]
+    # Petr's mailbox fails the sync and the replies each time, so those run again; nudges wait their hour.
+    retried = ["sync_mail", "apply_oof"]
+    assert ([*retried, "digest@sydney"], [*retried, "nudge", "digest@berlin"]) == (sydney_evening, berlin_evening)
+    assert [("abrandt", "digest for 2026-11-23"), ("mreyes", "digest for 2026-11-23")] == sent
 
 
 def test_refused_credentials_end_once_in_one_sentence(

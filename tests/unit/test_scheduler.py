@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.config import load_settings
 from mailbot.service.scheduler import Outcome, Scheduler, Ticker
-from mailbot.service.timing import At, Every, timings
+from mailbot.service.timing import At, Every, slots, timings
 
 ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
@@ -187,3 +187,19 @@ def test_the_loop_survives_a_failing_chore_and_ends_when_asked() -> None:
     ticker.every(1, chore)
     ticker.run_until(stop)
     assert [0, 1] == calls
+
+
+def test_jobs_at_a_time_of_day_run_at_that_time_in_each_office(two_offices: Path) -> None:
+    """Berlin and Sydney: the 17:15 digest and the 07:30 weekly status run once per office, each at that time in
+    the office's own zone (Sydney's digest is not sent at 03:15 in the night there); the rest run once."""
+    plan = slots(load_settings(two_offices), ["sync_mail", "digest", "weekly_status"])
+    after = datetime(2026, 11, 23, 12, tzinfo=UTC)  # Monday, 13:00 in Berlin, 23:00 in Sydney
+    due = {slot.name: (slot.office, slot.timing.next_after(after).astimezone(slot.timing.zone or UTC)) for slot in plan}
+    berlin, sydney = ZoneInfo("Europe/Berlin"), ZoneInfo("Australia/Sydney")
+    assert {
+        "sync_mail": (None, after + timedelta(minutes=5)),
+        "digest@berlin": ("berlin", datetime(2026, 11, 23, 17, 15, tzinfo=berlin)),
+        "digest@sydney": ("sydney", datetime(2026, 11, 24, 17, 15, tzinfo=sydney)),
+        "weekly_status@berlin": ("berlin", datetime(2026, 11, 24, 7, 30, tzinfo=berlin)),
+        "weekly_status@sydney": ("sydney", datetime(2026, 11, 24, 7, 30, tzinfo=sydney)),
+    } == due
