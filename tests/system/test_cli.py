@@ -197,7 +197,7 @@ def test_the_first_track_sync_says_in_one_line_what_it_left_out(example_config: 
             "tracking starts (in 4 mailboxes); nobody is nudged about them")  # fmt: skip
     assert ([line], []) == ([out for out in first.stdout.splitlines() if "left out" in out],
                             [out for out in again.stdout.splitlines() if "left out" in out])  # fmt: skip
-    assert ("first sync (inboxes)" in first.stderr, "sync" in again.stderr) == (True, False)  # plain lines, once
+    assert ("first sync (inboxes)" in first.stderr, "mailboxes (" in again.stderr) == (True, False)  # plain lines, once
     status = mailbot("status", "--config", example_config, "--now", "2026-11-23T17:30-05:00")
     assert "No member messages are waiting for an answer." in status.stdout
 
