@@ -1,8 +1,9 @@
 """How far a long job has got, as plain lines for a log file or cron mail (a terminal gets a bar instead).
 
-Pure: the CLI feeds it what jobs.deps.Progress hears and prints the lines it returns. A task's start and end are
-always told, in between at most one line per STEP_PERCENT of the mailboxes, so 10,000 mailboxes give some twenty
-lines a phase, and a small roster a line a mailbox.
+Pure: the CLI feeds it what jobs.deps.Progress hears and prints the lines it returns. A phase's first mailbox done
+and its last are always told, in between at most one line per STEP_PERCENT of the mailboxes, so 10,000 mailboxes
+give some twenty lines a phase, and a small roster a line a mailbox. Nothing is told before a mailbox is done: a
+run that Exchange turns away at once ends in its one sentence alone.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class ProgressLines:
     def line(self, task: str, done: int, total: int, elapsed_seconds: float) -> str | None:
         """'first sync (inboxes): 500 of 10000 mailboxes (5 %, 2 min 10 s)' when this report is worth a line."""
         step = max(1, math.ceil(total * self._step_percent / 100))
-        due = self._next.setdefault(task, 0)
+        due = self._next.setdefault(task, 1)
         if done < due and done < total:
             return None
         self._next[task] = (done // step + 1) * step

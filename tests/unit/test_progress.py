@@ -1,4 +1,4 @@
-"""Plain progress lines for a log: the start and end of a phase, and at most one line per 5 % in between."""
+"""Plain progress lines for a log: the first mailbox and the last of a phase, at most one line per 5 % between."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from mailbot.progress import ProgressLines
 
 
 def test_ten_thousand_mailboxes_give_twenty_one_lines_a_phase() -> None:
-    """Every 500 of 10,000 mailboxes (5 %), from 0 to all: 21 lines, not 10,001."""
+    """The first mailbox, then every 500 of 10,000 (5 %) up to all: 21 lines, not 10,001."""
     lines = ProgressLines()
     said = [lines.line("first sync (inboxes)", done, 10_000, done / 10) for done in range(10_001)]
     told = [line for line in said if line is not None]
@@ -16,11 +16,11 @@ def test_ten_thousand_mailboxes_give_twenty_one_lines_a_phase() -> None:
 
 
 def test_a_small_roster_gets_a_line_per_mailbox_and_each_phase_its_own() -> None:
-    """Six mailboxes are each more than 5 %: every report is a line, and a new phase starts again at 0."""
+    """Six mailboxes are each more than 5 %: every mailbox done is a line, and a new phase starts again."""
     lines = ProgressLines()
     said = [lines.line(task, done, 6, 0) for task in ("sent items", "inboxes") for done in range(7)]
-    assert "inboxes: 0 of 6 mailboxes (0 %, 0 s)" == said[7]
-    assert [] == [line for line in said if line is None]
+    assert "inboxes: 1 of 6 mailboxes (16 %, 0 s)" == said[8]
+    assert [0, 7] == [n for n, line in enumerate(said) if line is None]  # nothing before a mailbox is done
 
 
 def test_a_long_phase_tells_hours() -> None:
