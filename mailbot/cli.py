@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from mailbot import __version__
-from mailbot.clock import Clock, FixedClock, SystemClock, parse_now
+from mailbot.clock import Clock, FixedClock, SystemClock, parse_now, parse_time
 from mailbot.errors import MailbotError
 from mailbot.logging import configure_logging
 
@@ -155,16 +155,25 @@ def config_schema(ctx: Context, out: Path) -> None:
 
 
 @cli.command()
-@click.option("--received", metavar="ISO-8601", default=None, help="When the message arrived (default: now).")
+@click.option(
+    "--received",
+    metavar="ISO-8601",
+    default=None,
+    help="When the message arrived (default: now); without an offset, in the office's time.",
+)
 @click.option("--kind", type=click.Choice(["email", "voicemail"]), default="email", show_default=True)
 @click.option("--office", default=None, help="Office whose hours apply (default: the only/first one).")
 @common_options
 def deadline(ctx: Context, received: str | None, kind: str, office: str | None) -> None:
     """Show when a message received at a given time must be answered, under the policy."""
-    from mailbot.report import describe_deadline
+    from mailbot.report import deadline_office, describe_deadline
 
     settings = ctx.settings()
-    at = parse_now(received) if received else ctx.clock.now()
+    if received:  # a time without an offset is the office's own time of day
+        zone = settings.calendars[deadline_office(settings, office)].tz
+        at = parse_time(received, "--received", zone, str(zone))
+    else:
+        at = ctx.clock.now()
     click.echo(describe_deadline(settings, at, kind, office))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 from mailbot.errors import ClockError
@@ -60,10 +60,35 @@ def require_aware(at: datetime) -> datetime:
 
 def parse_now(text: str) -> datetime:
     """Parse a --now value (ISO-8601 with an offset or Z) into an aware datetime."""
+    return parse_time(text, "--now")
+
+
+def parse_time(text: str, option: str, zone: tzinfo | None = None, zone_name: str = "") -> datetime:
+    """Parse an ISO-8601 time given to `option`; without an offset it is read in `zone` when one is given.
+
+    A time of day that the zone skips (a DST gap) or repeats (a DST fold) has no single meaning and is refused.
+    """
     try:
         value = datetime.fromisoformat(text.strip().replace("z", "Z"))
     except ValueError:
-        raise ClockError(f"--now {text!r} is not an ISO-8601 time; use e.g. 2026-11-20T16:00:00+01:00.") from None
-    if value.tzinfo is None:
-        raise ClockError(f"--now {text!r} has no timezone offset; add one, e.g. {text}+00:00 or {text}Z.")
-    return value
+        raise ClockError(f"{option} {text!r} is not an ISO-8601 time; use e.g. 2026-11-20T16:00:00+01:00.") from None
+    if value.tzinfo is not None:
+        return value
+    if zone is None:
+        raise ClockError(f"{option} {text!r} has no timezone offset; add one, e.g. {text}+00:00 or {text}Z.")
+    early, late = value.replace(tzinfo=zone, fold=0), value.replace(tzinfo=zone, fold=1)
+    if early.utcoffset() == late.utcoffset():
+        return early
+    name = zone_name or str(zone)
+    if early.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
+        raise ClockError(f"{option} {text!r} does not exist in {name}: the clocks skip that hour; add an offset.")
+    raise ClockError(
+        f"{option} {text!r} happens twice in {name} (the clocks go back); add an offset: "
+        f"{text}{_offset(early)} for the first, {text}{_offset(late)} for the second."
+    )
+
+
+def _offset(at: datetime) -> str:
+    minutes = int(at.utcoffset().total_seconds() // 60)  # type: ignore[union-attr]
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"

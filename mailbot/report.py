@@ -79,10 +79,16 @@ def describe_office(cal: BusinessCalendar, now: datetime) -> str:
     return f"{cal.tz.key}, {state}; next holidays: {upcoming}"
 
 
-def describe_deadline(settings: Settings, received: datetime, kind: str, office: str | None) -> str:
+def deadline_office(settings: Settings, office: str | None) -> str:
+    """The office whose hours a deadline is counted in: the one named, else the first in policy.yaml."""
     name = office or next(iter(settings.calendars))
     if name not in settings.calendars:
         raise UnknownNameError("office", name, list(settings.calendars))
+    return name
+
+
+def describe_deadline(settings: Settings, received: datetime, kind: str, office: str | None) -> str:
+    name = deadline_office(settings, office)
     cal = settings.calendars[name]
     local = received.astimezone(cal.tz)
     starts = cal.next_opening(local)

@@ -112,10 +112,13 @@ def load_settings(
     service_file = Path(service_file)
     problems: list[str] = []
     service, root = _validated(service_file, ServiceConfig, problems)
+    organisation = service.organisation if service else _organisation(root)
+    if organisation is None:  # service.yaml is unreadable, or names no usable folder: nothing else can be found
+        raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     if service is not None and backend_kind is not None:
         service = _with_backend_kind(service_file, root, service, backend_kind, problems)
-    org_dir = service_file.parent / (service.organisation if service else Path("config"))
-    if service is not None and not org_dir.is_dir():
+    org_dir = service_file.parent / organisation
+    if not org_dir.is_dir():
         problems.append(located(service_file, root, ("organisation",), f"folder {org_dir} does not exist."))
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     roster, people_root = _validated(org_dir / "people.yaml", Roster, problems)
@@ -130,6 +133,21 @@ def load_settings(
     if problems or service is None or roster is None or policy is None:
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     return Settings(service, roster, policy, service_file, org_dir, calendars)
+
+
+def _organisation(root: yaml.Node | None) -> Path | None:
+    """Where people.yaml and policy.yaml are, read from a service.yaml that failed validation elsewhere.
+
+    None when service.yaml could not be read or parsed, or its `organisation` is no folder name: then the
+    organisation's files are not looked for, so their absence is not reported as a second, misleading problem.
+    """
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "organisation":
+            is_text = isinstance(value, yaml.ScalarNode) and value.tag == "tag:yaml.org,2002:str" and value.value
+            return Path(value.value) if is_text else None
+    return Path("config")
 
 
 def _with_backend_kind(

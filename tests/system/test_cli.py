@@ -107,6 +107,21 @@ def test_deadline_before_a_monday_holiday() -> None:
     assert "due: Tue 19 Jan 2027 16:00 EST (email, 1 business day(s), office main)" in result.stdout
 
 
+def test_deadline_reads_a_time_without_offset_in_the_offices_zone() -> None:
+    """--received without an offset is the office's own time of day, so it gives the same due time as with one."""
+    plain = mailbot("deadline", "--received", "2027-01-15T16:00")
+    explicit = mailbot("deadline", "--received", "2027-01-15T16:00-05:00")
+    assert (0, explicit.stdout) == (plain.returncode, plain.stdout), plain.stderr
+
+
+def test_deadline_refuses_a_time_the_clock_change_skips_naming_the_option() -> None:
+    """2:30 on the morning New York springs forward does not exist there: one sentence names --received, exit 2."""
+    result = mailbot("deadline", "--received", "2027-03-14T02:30")
+    expected = ("mailbot: --received '2027-03-14T02:30' does not exist in America/New_York: the clocks skip "
+                "that hour; add an offset.\n")  # fmt: skip
+    assert (2, expected) == (result.returncode, result.stderr)
+
+
 def test_voicemail_after_hours_is_due_end_of_next_workday() -> None:
     """A voicemail left at 17:30 is due at the close of the next workday."""
     result = mailbot("deadline", "--kind", "voicemail", "--received", "2026-12-01T17:30-05:00")

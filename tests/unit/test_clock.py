@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.clock import FixedClock, OffsetClock, parse_now
+from mailbot.clock import FixedClock, OffsetClock, parse_now, parse_time
 from mailbot.errors import ClockError
 
 
@@ -48,3 +49,18 @@ def test_offset_clock_starts_at_the_given_time_and_keeps_the_wall_clocks_pace() 
     assert datetime(2026, 11, 23, 14, 0, tzinfo=UTC) == clock.now()
     wall.advance(seconds=90)
     assert datetime(2026, 11, 23, 14, 1, 30, tzinfo=UTC) == clock.now()
+
+
+def test_a_time_without_offset_is_read_in_the_zone_given() -> None:
+    """2027-01-15T16:00 for a Sydney office is 16:00 Sydney summer time (UTC+11)."""
+    sydney = ZoneInfo("Australia/Sydney")
+    assert datetime(2027, 1, 15, 5, tzinfo=UTC) == parse_time("2027-01-15T16:00", "--received", sydney)
+
+
+def test_a_time_the_clocks_repeat_names_both_offsets() -> None:
+    """2:30 on the night Berlin's clocks go back happens twice, and the sentence gives both offsets."""
+    with pytest.raises(ClockError) as caught:
+        parse_time("2027-10-31T02:30", "--received", ZoneInfo("Europe/Berlin"), "Europe/Berlin")
+    expected = ("--received '2027-10-31T02:30' happens twice in Europe/Berlin (the clocks go back); add an offset: "
+                "2027-10-31T02:30+02:00 for the first, 2027-10-31T02:30+01:00 for the second.")  # fmt: skip
+    assert expected == str(caught.value)

@@ -165,6 +165,25 @@ def test_broken_yaml_names_the_line(example_config: Path) -> None:
     assert f"{example_config}:" in problem and "is not valid YAML" in problem
 
 
+def test_broken_yaml_away_from_its_organisation_is_the_one_problem(tmp_path: Path) -> None:
+    """A service.yaml that is not YAML says so alone, not also that people.yaml and policy.yaml cannot be read."""
+    service_file = tmp_path / "service.yaml"
+    service_file.write_text("backend:\n  kind: ews\n   bad: [\n")
+    [problem] = problems_of(service_file)
+    assert problem.startswith(f"{service_file}:3: is not valid YAML")
+
+
+def test_an_invalid_service_yaml_still_checks_the_organisation_it_names(example_config: Path) -> None:
+    """With another key of service.yaml wrong, people.yaml is read from the `organisation` folder it names."""
+    (example_config.parent / "config").rename(example_config.parent / "org")
+    edit(example_config, "  level: info", "  level: chatty")
+    edit(example_config, "organisation: config", "organisation: org")
+    edit(example_config.parent / "org/people.yaml", "backup: lchen", "backup: nobody")
+    problems = problems_of(example_config)
+    assert 2 == len(problems), problems
+    assert any("logging.level" in p for p in problems) and any("'nobody' is not a person id" in p for p in problems)
+
+
 def test_tracking_starts_at_the_first_run_unless_a_date_is_given(example_config: Path) -> None:
     """The shipped policy tracks mail from the first sync on; a date there becomes a date."""
     shipped = load_settings(ROOT / "service.yaml").policy.tracking.since
