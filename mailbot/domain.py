@@ -56,6 +56,7 @@ class Person:
     status: PersonStatus = PersonStatus.ACTIVE
     successor: str | None = None
     phone: str | None = None
+    deputy: str | None = None  # a supervisor's: who gets their digest while they are away
 
     @property
     def active(self) -> bool:

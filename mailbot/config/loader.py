@@ -18,7 +18,7 @@ from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holiday
 from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster, TrackingPolicy
 from mailbot.config.problems import located, read_yaml, validation_problems
 from mailbot.config.service import BackendSettings, ServiceConfig
-from mailbot.domain import Person
+from mailbot.domain import Person, PersonStatus
 from mailbot.errors import ConfigError
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
 
@@ -98,7 +98,7 @@ def _person(p: PersonConfig, policy: Policy) -> Person:
     return Person(
         id=p.id, name=p.name, email=str(p.email).lower(), team=p.team, office=p.office,
         timezone=p.timezone or policy.offices[p.office].timezone, supervisor=p.supervisor, backup=p.backup,
-        phone=p.phone, status=p.status, successor=p.successor,
+        phone=p.phone, status=p.status, successor=p.successor, deputy=p.deputy,
     )  # fmt: skip
 
 
@@ -178,6 +178,7 @@ def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None, root: yam
     """References between people, offices and mailboxes; each finding names people.yaml, the line and the key."""
     people_file = org_dir / "people.yaml"
     ids = {p.id for p in roster.people}
+    departed = {p.id for p in roster.people if p.status is PersonStatus.DEPARTED}
     found: list[str] = []
 
     def report(loc: tuple[str | int, ...], message: str) -> None:
@@ -190,10 +191,12 @@ def _cross_check(org_dir: Path, roster: Roster, policy: Policy | None, root: yam
             if counts[value] > 1:
                 report(("people", i, name), f"{value!r} appears {counts[value]} times; each must be unique")
     for i, p in enumerate(roster.people):
-        for ref in ("supervisor", "backup", "successor"):
+        for ref in ("supervisor", "backup", "successor", "deputy"):
             value = getattr(p, ref)
             if value is not None and value not in ids:
                 report(("people", i, ref), f"{value!r} is not a person id in the roster")
+        if p.deputy in departed:
+            report(("people", i, "deputy"), f"{p.deputy!r} has left (status: departed); a deputy must be active")
         if policy is not None and p.office not in policy.offices:
             report(("people", i, "office"), f"{p.office!r} is not an office in policy.yaml ({_names(policy)})")
     for i, box in enumerate(roster.shared_mailboxes):

@@ -33,6 +33,11 @@ class PersonConfig(Strict):
     timezone: str | None = Field(default=None, description="Overrides the office timezone for this person.")
     supervisor: str | None = Field(default=None, description="Person id who gets this person's digest.")
     backup: str | None = Field(default=None, description="Person id who covers while this person is away.")
+    deputy: str | None = Field(
+        default=None,
+        description="For a supervisor: the active person id who gets their digest while they are away "
+        "(default: their backup).",
+    )
     phone: str | None = None
     status: PersonStatus = PersonStatus.ACTIVE
     successor: str | None = Field(default=None, description="For departed staff: person id who now answers.")
@@ -45,6 +50,8 @@ class PersonConfig(Strict):
             raise ValueError("departed staff need a `successor` who now answers their mail")
         if self.backup is not None and self.backup == self.id:
             raise ValueError("a person cannot be their own backup")
+        if self.deputy is not None and self.deputy == self.id:
+            raise ValueError("a person cannot be their own deputy")
         return self
 
 

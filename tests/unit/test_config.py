@@ -13,6 +13,7 @@ from mailbot.config.schema import SCHEMAS, schema_text
 from mailbot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
+MARIA_PHONE = '    phone: "+1 555 0100 x201"\n'  # the last line of Maria Reyes's entry in people.yaml
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -220,6 +221,28 @@ def test_departed_person_needs_successor(example_config: Path) -> None:
     edit(example_config.parent / "config/people.yaml", "    successor: abrandt\n", "")
     [problem] = problems_of(example_config)
     assert "people[4]: departed staff need a `successor`" in problem
+
+
+def test_a_supervisor_names_a_deputy(example_config: Path) -> None:
+    """A supervisor's `deputy` is read from people.yaml; nobody has one unless it is written there."""
+    shipped = load_settings(example_config).person("mreyes").deputy
+    edit(example_config.parent / "config/people.yaml", MARIA_PHONE, MARIA_PHONE + "    deputy: abrandt\n")
+    assert (None, "abrandt") == (shipped, load_settings(example_config).person("mreyes").deputy)
+
+
+@pytest.mark.parametrize(
+    ("deputy", "expected"),
+    [("pnovak", "people[0].deputy: 'pnovak' has left (status: departed); a deputy must be active"),
+     ("mreyes", "people[0]: a person cannot be their own deputy"),
+     ("mrayes", "people[0].deputy: 'mrayes' is not a person id in the roster")],
+)  # fmt: skip
+def test_a_deputy_must_be_another_active_person(example_config: Path, deputy: str, expected: str) -> None:
+    """A deputy who has left, the supervisor themselves, or an unknown id is named with its line in people.yaml."""
+    people = example_config.parent / "config/people.yaml"
+    edit(people, MARIA_PHONE, f"{MARIA_PHONE}    deputy: {deputy}\n")
+    [problem] = problems_of(example_config)
+    line = line_with(people, f"deputy: {deputy}") if "own" not in expected else line_with(people, "- id: mreyes")
+    assert f"{people}:{line}: {expected}" == problem
 
 
 def test_bad_hours_are_reported(example_config: Path) -> None:
