@@ -350,15 +350,17 @@ def track_sync(ctx: Context, dry_run: bool) -> None:
 @cli.command()
 @common_options
 def status(ctx: Context) -> None:
-    """A table of open member messages per owner, overdue first (from the state database)."""
+    """A table of open member messages and requests in progress per owner, overdue first (from the state
+    database)."""
     from mailbot.jobs.open_items import open_items
+    from mailbot.jobs.progress import in_progress
     from mailbot.report import status_table
     from mailbot.store import open_store
 
     settings = ctx.settings(resolve_secrets=True)
     with open_store(settings.state_url(with_password=True)) as store:
-        items = open_items(settings, store, ctx.clock.now())
-    click.echo(status_table(settings, items, ctx.clock.now()))
+        items, progress = open_items(settings, store, ctx.clock.now()), in_progress(settings, store)
+    click.echo(status_table(settings, items, ctx.clock.now(), progress))
 
 
 @cli.command()
@@ -397,7 +399,7 @@ def digest(
     )
     for built in result.details.values():
         if print_:
-            click.echo(f"To: {built.supervisor.name} <{built.supervisor.email}>\nSubject: {built.message.subject}\n")
+            click.echo(f"To: {built.recipient.name} <{built.recipient.email}>\nSubject: {built.message.subject}\n")
             click.echo(built.message.text)
         if html_dir is not None:
             html_dir.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,10 +12,12 @@ from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackingStart, TrackState
 from mailbot.errors import UnknownNameError
 from mailbot.jobs.apply_oof import PersonOutcome
+from mailbot.jobs.open_items import calendar_of
 from mailbot.jobs.weekly_status import WeeklyOutcome
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.horizon import horizon
 from mailbot.policy.messages import OpenItem, one_line
+from mailbot.policy.progress import InProgress
 from mailbot.policy.time_words import when
 
 _DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -143,20 +145,26 @@ def _oof_state(settings: OofSettings, tz: ZoneInfo) -> str:
     return settings.state.value
 
 
-def status_table(settings: Settings, items: list[OpenItem], now: datetime) -> str:
-    """Open member messages per owner for a terminal: overdue first, then by due time."""
-    if not items:
+def status_table(settings: Settings, items: list[OpenItem], now: datetime, progress: Sequence[InProgress] = ()) -> str:
+    """Open member messages per owner for a terminal, overdue first, then by due time; with them each request in
+    progress (kind `update`), due when its member is due the next status update."""
+    if not items and not progress:
         return "No member messages are waiting for an answer."
     order = {TrackState.OVERDUE: 0, TrackState.DUE_SOON: 1, TrackState.ON_TRACK: 2}
-    rows = sorted(items, key=lambda i: (i.tracked.owner_id, order.get(i.state, 3), i.tracked.due_at))
+    keyed = [((i.tracked.owner_id, order.get(i.state, 3), _utc(i.tracked.due_at)), _status_row(settings, i))
+             for i in items]  # fmt: skip
+    keyed += [((e.touchpoint.owner_id, 0 if e.overdue(now) else 2, _utc(e.due_at)), _update_row(settings, e, now))
+              for e in progress]  # fmt: skip
     header = ("owner", "state", "kind", "due", "age (bh)", "from", "subject")
-    table = [header] + [_status_row(settings, i) for i in rows]
+    table = [header] + [row for _, row in sorted(keyed, key=lambda pair: pair[0])]
     widths = [min(max(len(r[c]) for r in table), 40) for c in range(len(header))]
     lines = ["  ".join(cell[:40].ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in table]
     overdue = sum(i.state is TrackState.OVERDUE for i in items)
     lines.insert(1, "  ".join("-" * w for w in widths))
     local = now.astimezone(settings.first_office.tz)
-    return "\n".join([*lines, "", f"{len(items)} open, {overdue} overdue (as of {when(local)})"])
+    late = sum(e.overdue(now) for e in progress)
+    updates = f"; {len(progress)} in progress, {late} update(s) overdue" if progress else ""
+    return "\n".join([*lines, "", f"{len(items)} open, {overdue} overdue{updates} (as of {when(local)})"])
 
 
 def _status_row(settings: Settings, item: OpenItem) -> tuple[str, ...]:
@@ -166,6 +174,20 @@ def _status_row(settings: Settings, item: OpenItem) -> tuple[str, ...]:
     hours = f"{item.age.total_seconds() / 3600:.1f}"
     sender = one_line(t.sender_name or t.sender)
     return (owner, item.state.value.replace("_", " "), t.kind.value, due, hours, sender, one_line(t.subject))
+
+
+def _update_row(settings: Settings, entry: InProgress, now: datetime) -> tuple[str, ...]:
+    """A request in progress: due its next status update; its age is the business time since the last one."""
+    tp = entry.touchpoint
+    owner = next((p.name for p in settings.people() if p.id == tp.owner_id), entry.mailbox_name or tp.owner_id)
+    due = when(entry.due_at.astimezone(settings.first_office.tz))
+    hours = f"{calendar_of(settings, tp.mailbox).elapsed(tp.last_touch_at, now).total_seconds() / 3600:.1f}"
+    state = "overdue" if entry.overdue(now) else "on track"
+    return (owner, state, "update", due, hours, one_line(tp.sender_name or tp.sender), one_line(tp.subject))
+
+
+def _utc(at: datetime) -> datetime:
+    return at.astimezone(UTC)
 
 
 def describe_demo(result: DemoResult) -> str:

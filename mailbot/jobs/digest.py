@@ -11,11 +11,14 @@ from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import calendar_of, for_people, open_items
-from mailbot.jobs.presence import whereabouts
+from mailbot.jobs.presence import Whereabouts, digest_cover, whereabouts
+from mailbot.jobs.progress import for_team, in_progress
 from mailbot.jobs.weekly_status import digest_lines
+from mailbot.policy.cover import covered
 from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
 from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
+from mailbot.policy.progress import progress_views, with_progress
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.store import AuditEntry
 
@@ -31,6 +34,7 @@ class Digest:
     day: date
     message: Message
     sent: bool
+    recipient: Person  # the supervisor, or the colleague covering while they are away
 
 
 def digest(
@@ -41,7 +45,9 @@ def digest(
     result = JobResult(JOB)
     settings = deps.settings
     items = open_items(settings, deps.store, now)
+    progress = in_progress(settings, deps.store)
     failures = _failures(deps, now)
+    places: dict[str, Whereabouts] = {}
     renderer = TemplateRenderer(settings.templates_dir)
     for supervisor in supervisors(deps):
         if (only is not None and supervisor.id != only) or (office is not None and supervisor.office != office):
@@ -57,10 +63,13 @@ def digest(
         left_out = _left_out(deps, supervisor)
         model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints,
                              [view for view, _ in left_out])  # fmt: skip
-        message = render_digest(model, renderer)
+        team = {p.id for p in _team(deps, supervisor)}
+        model = with_progress(model, progress_views(for_team(progress, team), now, tz))
+        cover = digest_cover(deps, supervisor, now, places)
+        message = render_digest(covered(model, cover, supervisor), renderer)
         keys = [key for _, key in left_out]
-        sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result, keys)
-        result.details[supervisor.id] = Digest(supervisor, day, message, sent)
+        sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result, keys, cover.recipient)
+        result.details[supervisor.id] = Digest(supervisor, day, message, sent, cover.recipient)
     return result
 
 
@@ -169,21 +178,24 @@ def _split(items: list[OpenItem]) -> tuple[tuple[OpenItem, ...], tuple[OpenItem,
 
 
 def _send(
-    deps: Deps, supervisor: Person, day: date, message: Message, now: datetime, result: JobResult, shown: list[str]
-) -> bool:
-    """Send the day's digest once; `shown` are keys of what it tells only once (claimed with the send)."""
+    deps: Deps, supervisor: Person, day: date, message: Message, now: datetime, result: JobResult, shown: list[str],
+    to: Person,
+) -> bool:  # fmt: skip
+    """Send the day's digest once, to `to` (the supervisor or whoever covers: the key is the supervisor's either
+    way); `shown` are keys of what it tells only once (claimed with the send)."""
     store, sender = deps.store, deps.settings.service.backend.service_account
     key = f"digest:{supervisor.id}:{day.isoformat()}"
     try:
         with store.transaction():
-            if not store.claim(key, now, supervisor.email):
+            if not store.claim(key, now, to.email):
                 return False
             for once in shown:
-                store.claim(once, now, supervisor.email)
-            deps.backend.send(sender, OutgoingMessage((supervisor.email,), message.subject, message.html, message.text))
+                store.claim(once, now, to.email)
+            deps.backend.send(sender, OutgoingMessage((to.email,), message.subject, message.html, message.text))
             store.audit(now, "mailbot", "digest_sent", supervisor.id, None, message.subject, f"digest for {day}")
     except BackendError as exc:
         result.problems.append(f"digest to {supervisor.name} not sent: {exc}")
         return False
-    result.changes.append(f"sent {supervisor.name} the digest: {message.subject}")
+    whose = "" if to.id == supervisor.id else f" for {supervisor.name}"
+    result.changes.append(f"sent {to.name} the digest{whose}: {message.subject}")
     return True

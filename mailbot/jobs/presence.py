@@ -11,6 +11,7 @@ from mailbot.domain import Absence, OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps
 from mailbot.policy.absence import find_absences, fingerprint
+from mailbot.policy.cover import Cover, Standby, choose_cover, standby_roles
 from mailbot.policy.templates import date_text
 
 ReplyOwner = Literal["mailbot", "own", "missing", "none"]
@@ -76,6 +77,21 @@ def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabout
     if owner.backup:
         return deps.settings.person(owner.backup), True, reason
     return _supervisor_or_successor(deps, owner), True, reason
+
+
+def digest_cover(deps: Deps, supervisor: Person, now: datetime, places: dict[str, Whereabouts]) -> Cover:
+    """Who reads `supervisor`'s digest now (policy/cover.py); the standbys are looked up only while they are away."""
+    if not _where(deps, supervisor, now, places).away:
+        return choose_cover(supervisor, False, [])
+    standbys = [Standby(role, person, _where(deps, person, now, places).away)
+                for role, pid in standby_roles(supervisor) if (person := deps.settings.person(pid)).active]  # fmt: skip
+    return choose_cover(supervisor, True, standbys)
+
+
+def _where(deps: Deps, person: Person, now: datetime, places: dict[str, Whereabouts]) -> Whereabouts:
+    if person.id not in places:
+        places[person.id] = whereabouts(deps, person, now)
+    return places[person.id]
 
 
 def _supervisor_or_successor(deps: Deps, owner: Person) -> Person:

@@ -1,10 +1,11 @@
 """Touchpoint reminders: when a member is due a status update, draft it and nudge whoever acts for the owner.
 
 Runs with the nudge job. Each due update (a touchpoint and its due time) gets at most one draft and, per
-recipient, one nudge; both are keyed claims, so reruns and restarts repeat nothing, and the next reply to the
-member makes a new due time with new keys. The draft goes where the person who will send it can reach it:
-a shared mailbox's own Drafts, else the recipient's (the backup's while the owner is away). It answers the
-member's latest message in the thread. mailbot never sends anything to members itself.
+recipient, one nudge when it falls due and one more on each business day it stays overdue; all are keyed claims,
+so reruns and restarts repeat nothing, and the next reply to the member makes a new due time with new keys.
+The draft goes where the person who will send it can reach it: a shared mailbox's own Drafts, else the
+recipient's (the backup's while the owner is away). It answers the member's latest message in the thread.
+mailbot never sends anything to members itself.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from mailbot.jobs.open_items import answerers_of, calendar_of, mailbox_name
 from mailbot.jobs.presence import Whereabouts, route
 from mailbot.policy.messages import Message
 from mailbot.policy.templates import TemplateRenderer
-from mailbot.policy.touchpoint import TouchpointRules, draft_model, render_draft, update_due
+from mailbot.policy.touchpoint import TouchpointRules, draft_model, reminder_day, render_draft, update_due
 from mailbot.policy.touchpoint_nudge import UpdateLine, build_touchpoint_nudge, drafts_text, render_touchpoint_nudge
 
 
@@ -32,12 +33,14 @@ def remind_touchpoints(deps: Deps, now: datetime, result: JobResult) -> None:
     places: dict[str, Whereabouts] = {}
     inbox: dict[str, list[tuple[UpdateLine, str]]] = defaultdict(list)
     for tp in store.touchpoints():
-        due = update_due(tp.last_touch_at, calendar_of(settings, tp.mailbox), rules)
+        calendar = calendar_of(settings, tp.mailbox)
+        due = update_due(tp.last_touch_at, calendar, rules)
         if now < due:
             continue
+        again = reminder_day(due, now, calendar)  # an update left overdue is reminded again each business day
         for owner in answerers_of(settings, tp.mailbox):
             recipient, covering, reason = route(deps, owner, now, places)
-            key = f"touchpoint:{recipient.id}:{_due_key(tp, due)}"
+            key = f"touchpoint:{recipient.id}:{_due_key(tp, due)}" + (f":again:{again.isoformat()}" if again else "")
             if not store.was_claimed(key):
                 line = UpdateLine(tp, due, owner, covering, reason, mailbox_name(settings, tp.mailbox))
                 inbox[recipient.id].append((line, key))

@@ -26,6 +26,7 @@ from mailbot.policy.messages import (
     plural,
     sort_key,
 )
+from mailbot.policy.progress import ProgressView
 from mailbot.policy.templates import TemplateRenderer, date_text
 
 __all__ = [
@@ -119,6 +120,9 @@ class DigestModel:
     weekly_status: tuple[str, ...] = ()  # Li Chen: sent Monday, November 23 at 7:30 am
     complaints: tuple[ComplaintView, ...] = ()  # unanswered complaints, oldest first
     left_out: tuple[LeftOutView, ...] = ()  # older mail left out when tracking started, shown once per mailbox
+    in_progress: tuple[ProgressView, ...] = ()  # the team's requests in progress, overdue updates first
+    covering: str = ""  # You are covering for Maria Reyes today, as Maria's deputy. (cover.py)
+    covering_for: str = ""  # whose digest a covering colleague reads: Maria Reyes
 
 
 def build_digest(

@@ -11,11 +11,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mailbot.domain import MessageKind, Person, PersonStatus, Tracked, TrackState
+from mailbot.domain import MessageKind, Person, PersonStatus, Touchpoint, Tracked, TrackState
 from mailbot.policy.complaint import ComplaintView, complaint_view
+from mailbot.policy.cover import Standby, choose_cover, covered
 from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest, digest_context
 from mailbot.policy.horizon import left_out_view
 from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
+from mailbot.policy.progress import InProgress, progress_views, with_progress
 
 _NY = ZoneInfo("America/New_York")
 _ORG = "Riverside Members' Association"
@@ -95,7 +97,8 @@ _WEEKLY = (
 
 
 def digest_samples() -> list[dict[str, Any]]:
-    """A busy day, a day with everyone present and nothing open, and a supervisor with nobody listed."""
+    """A busy day with requests in progress (also as Anna Brandt reads it covering for Maria), a day with everyone
+    present and nothing open (also with nobody to cover), and a supervisor with nobody listed."""
     quiet = [StaffSection(p, (), (), Presence(False, "none", None, None)) for p in (JAMES, LI)]
     own_reply = [StaffSection(ANNA, (), (), Presence(True, "own", None, None))]
     went_live = datetime.combine(_DAY, datetime.min.time(), tzinfo=_NY).replace(hour=9)
@@ -103,11 +106,28 @@ def digest_samples() -> list[dict[str, Any]]:
         left_out_view("Li Chen", 12, went_live, _NY, _NY),
         left_out_view("Help desk (shared mailbox)", 1, went_live, _NY, _NY),
     ]
-    return [
-        digest_context(build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints, left))
+    models = [
+        build_digest(MARIA, sections, _DAY, _NY, _ORG, weekly, complaints, left)
         for sections, weekly, complaints, left in ((_sections(), _WEEKLY, _complaints(), left_out), (quiet, (), (), ()),
                                                    (own_reply, (), (), ()), ([], (), (), ()))
     ]  # fmt: skip
+    busy = with_progress(models[0], progress_views(_in_progress(), _at(23, 17, 15), _NY))
+    covering = covered(busy, choose_cover(MARIA, True, [Standby("deputy", ANNA, False)]), MARIA)
+    alone = covered(models[1], choose_cover(MARIA, True, [Standby("deputy", ANNA, True)]), MARIA)
+    return [digest_context(model) for model in (busy, covering, alone, *models[1:])]
+
+
+def _in_progress() -> list[InProgress]:
+    """Li's request with its update overdue, and one at the help desk from a member who gave no name."""
+
+    def request(subject: str, mailbox: str, sender_name: str, touched: datetime) -> Touchpoint:
+        message_id = f"<{len(subject)}.{touched:%d%H%M}@members.example>"
+        return Touchpoint(mailbox, message_id, message_id, LI.id, "jane.doe@example.com", subject, _at(19, 9),
+                          touched, touched, sender_name=sender_name)  # fmt: skip
+
+    late = request("Pension transfer", LI.email, "Jane Doe", _at(20, 10, 5))
+    shared = request(HOSTILE_SUBJECT, _HELP, "", _at(23, 11))
+    return [InProgress(late, _at(23, 10, 5), (LI,)), InProgress(shared, _at(24, 11), (JAMES, LI), "Member Help Desk")]
 
 
 def _complaints() -> list[ComplaintView]:

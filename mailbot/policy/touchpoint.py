@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailbot.domain import MailItem, Touchpoint
@@ -30,6 +30,7 @@ __all__ = [
     "draft_model",
     "draft_subject",
     "latest_touch",
+    "reminder_day",
     "render_draft",
     "update_due",
 ]
@@ -61,6 +62,18 @@ class TouchpointRules:
 def update_due(last_touch: datetime, calendar: BusinessCalendar, rules: TouchpointRules) -> datetime:
     """When the member is due their next update: N business days after the last touch, at the same wall time."""
     return calendar.add_business_days(last_touch, rules.every_business_days)
+
+
+def reminder_day(due: datetime, now: datetime, calendar: BusinessCalendar) -> date | None:
+    """The business day of the latest repeated reminder of an update due at `due`, by `now`; None while the
+    first reminder (from `due` on) is the latest. An update that stays overdue is reminded again once per business
+    day, each from the same time of day as it fell due (so after a break only the latest reminder is owed)."""
+    if now < due:
+        return None
+    days = calendar.business_days_between(due.astimezone(calendar.tz).date(), now.astimezone(calendar.tz).date())
+    while days and calendar.add_business_days(due, days) > now:
+        days -= 1
+    return calendar.add_business_days(due, days).astimezone(calendar.tz).date() if days else None
 
 
 def latest_touch(touchpoint: Touchpoint, replies: Sequence[MailItem], sla: SlaRules) -> datetime | None:

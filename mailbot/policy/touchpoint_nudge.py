@@ -53,6 +53,7 @@ class UpdateView:
     mailbox: str  # your mailbox, James's mailbox, Member Help Desk
     last_update: str  # 10:00 am yesterday
     due: str  # due since 10:00 am today
+    overdue: bool  # due since before today: a reminder that it is still owed
     covering: bool
     owner_name: str  # whose request it is when covering, else ""
     reason: str  # James Okafor is away until Tuesday, December 1 (may be empty)
@@ -139,6 +140,7 @@ def _view(line: UpdateLine, today: date, tz: ZoneInfo) -> UpdateView:
         mailbox=one_line(line.mailbox_name) or own,
         last_update=moment_text(tp.last_touch_at, today, tz),
         due=f"due since {moment_text(line.due_at, today, tz)}",
+        overdue=line.due_at.astimezone(tz).date() < today,
         covering=line.covering,
         owner_name=line.owner.name if line.covering else "",
         reason=one_line(line.reason),
@@ -147,8 +149,10 @@ def _view(line: UpdateLine, today: date, tz: ZoneInfo) -> UpdateView:
 
 
 def _subject(views: Sequence[UpdateView]) -> str:
-    """'Status update due: Pat Member, Question about dues'; for several, '3 members are due a status update'."""
+    """'Status update due: Pat Member, Question about dues' ('overdue' from the day after it fell due); for several,
+    '3 members are due a status update'."""
     if len(views) == 1:
         view = views[0]
-        return f"Status update due: {view.member_name or view.member_email}, {view.subject}"
+        state = "overdue" if view.overdue else "due"
+        return f"Status update {state}: {view.member_name or view.member_email}, {view.subject}"
     return f"{plural(len(views), 'member')} are due a status update"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +21,7 @@ from mailbot.policy.touchpoint import (
     draft_model,
     draft_subject,
     latest_touch,
+    reminder_day,
     render_draft,
     update_due,
 )
@@ -169,6 +171,38 @@ def test_the_nudge_names_one_member_in_its_subject_and_points_to_the_draft() -> 
     text = render_touchpoint_nudge(model, TemplateRenderer(SHIPPED)).text
     assert "Status update due: Pat Member, Dues question" == model.subject
     assert "A draft update is waiting in your Drafts folder." in text
+
+
+def test_an_update_still_owed_the_next_day_is_overdue_in_the_subject() -> None:
+    """Due on Tuesday and still not sent on Wednesday, the reminder's subject says it is overdue."""
+    line = UpdateLine(touchpoint(), at(24, 10), LI, False)
+    model = build_touchpoint_nudge(LI, [line], at(25, 10, 5), NY, ORG)
+    assert ("Status update overdue: Pat Member, Dues question", "due since 10:00 am yesterday") == (
+        model.subject, model.updates[0].due)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [(at(24, 9), None),  # not due yet
+     (at(24, 16), None),  # due since 10:00 today: the first reminder
+     (at(25, 9, 59), None),  # the next business day, before the time it fell due
+     (at(25, 10), date(2026, 11, 25)),  # a business day later: reminded again
+     (at(28, 12), date(2026, 11, 25)),  # Thanksgiving, the closed Friday and the weekend add none
+     (at(30, 10), date(2026, 11, 30)),  # Monday, at the time of day it fell due
+     (at(2, 16, month=12), date(2026, 12, 2))],  # after days without a run: only the latest is owed
+)  # fmt: skip
+def test_an_overdue_update_is_reminded_again_once_per_business_day(now: datetime, expected: date | None) -> None:
+    """Due Tuesday 10:00, the update is reminded again from 10:00 on each later business day, each day once."""
+    assert expected == reminder_day(at(24, 10), now, CALENDAR)
+
+
+@given(st.integers(min_value=0, max_value=60 * 24 * 20))
+@PROPERTY
+def test_a_reminder_day_is_a_business_day_after_the_due_day_and_never_ahead(minutes: int) -> None:
+    """Whatever the moment, a repeated reminder falls on a business day after the due day, not after now."""
+    due, now = at(24, 10), at(24, 10) + timedelta(minutes=minutes)
+    day = reminder_day(due, now, CALENDAR)
+    assert day is None or (CALENDAR.is_business_day(day) and due.date() < day <= now.date())
 
 
 def test_own_requests_come_before_covered_ones_each_once() -> None:
