@@ -185,6 +185,7 @@ def _send(
     way); `shown` are keys of what it tells only once (claimed with the send)."""
     store, sender = deps.store, deps.settings.service.backend.service_account
     key = f"digest:{supervisor.id}:{day.isoformat()}"
+    whose = "" if to.id == supervisor.id else f" for {supervisor.name}"
     try:
         with store.transaction():
             if not store.claim(key, now, to.email):
@@ -194,8 +195,7 @@ def _send(
             deps.backend.send(sender, OutgoingMessage((to.email,), message.subject, message.html, message.text))
             store.audit(now, "mailbot", "digest_sent", supervisor.id, None, message.subject, f"digest for {day}")
     except BackendError as exc:
-        result.problems.append(f"digest to {supervisor.name} not sent: {exc}")
+        result.problems.append(f"digest{whose} to {to.name} not sent: {exc}")
         return False
-    whose = "" if to.id == supervisor.id else f" for {supervisor.name}"
     result.changes.append(f"sent {to.name} the digest{whose}: {message.subject}")
     return True

@@ -80,7 +80,8 @@ def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabout
 
 
 def digest_cover(deps: Deps, supervisor: Person, now: datetime, places: dict[str, Whereabouts]) -> Cover:
-    """Who reads `supervisor`'s digest now (policy/cover.py); the standbys are looked up only while they are away."""
+    """Who reads `supervisor`'s digest now (policy/cover.py); whether the standbys are in is asked only while the
+    supervisor is away."""
     if not _where(deps, supervisor, now, places).away:
         return choose_cover(supervisor, False, [])
     standbys = [Standby(role, person, _where(deps, person, now, places).away)
