@@ -94,6 +94,8 @@ class MailItem:
     sender_name: str = ""
     sent_at: datetime | None = None
     kind: ItemKind = ItemKind.MESSAGE
+    preview: str = ""  # the opening of the body as text, as the server keeps it (Graph: 255 characters, EWS: 256)
+    auto_response_suppress: int | None = None  # PidTagAutoResponseSuppress, Exchange's copy of X-Auto-Response-Suppress
 
 
 @dataclass(frozen=True)

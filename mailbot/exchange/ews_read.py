@@ -9,15 +9,17 @@ item type may break a sync, or the same page would come back on every run and th
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import exchangelib
-from exchangelib.fields import FieldPath
+from exchangelib.extended_properties import ExtendedProperty
+from exchangelib.fields import ExtendedPropertyField, FieldPath, TextField
 from exchangelib.folders import BaseFolder
 from exchangelib.items.calendar_item import BaseMeetingItem
 from exchangelib.properties import ItemId
 from exchangelib.services import GetItem, SyncFolderItems
 from exchangelib.util import TNS
+from exchangelib.version import EXCHANGE_2013
 
 from mailbot.domain import ItemKind, MailItem
 
@@ -27,6 +29,28 @@ MESSAGE_FIELDS = [
     "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
 ]  # fmt: skip
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class AutoResponseSuppress(ExtendedProperty):  # type: ignore[misc]
+    """PidTagAutoResponseSuppress: the automatic replies a message's sender asks not to get (X-Auto-Response-Suppress
+    as Exchange keeps it, on internal mail too)."""
+
+    property_tag = 0x3FDF
+    property_type = "Integer"
+
+
+# Read by hand from each item's element, so exchangelib's own models stay as they are: item:Preview (Exchange 2013
+# and later: the body's first 256 characters as text), which exchangelib has no field for, and the property above.
+PREVIEW = TextField("preview", field_uri="item:Preview", is_read_only=True, supported_from=EXCHANGE_2013)
+AUTO_RESPONSE_SUPPRESS = ExtendedPropertyField("auto_response_suppress", value_cls=AutoResponseSuppress)
+
+
+class Read(NamedTuple):
+    """An item as exchangelib read it, with the properties read beside its model."""
+
+    item: Any
+    preview: str = ""
+    auto_response_suppress: int | None = None
 
 
 class SharingMessage(exchangelib.Message):  # type: ignore[misc]
@@ -60,18 +84,24 @@ class ChangedIds(SyncFolderItems):  # type: ignore[misc]
 
 
 class GetAnyItem(GetItem):  # type: ignore[misc]
-    """GetItem that reads every element type, those exchangelib has no model for too (see model_for)."""
+    """GetItem that reads every element type, those exchangelib has no model for too (see model_for), as Read."""
 
-    def _elem_to_obj(self, elem: Any) -> Any:
-        return model_for(elem.tag).from_xml(elem=elem, account=self.account)
+    def _elem_to_obj(self, elem: Any) -> Read:
+        # The extra properties first: a model's from_xml clears the element it read.
+        preview = PREVIEW.from_xml(elem=elem, account=self.account) or ""
+        suppress = AUTO_RESPONSE_SUPPRESS.from_xml(elem=elem, account=self.account)
+        return Read(model_for(elem.tag).from_xml(elem=elem, account=self.account), preview, suppress)
 
 
 def fetch(account: Any, ids: list[tuple[str, str | None]]) -> list[Any]:
-    """The items with the properties in MESSAGE_FIELDS, in `ids` order; an exception object for each item the
-    server could not return (deleted meanwhile, say)."""
+    """The items (as Read) with the properties in MESSAGE_FIELDS and the two above, in `ids` order; an exception
+    object for each item the server could not return (deleted meanwhile, say)."""
     if not ids:
         return []
     paths = {FieldPath(field=exchangelib.Message.get_field_by_fieldname(name)) for name in MESSAGE_FIELDS}
+    paths.add(FieldPath(field=AUTO_RESPONSE_SUPPRESS))
+    if PREVIEW.supports_version(account.version):  # Exchange 2010 refuses the property
+        paths.add(FieldPath(field=PREVIEW))
     return list(GetAnyItem(account=account).call(items=ids, additional_fields=paths, shape="IdOnly"))
 
 
@@ -88,9 +118,10 @@ def item_kind(item: Any) -> ItemKind:
     return ItemKind.OTHER  # a generic Item, or a contact, task or appointment someone moved into the folder
 
 
-def mail_item(mailbox: str, folder: str, item: Any) -> MailItem:
+def mail_item(mailbox: str, folder: str, read: Read) -> MailItem:
     """A MailItem from any item: properties its type lacks (a post's recipients, everything a message has that a
     generic item has not) read as empty."""
+    item = read.item
     sender = _get(item, "author") or _get(item, "sender")
     recipients = [*(_get(item, "to_recipients") or ()), *(_get(item, "cc_recipients") or ())]
     received, sent = _get(item, "datetime_received"), _get(item, "datetime_sent")
@@ -105,7 +136,8 @@ def mail_item(mailbox: str, folder: str, item: Any) -> MailItem:
         references=tuple((_get(item, "references") or "").split()),
         headers=tuple((h.name, h.value) for h in _get(item, "headers") or ()),
         categories=tuple(_get(item, "categories") or ()), message_class=_get(item, "item_class") or "IPM.Note",
-        folder=folder, kind=item_kind(item),
+        folder=folder, kind=item_kind(item), preview=read.preview,
+        auto_response_suppress=read.auto_response_suppress,
     )  # fmt: skip
 
 

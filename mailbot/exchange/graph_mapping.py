@@ -21,12 +21,14 @@ from mailbot.domain import (
 # Well-known folder names in Graph for the port's folders.
 FOLDERS = {"inbox": "inbox", "sent": "sentitems"}
 CALENDAR_SELECT = "subject,start,end,isAllDay,showAs,categories,type,isCancelled"
-# MAPI properties Graph has no first-class field for: message class, In-Reply-To, References.
-MESSAGE_CLASS, IN_REPLY_TO, REFERENCES = "0x001a", "0x1042", "0x1039"
+# MAPI properties Graph has no first-class field for: message class, In-Reply-To, References, and
+# PidTagAutoResponseSuppress (X-Auto-Response-Suppress as Exchange keeps it, on internal mail too).
+MESSAGE_CLASS, IN_REPLY_TO, REFERENCES, AUTO_RESPONSE_SUPPRESS = "0x001a", "0x1042", "0x1039", "0x3fdf"
+# bodyPreview: the body's first 255 characters as text, enough for complaint words near its start.
 _MESSAGE_SELECT = ("id,subject,from,sender,toRecipients,ccRecipients,receivedDateTime,sentDateTime,conversationId,"
-                   "internetMessageId,categories,isDraft,internetMessageHeaders")  # fmt: skip
+                   "internetMessageId,categories,isDraft,internetMessageHeaders,bodyPreview")  # fmt: skip
 _EXPAND = "singleValueExtendedProperties($filter=" + " or ".join(
-    f"id eq 'String {tag}'" for tag in ("0x001A", "0x1042", "0x1039")
+    [*(f"id eq 'String {tag}'" for tag in ("0x001A", "0x1042", "0x1039")), "id eq 'Integer 0x3FDF'"]
 ) + ")"  # fmt: skip
 _SHOW_AS = {"free": ShowAs.FREE, "tentative": ShowAs.TENTATIVE, "busy": ShowAs.BUSY, "oof": ShowAs.OOF,
             "workingelsewhere": ShowAs.WORKING_ELSEWHERE, "unknown": ShowAs.NO_DATA}  # fmt: skip
@@ -145,6 +147,10 @@ def _properties(data: dict[str, Any]) -> dict[str, str]:
     return found
 
 
+def _integer(text: str) -> bool:
+    return text.strip().lstrip("-").isdigit()
+
+
 def item_kind(data: dict[str, Any], message_class: str) -> ItemKind:
     """What sort of item a message resource is: by its derived type, else by its class (unknown classes are not
     mail, as EWS shows them as generic items)."""
@@ -164,6 +170,7 @@ def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
     props = _properties(data)
     received = instant(data.get("receivedDateTime")) or instant(data.get("sentDateTime"))
     message_class = props.get(MESSAGE_CLASS) or "IPM.Note"
+    suppress = props.get(AUTO_RESPONSE_SUPPRESS, "")
     return MailItem(
         mailbox=mailbox.lower(), item_id=str(data["id"]), message_id=data.get("internetMessageId") or "",
         conversation_id=data.get("conversationId") or "", sender=sender, sender_name=sender_name,
@@ -173,6 +180,7 @@ def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
         references=tuple((props.get(REFERENCES) or by_name.get("references") or "").split()),
         headers=headers, categories=tuple(data.get("categories") or ()),
         message_class=message_class, folder=folder, kind=item_kind(data, message_class),
+        preview=data.get("bodyPreview") or "", auto_response_suppress=int(suppress) if _integer(suppress) else None,
     )  # fmt: skip
 
 

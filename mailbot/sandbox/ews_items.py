@@ -31,24 +31,53 @@ _RIGHTS = ("CreateAssociated", "CreateContents", "CreateHierarchy", "Delete", "M
 
 @dataclass(frozen=True)
 class Shape:
-    """What an ItemShape asks for: a base shape, a body type and extra properties (by element name)."""
+    """What an ItemShape asks for: a base shape, a body type, extra properties (by element name) and MAPI properties
+    by tag and type (ExtendedFieldURI PropertyTag and PropertyType; named properties are none the sandbox has)."""
 
     base: str = "IdOnly"
     body_type: str = "Best"
     fields: frozenset[str] = frozenset()
+    extended: tuple[tuple[int, str], ...] = ()
 
     @classmethod
     def parse(cls, node: Element | None) -> Shape:
         if node is None:
             return cls()
         names = {uri.get("FieldURI", "").partition(":")[2] for uri in node.iter(q("t:FieldURI"))}
+        tagged = [(uri.get("PropertyTag") or "", uri.get("PropertyType") or "")
+                  for uri in node.iter(q("t:ExtendedFieldURI"))]  # fmt: skip
+        extended = tuple(dict.fromkeys((number, kind) for tag, kind in tagged if (number := _tag(tag)) is not None))
         return cls(child_text(node, "t:BaseShape") or "IdOnly", child_text(node, "t:BodyType") or "Best",
-                   frozenset(names))  # fmt: skip
+                   frozenset(names), extended)  # fmt: skip
 
     def wants(self, name: str, defaults: frozenset[str]) -> bool:
+        if name == "ExtendedProperty":  # only ever the properties asked for by tag, whatever the base shape
+            return bool(self.extended)
         if name == "ItemId" or self.base == "AllProperties":
             return True
         return name in self.fields or (self.base == "Default" and name in defaults)
+
+
+def _tag(text: str) -> int | None:
+    """A PropertyTag as EWS takes it: hexadecimal with 0x, or decimal."""
+    try:
+        return int(text.strip(), 0)
+    except ValueError:
+        return None
+
+
+def extended(values: dict[tuple[int, str], str | None], shape: Shape) -> list[Element] | None:
+    """t:ExtendedProperty elements for the properties `shape` asks for that the item has, in the order asked, the
+    tag as Exchange writes it back (0x3fdf); a property asked for with another type is not the item's."""
+    found = []
+    for tag, kind in shape.extended:
+        value = values.get((tag, kind))
+        if value is not None:
+            node = el("t:ExtendedProperty")
+            sub(node, "t:ExtendedFieldURI", PropertyTag=f"0x{tag:x}", PropertyType=kind)
+            sub(node, "t:Value", value)
+            found.append(node)
+    return found or None
 
 
 @dataclass(frozen=True)
@@ -59,7 +88,7 @@ class Where:
     owner: Address
 
 
-Value = str | int | bool | datetime | Element | None
+Value = str | int | bool | datetime | Element | list[Element] | None
 Writer = Callable[[StoredMessage, Where, Shape], Value]
 CalWriter = Callable[[Occurrence, Where, Shape], Value]
 
@@ -82,6 +111,8 @@ def put(node: Element, name: str, value: Value) -> None:
         return
     if isinstance(value, str | int | bool | datetime):
         sub(node, f"t:{name}", value)
+    elif isinstance(value, list):
+        node.extend(value)
     else:
         node.append(value)
 

@@ -15,6 +15,7 @@ from mailbot.sandbox.ews_items import (
     Where,
     Writer,
     body,
+    extended,
     item_id,
     put,
     recipients,
@@ -55,6 +56,15 @@ _MESSAGE_DEFAULTS = frozenset({
 })  # fmt: skip
 
 
+def _properties(item: StoredMessage) -> dict[tuple[int, str], str | None]:
+    """The MAPI properties a client may ask for by tag, as (tag, type): the message class, Internet ids and
+    PidTagAutoResponseSuppress."""
+    suppress = item.auto_response_suppress
+    return {(0x001A, "String"): item.item_class, (0x1035, "String"): item.message_id,
+            (0x1039, "String"): " ".join(item.references) or None, (0x1042, "String"): item.in_reply_to,
+            (0x3FDF, "Integer"): None if suppress is None else str(suppress)}  # fmt: skip
+
+
 def _uid(item: StoredMessage) -> str:
     return _UID_PREFIX + hashlib.sha256(item.message_id.encode()).hexdigest()[:32].upper()
 
@@ -91,12 +101,14 @@ _ITEM: Fields = [
     ("DisplayCc", lambda m, w, s: "; ".join(a.name or a.email for a in m.cc)),
     ("DisplayTo", lambda m, w, s: "; ".join(a.name or a.email for a in m.to)),
     ("HasAttachments", lambda m, w, s: False),
+    ("ExtendedProperty", lambda m, w, s: extended(_properties(m), s)),
     ("Culture", lambda m, w, s: "en-US"),
     ("EffectiveRights", lambda m, w, s: rights()),
     ("LastModifiedName", lambda m, w, s: w.owner.name),
     ("LastModifiedTime", lambda m, w, s: m.modified_at),
     ("IsAssociated", lambda m, w, s: False),
     ("ConversationId", lambda m, w, s: item_id("ConversationId", m.conversation_id, None)),
+    ("Preview", lambda m, w, s: m.body_text[:256] or None),  # Exchange 2013 on: the body's first 256 characters
     ("TextBody", lambda m, w, s: body("TextBody", m.body_text, None, "Text")),
 ]  # fmt: skip
 _MESSAGE: Fields = [

@@ -35,9 +35,10 @@ MESSAGE_PROPERTIES = frozenset({
     "sender", "sentDateTime", "subject", "toRecipients", "uniqueBody", "webLink", "attachments", "extensions",
     "multiValueExtendedProperties", "singleValueExtendedProperties",
 })  # fmt: skip
-# MAPI string properties the sandbox can expand: PidTagMessageClass, PidTagInternetMessageId,
-# PidTagInternetReferences (space separated) and PidTagInReplyToId.
+# MAPI properties the sandbox can expand: the strings PidTagMessageClass, PidTagInternetMessageId,
+# PidTagInternetReferences (space separated) and PidTagInReplyToId, the integer PidTagAutoResponseSuppress.
 MESSAGE_CLASS, INTERNET_MESSAGE_ID, INTERNET_REFERENCES, IN_REPLY_TO = 0x001A, 0x1035, 0x1039, 0x1042
+AUTO_RESPONSE_SUPPRESS = 0x3FDF
 _PROPERTY_ID = re.compile(r"id\s+eq\s+'([^']+)'", re.IGNORECASE)
 _EXPAND = re.compile(r"singleValueExtendedProperties(?:\(\s*\$filter\s*=(.*)\))?$", re.IGNORECASE | re.DOTALL)
 _DELTA_PAGE = 10  # Graph's default page for message delta without odata.maxpagesize
@@ -137,20 +138,31 @@ def recipient(address: Address) -> dict[str, Any]:
 
 def extended_properties(item: StoredMessage, expand: str) -> list[dict[str, str]]:
     """The single-value extended properties the $expand filter names and the message has, ids as Graph
-    normalises them ("String 0x1a")."""
+    normalises them ("String 0x1a", "Integer 0x3fdf"); every value is text, as Graph sends it."""
     match = _EXPAND.match(expand.strip())
     if match is None:
         raise GraphError(400, "RequestBroker--ParseUri", f"The sandbox cannot expand '{expand}'; it expands "
                          "singleValueExtendedProperties($filter=id eq '...').")  # fmt: skip
-    values = {MESSAGE_CLASS: item.item_class, INTERNET_MESSAGE_ID: item.message_id,
-              INTERNET_REFERENCES: " ".join(item.references) or None, IN_REPLY_TO: item.in_reply_to}  # fmt: skip
-    named = [property_tag(i) for i in _PROPERTY_ID.findall(match.group(1) or "")] if match.group(1) else list(values)
+    suppress = item.auto_response_suppress
+    values = {("String", MESSAGE_CLASS): item.item_class, ("String", INTERNET_MESSAGE_ID): item.message_id,
+              ("String", INTERNET_REFERENCES): " ".join(item.references) or None,
+              ("String", IN_REPLY_TO): item.in_reply_to,
+              ("Integer", AUTO_RESPONSE_SUPPRESS): None if suppress is None else str(suppress)}  # fmt: skip
+    named = [_property_key(i) for i in _PROPERTY_ID.findall(match.group(1) or "")] if match.group(1) else list(values)
     found = []
-    for tag in dict.fromkeys(named):
-        value = values.get(tag) if tag is not None else None
-        if value is not None:
-            found.append({"id": f"String 0x{tag:x}", "value": value})
+    for key in dict.fromkeys(named):
+        value = values.get(key) if key is not None else None
+        if key is not None and value is not None:
+            found.append({"id": f"{key[0]} 0x{key[1]:x}", "value": value})
     return found
+
+
+def _property_key(property_id: str) -> tuple[str, int] | None:
+    """(type, tag) of a property id such as "Integer 0x3FDF", the type as Graph spells it (None for named ones)."""
+    kind, _, number = property_id.strip().partition(" ")
+    tag = property_tag(f"String {number}")
+    canonical = {"string": "String", "integer": "Integer"}.get(kind.lower())
+    return None if tag is None or canonical is None else (canonical, tag)
 
 
 def property_tag(property_id: str) -> int | None:

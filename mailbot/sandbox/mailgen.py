@@ -11,6 +11,7 @@ from mailbot.sandbox import ids
 from mailbot.sandbox.records import Address, Mailbox, MailFolder, StoredMessage
 
 _MAILER_DAEMON = "MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e"  # the system sender of Exchange's NDRs
+_SUPPRESS_BITS = {"dr": 0x01, "ndr": 0x02, "rn": 0x04, "nrn": 0x08, "oof": 0x10, "autoreply": 0x20}
 
 
 def html_to_text(markup: str) -> str:
@@ -59,6 +60,16 @@ def transport_headers(
     return tuple(headers)
 
 
+def suppress_property(headers: tuple[tuple[str, str], ...]) -> int | None:
+    """PidTagAutoResponseSuppress as Exchange sets it from a message's X-Auto-Response-Suppress header ([MS-OXCMAIL]
+    2.1.3.2.20): All is -1, otherwise the bits of the words named; without the header, no property."""
+    value = next((v for k, v in headers if k.lower() == "x-auto-response-suppress"), None)
+    if value is None:
+        return None
+    words = {word for word in re.split(r"[\s,]+", value.lower()) if word}
+    return -1 if "all" in words else sum(bit for word, bit in _SUPPRESS_BITS.items() if word in words)
+
+
 def compose(
     *,
     mailbox: str,
@@ -91,6 +102,7 @@ def compose(
         conversation_id=conversation_id, subject=subject, sender=author, author=author, to=to, cc=cc,
         received_at=at, sent_at=at, created_at=at, modified_at=at, body_text=text, body_html=markup,
         item_class=item_class, in_reply_to=in_reply_to, references=references, headers=headers,
+        auto_response_suppress=suppress_property(headers),
     ))  # fmt: skip
 
 

@@ -118,6 +118,7 @@ class StoredMessage:
     headers: tuple[tuple[str, str], ...] = ()
     is_draft: bool = False
     importance: Literal["Low", "Normal", "High"] = "Normal"
+    auto_response_suppress: int | None = None  # PidTagAutoResponseSuppress (mailgen.suppress_property)
 
     @property
     def size(self) -> int:

@@ -249,6 +249,22 @@ class TestSync:
         auto = next(i for i in items.values() if i.subject.startswith("Automatic reply"))
         assert "auto-replied" == dict((k.lower(), v) for k, v in auto.headers)["auto-submitted"]
 
+    def test_the_opening_of_the_body_comes_with_each_message(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Each message brings the first 255 characters or more of its body as text, not the whole body."""
+        body = "This is unacceptable. " + "I have waited three weeks for my refund and nobody answers. " * 10
+        sandbox.org.deliver_external([LI], PAT, "Refund", body, received_at=at("2026-11-23T09:00"))
+        [item] = [i for i in backend.sync_folder(LI, "inbox", None).items if i.subject == "Refund"]
+        assert (True, True) == (body.startswith(item.preview), 255 <= len(item.preview) < len(body))
+
+    def test_exchanges_auto_response_suppress_property_comes_with_each_message(self, backend: ExchangeBackend) -> None:
+        """An auto-reply sent with X-Auto-Response-Suppress: All carries Exchange's PidTagAutoResponseSuppress (-1);
+        a member's message, sent without the header, has none."""
+        items = {i.subject: i for i in backend.sync_folder(JAMES, "inbox", None).items}
+        assert (-1, None) == (items["Automatic reply: Your benefits statement"].auto_response_suppress,
+                              items["Question about my membership renewal"].auto_response_suppress)  # fmt: skip
+
     def test_voicemail_is_recognisable_by_message_class(self, backend: ExchangeBackend) -> None:
         """A voicemail in the shared help desk mailbox keeps its Unified Messaging message class."""
         items = backend.sync_folder(HELP, "inbox", None).items

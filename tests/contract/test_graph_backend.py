@@ -119,6 +119,17 @@ def test_extended_properties_are_matched_by_number() -> None:
         item.message_class, item.in_reply_to, item.mailbox)  # fmt: skip
 
 
+def test_auto_response_suppress_and_the_body_preview_are_read_from_the_message() -> None:
+    """PidTagAutoResponseSuppress comes as text ("Integer 0x3fdf": "48") and is read as a number; bodyPreview is
+    the preview; a value that is no number is no property."""
+    data = {"id": "x", "receivedDateTime": "2026-11-21T15:15:00Z", "bodyPreview": "I am out of the office",
+            "singleValueExtendedProperties": [{"id": "Integer 0x3fdf", "value": "48"}]}  # fmt: skip
+    garbled = {**data, "singleValueExtendedProperties": [{"id": "Integer 0x3FDF", "value": "many"}]}
+    item, other = mail_item(LI, "inbox", data), mail_item(LI, "inbox", garbled)
+    assert (48, "I am out of the office", None) == (item.auto_response_suppress, item.preview,
+                                                    other.auto_response_suppress)  # fmt: skip
+
+
 def test_a_message_gone_since_the_delta_fails_alone_in_its_batch(tls_sandbox: SandboxServer) -> None:
     """In a parallel $batch, a message deleted meanwhile is a 404 and the others still come."""
     access = sandbox_access(tls_sandbox.org, tls_sandbox.url, tls_sandbox.ca_bundle_path)

@@ -6,6 +6,7 @@ These tests pin down that exchangelib, unmodified, talks to the sandbox as it do
 from __future__ import annotations
 
 import base64
+import copy
 import time
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,9 +24,13 @@ from exchangelib.errors import (
     TransportError,
     UnauthorizedError,
 )
-from exchangelib.services import SyncFolderItems
+from exchangelib.extended_properties import ExtendedProperty
+from exchangelib.fields import ExtendedPropertyField, FieldPath
+from exchangelib.services import GetItem, SyncFolderItems
+from exchangelib.util import TNS
 from sandbox_fixtures import CONVERT_ID, ews_account
 
+from mailbot.exchange.ews_read import AUTO_RESPONSE_SUPPRESS, PREVIEW
 from mailbot.sandbox import SandboxServer
 
 NY = ZoneInfo("America/New_York")
@@ -295,6 +300,40 @@ def test_auto_reply_headers_and_voicemail_class_come_through(sandbox: SandboxSer
     help_desk = ews_account(sandbox, "help@example.org").inbox.all()
     voicemail = next(m for m in help_desk if m.subject.startswith("Voice Mail from"))
     assert ("IPM.Note.Microsoft.Voicemail.UM.CA", False) == (voicemail.item_class, voicemail.is_read)
+
+
+class _RawGetItem(GetItem):  # type: ignore[misc]
+    """GetItem answering each item's element as the server sent it."""
+
+    def _elem_to_obj(self, elem: Any) -> Any:
+        return copy.deepcopy(elem)
+
+
+class _SuppressAsString(ExtendedProperty):  # type: ignore[misc]
+    property_tag, property_type = 0x3FDF, "String"
+
+
+def _extended(elem: Any) -> list[tuple[dict[str, str], str]]:
+    return [(dict(p.find(f"{{{TNS}}}ExtendedFieldURI").attrib), p.findtext(f"{{{TNS}}}Value"))
+            for p in elem.findall(f"{{{TNS}}}ExtendedProperty")]  # fmt: skip
+
+
+def test_preview_and_auto_response_suppress_come_as_exchange_sends_them(sandbox: SandboxServer) -> None:
+    """Asked for item:Preview and, by tag, PidTagAutoResponseSuppress (0x3FDF, Integer): the body's first 256
+    characters, and the property with its tag as Exchange writes it back, on the auto-reply that has it only; asked
+    as a string it is another property, which no item has."""
+    account = ews_account(sandbox, JAMES)
+    body = "I am writing to complain. " * 20
+    sandbox.org.deliver_external([JAMES], "Pat Member <pat.member@gmail.example>", "Long", body)
+    items = {m.subject: m for m in account.inbox.all().only("subject")}
+    wanted = [items[s] for s in ("Automatic reply: Your benefits statement", "Long")]
+    as_string = ExtendedPropertyField("as_string", value_cls=_SuppressAsString)
+    fields = [FieldPath(field=f) for f in (PREVIEW, AUTO_RESPONSE_SUPPRESS, as_string)]
+    auto, long = _RawGetItem(account=account).call(items=wanted, additional_fields=fields, shape="IdOnly")
+    expected_auto = [({"PropertyTag": "0x3fdf", "PropertyType": "Integer"}, "-1")]
+    assert (expected_auto, []) == (_extended(auto), _extended(long))
+    short = next(m.body_text for m in sandbox.org.messages(JAMES, "inbox") if m.subject == wanted[0].subject)
+    assert (body[:256], short) == (long.findtext(f"{{{TNS}}}Preview"), auto.findtext(f"{{{TNS}}}Preview"))
 
 
 def test_send_and_save_reaches_a_colleague_and_sent_items(sandbox: SandboxServer) -> None:

@@ -324,6 +324,21 @@ def test_a_message_shows_selected_properties_headers_and_threading_properties(gr
             "singleValueExtendedProperties"} == set(body)  # fmt: skip
 
 
+def test_body_preview_and_auto_response_suppress_show_as_graph_shows_them(graph: Graph) -> None:
+    """bodyPreview is the body's first 255 characters as text; PidTagAutoResponseSuppress, expanded as
+    'Integer 0x3FDF', comes as "Integer 0x3fdf" with its value as text, on the auto-reply that has it only."""
+    body = "I am writing to complain. " * 20
+    graph.server.org.deliver_external([JAMES], "Pat Member <pat.member@gmail.example>", "Long", body)
+    inbox = {m.subject: m for m in graph.server.org.messages(JAMES, "inbox")}
+    fields = {"$select": "id,bodyPreview", "$expand": "singleValueExtendedProperties($filter=id eq 'Integer 0x3FDF' "
+              "or id eq 'String 0x3FDF')"}  # fmt: skip
+    auto, long = (graph.get(f"/users/{JAMES}/messages/{rest_id(inbox[s].item_id)}", params=fields).json()
+                  for s in ("Automatic reply: Your benefits statement", "Long"))  # fmt: skip
+    expected = ([{"id": "Integer 0x3fdf", "value": "-1"}], [], body[:255])
+    assert expected == (auto["singleValueExtendedProperties"], long["singleValueExtendedProperties"],
+                        long["bodyPreview"])  # fmt: skip
+
+
 def test_unknown_items_and_properties_are_refused(graph: Graph) -> None:
     """A message id the mailbox lacks is 404 ErrorItemNotFound; a $select of no such property is a 400."""
     missing = graph.get(f"/users/{LI}/messages/AAMkAGnothere=")
