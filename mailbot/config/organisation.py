@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
+from mailbot.config.automated import AutomatedMail
 from mailbot.config.service import Hhmm, Strict
 from mailbot.domain import PersonStatus
 from mailbot.policy.business_time import parse_weekly_hours
@@ -260,5 +261,6 @@ class Policy(Strict):
     tracking: TrackingPolicy = TrackingPolicy()
     categories: Categories = Categories()
     complaint: ComplaintRule = ComplaintRule()
+    automated_mail: AutomatedMail = AutomatedMail()
     absence: AbsencePolicy = AbsencePolicy()
     weekly_status: WeeklyStatusPolicy = WeeklyStatusPolicy()

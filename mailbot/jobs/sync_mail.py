@@ -24,7 +24,7 @@ from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
 from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, record_start, settle_start
 from mailbot.jobs.open_items import calendar_of, person_by_email
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
-from mailbot.policy.classify import SlaRules, classify, has_category
+from mailbot.policy.classify import SlaRules, automated_exclusion, classify, has_category
 from mailbot.policy.horizon import before
 from mailbot.policy.sla import deadline_for, find_answer
 
@@ -145,7 +145,7 @@ def _track_inbox(run: _Run, mailbox: str) -> None:
         new = [t for t in (_tracked(run, item) for item in recent) if t is not None]
         if run.deps.dry_run:
             run.result.changes += [f"would track {t.subject!r} from {t.sender} in {mailbox}" for t in new]
-            run.result.changes += _follow_up(run, mailbox, items, new, deleted)
+            run.result.changes += _follow_up(run, mailbox, items, new, deleted) + _leave_automated(run, recent)
             continue
         with store.transaction():
             # With the first page, so a rerun that resumes from a later page does not count again.
@@ -153,6 +153,7 @@ def _track_inbox(run: _Run, mailbox: str) -> None:
                 run.left_out[mailbox] = left_out
             store.save_sync_batch(mailbox, "inbox", new, state, run.now)
             _skip(run, [i for i in page if not i.kind.is_mail])
+            run.result.changes += _leave_automated(run, recent)
             _resolve_by_category(run, items)
             _resolve_removed(run, mailbox, deleted)
             run.result.changes += _follow_up(run, mailbox, items, new, deleted)
@@ -168,6 +169,25 @@ def _skip(run: _Run, items: list[MailItem]) -> None:
             run.deps.log.info("item skipped", mailbox=item.mailbox, folder=item.folder, item=what)
             run.deps.store.audit(run.now, "mailbot", "item_skipped", item.item_id, None, item.subject,
                                  f"{what} in the {item.folder} of {item.mailbox} is not mail; left alone")  # fmt: skip
+
+
+def _leave_automated(run: _Run, items: list[MailItem]) -> list[str]:
+    """Mail a machine sent (an auto-reply, a delivery report) is left untracked, said once and audited, so nobody is
+    nudged about it and nobody need wonder where it went."""
+    lines = []
+    for item in items:
+        why = automated_exclusion(item, run.rules)
+        line = f"left {item.subject!r} from {item.sender} in {item.mailbox} untracked: {why}"
+        if why is None:
+            continue
+        if run.deps.dry_run:
+            lines.append(f"would have {line}")
+        elif run.deps.store.claim(f"automated:{item.mailbox}:{item.item_id}", run.now, why):
+            run.deps.log.info("automated mail left untracked", mailbox=item.mailbox, subject=item.subject, why=why)
+            run.deps.store.audit(run.now, "mailbot", "automated_skipped", item.item_id, None, item.subject,
+                                 f"{why}, in the inbox of {item.mailbox}: not member mail; left untracked")  # fmt: skip
+            lines.append(line)
+    return lines
 
 
 def _follow_up(

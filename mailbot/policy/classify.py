@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailbot.domain import ItemKind, MailItem, MessageKind
+from mailbot.policy.automated import DEFAULT_RULES, AutomatedRules, automated_reason
 
 if TYPE_CHECKING:  # type only: policy stays importable without the config layer
     from mailbot.config.loader import Settings
@@ -19,13 +20,6 @@ if TYPE_CHECKING:  # type only: policy stays importable without the config layer
 _NO_REPLY_SENDER = re.compile(
     r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|mailer[-_.]?daemon|postmaster)([-+_.].*)?$", re.IGNORECASE
 )
-# X-Auto-Response-Suppress asks *us* not to auto-reply. Automated senders set All/OOF/AutoReply; ordinary
-# clients may set only the receipt tokens (DR, NDR, RN, NRN), so those alone must not hide a member's mail.
-_AUTOMATED_SUPPRESS = frozenset({"all", "oof", "autoreply"})
-_PRECEDENCE = {"bulk": "bulk mail", "junk": "bulk mail", "list": "mailing list", "auto_reply": "auto-reply"}
-_AUTO_REPLY_CLASSES = ("ipm.note.rules.ooftemplate.microsoft", "ipm.note.rules.replytemplate.microsoft")
-_AUTO_REPLY_HEADERS = ("X-Autoreply", "X-Autorespond")
-_LIST_HEADERS = ("List-Id", "List-Unsubscribe")
 # Items a person sent that still ask for no written answer: a meeting request is answered by accepting or
 # declining it in the calendar, a cancellation or forward notice by nothing, a sharing invitation by opening the
 # shared folder; a post was written into the folder, never mailed to anyone.
@@ -67,6 +61,7 @@ class SlaRules:
     email_business_days: int = 1
     email_due_soon: float = 0.75
     voicemail_due_soon: float = 0.75
+    automated: AutomatedRules = DEFAULT_RULES
 
     def __post_init__(self) -> None:
         # Addresses and domains arrive in any case from config and from Exchange; compare them lower-cased.
@@ -97,6 +92,7 @@ class SlaRules:
             email_business_days=policy.email.business_days,
             email_due_soon=policy.email.due_soon,
             voicemail_due_soon=policy.voicemail.due_soon,
+            automated=AutomatedRules.from_config(policy.automated_mail),
         )
 
     def is_watched(self, mailbox: str) -> bool:
@@ -128,6 +124,14 @@ def classify(item: MailItem, rules: SlaRules) -> Classification:
     return Classification(counts=reason is None, kind=kind, reason=reason or "")
 
 
+def automated_exclusion(item: MailItem, rules: SlaRules) -> str | None:
+    """Why `item`, mail in a staff or shared inbox that would otherwise be judged by its sender, does not count
+    because a machine sent it (an auto-reply, a delivery report); None when it counts or is left out otherwise."""
+    verdict = classify(item, rules)
+    reason = automated_reason(item, rules.automated)
+    return reason if not verdict.counts and reason == verdict.reason else None
+
+
 def _exclusion(item: MailItem, rules: SlaRules, kind: MessageKind) -> str | None:
     if item.folder.lower() != "inbox" or not rules.is_watched(item.mailbox):
         return "not in a staff or shared inbox"
@@ -139,7 +143,7 @@ def _exclusion(item: MailItem, rules: SlaRules, kind: MessageKind) -> str | None
     if kind is MessageKind.VOICEMAIL:
         # A phone system is an automated, often internal sender by nature; the caller is the member.
         return None
-    return automated_reason(item) or _sender_reason(item.sender, rules)
+    return automated_reason(item, rules.automated) or _sender_reason(item.sender, rules)
 
 
 def _sender_reason(sender: str, rules: SlaRules) -> str | None:
@@ -164,41 +168,6 @@ def item_reason(item: MailItem) -> str | None:
     return None
 
 
-def automated_reason(item: MailItem) -> str | None:
-    """Why a machine sent `item` (auto-reply, bounce, list), or None when a person may have written it."""
-    return _class_reason(item.message_class) or _header_reason(item)
-
-
-def _class_reason(message_class: str) -> str | None:
-    lowered = message_class.lower()
-    if lowered.startswith("report."):
-        return f"bounce ({message_class})" if lowered.endswith(".ndr") else f"delivery receipt ({message_class})"
-    if lowered in _AUTO_REPLY_CLASSES:
-        return f"auto-reply ({message_class})"
-    if lowered.startswith("ipm.schedule.meeting.resp."):  # Accept/Decline buttons, nothing to answer
-        return f"meeting response ({message_class})"
-    return None
-
-
-def _header_reason(item: MailItem) -> str | None:
-    submitted = header(item, "Auto-Submitted")
-    if submitted is not None and submitted.split(";")[0].strip().lower() != "no":
-        return f"auto-reply (Auto-Submitted: {submitted.strip()})"
-    for name in _AUTO_REPLY_HEADERS:
-        if header(item, name) is not None:
-            return f"auto-reply ({name})"
-    suppress = header(item, "X-Auto-Response-Suppress")
-    if suppress is not None and _AUTOMATED_SUPPRESS & set(re.split(r"[\s,]+", suppress.lower())):
-        return f"automated sender (X-Auto-Response-Suppress: {suppress.strip()})"
-    precedence = (header(item, "Precedence") or "").strip().lower()
-    if precedence in _PRECEDENCE:
-        return f"{_PRECEDENCE[precedence]} (Precedence: {precedence})"
-    for name in _LIST_HEADERS:
-        if header(item, name) is not None:
-            return f"mailing list ({name})"
-    return None
-
-
 def is_voicemail(item: MailItem, rules: SlaRules) -> bool:
     """A phone message: by message class (prefix on dot boundaries or with a trailing *), sender or subject."""
     if any(_class_matches(item.message_class, prefix) for prefix in rules.voicemail_classes):
@@ -214,12 +183,6 @@ def _class_matches(message_class: str, prefix: str) -> bool:
     if wanted.endswith("*"):
         return actual.startswith(wanted[:-1])
     return actual == wanted or actual.startswith(wanted + ".")
-
-
-def header(item: MailItem, name: str) -> str | None:
-    """The first value of header `name` (case-insensitive), or None when absent."""
-    wanted = name.lower()
-    return next((value for key, value in item.headers if key.lower() == wanted), None)
 
 
 def has_category(categories: Iterable[str], category: str) -> bool:

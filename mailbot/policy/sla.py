@@ -12,11 +12,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from mailbot.domain import Deadline, MailItem, MessageKind, Person, Tracked, TrackState
+from mailbot.policy.automated import automated_reason
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.classify import (
     Classification,
     SlaRules,
-    automated_reason,
     classify,
     has_category,
     is_voicemail,
@@ -152,7 +152,7 @@ def _answers(reply: MailItem, tracked: Answerable, rules: SlaRules) -> bool:
     from_staff = rules.is_staff(reply.sender) or _same(reply.sender, tracked.mailbox)
     to_member = any(_same(r, tracked.sender) for r in reply.recipients)
     after = _utc(_reply_time(reply)) > _utc(tracked.received_at)
-    human = automated_reason(reply) is None and not is_voicemail(reply, rules)
+    human = automated_reason(reply, rules.automated) is None and not is_voicemail(reply, rules)
     return from_staff and to_member and after and human
 
 
