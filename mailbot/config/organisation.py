@@ -131,7 +131,8 @@ class ComplaintRule(Strict):
     keywords: list[str] = Field(
         default=[],
         description="Words or phrases that make a member message a complaint, matched case-insensitively at the "
-        "start of a word in the subject (so `complain` also finds complaint and complained).",
+        "start of a word in the subject or the opening of the message (the preview Exchange keeps of its first 255 "
+        "characters), so `complain` also finds complaint and complained.",
     )
 
     @field_validator("keywords")

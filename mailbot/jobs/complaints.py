@@ -34,7 +34,7 @@ def note_complaints(deps: Deps, items: Sequence[MailItem], counted: Sequence[Tra
     noted = []
     for item in items:
         why = (
-            complaint_reason(item.subject, item.categories, rules)
+            complaint_reason(item.subject, item.categories, rules, item.preview)
             if (item.mailbox, item.message_id) in members
             else None
         )

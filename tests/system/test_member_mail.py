@@ -1,7 +1,7 @@
 """What counts as member mail, as IT and the staff see it through the `mailbot` command on each backend.
 
 The scenario copy holds only two messages to James Okafor on Monday morning: an automatic reply that carries no
-header of automated mail, only its subject, and a member's message.
+header of automated mail, only its subject, and a member's message whose complaint is in its text, not its subject.
 """
 
 from __future__ import annotations
@@ -71,3 +71,16 @@ def test_an_automatic_reply_known_only_by_its_subject_is_never_tracked_or_nudged
     assert ["nudged James Okafor: 1 member message needs an answer (1 overdue)"] == [
         line for line in nudged.stdout.splitlines() if "James" in line
     ], nudged.stderr
+
+
+@pytest.mark.parametrize("backend", ["ews", "graph"])
+def test_a_complaint_in_the_opening_of_the_message_is_escalated(example_config: Path, backend: str) -> None:
+    """A member who complains in the text of a message with a plain subject reaches Maria Reyes at once, and the
+    digest tells her why it is a complaint."""
+    only_these_for_james(example_config)
+    synced = mailbot(example_config, "track", "sync", "--backend", backend, "--now", SYNC)
+    digest = mailbot(example_config, "digest", "--print", "--backend", backend, "--now", LATER)
+    expected = ["complaint 'My refund' in james.okafor@example.org: the message mentions \"unacceptable\"",
+                "escalated to Maria Reyes: Complaint from Alex Moreno: My refund"]  # fmt: skip
+    assert expected == [line for line in synced.stdout.splitlines() if "complaint" in line.lower()], synced.stderr
+    assert 'the message mentions "unacceptable"' in digest.stdout, digest.stderr
