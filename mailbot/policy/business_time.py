@@ -11,6 +11,7 @@ import re
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Interval = tuple[time, time]
@@ -24,6 +25,15 @@ _SEARCH_LIMIT_DAYS = 3 * 366
 _ONE_DAY = timedelta(days=1)
 _ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)
+
+
+@runtime_checkable
+class NamedHolidays(Protocol):
+    """Holidays that know their names (config/holidays.py OfficeHolidays); plain sets of dates do not."""
+
+    def __contains__(self, day: object) -> bool: ...
+
+    def name(self, day: date) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -60,6 +70,12 @@ class BusinessCalendar:
     def is_business_day(self, day: date) -> bool:
         """A day that is not a holiday and has open time on its weekday."""
         return bool(self._day_spans(day))
+
+    def holiday_name(self, day: date) -> str:
+        """The name of the holiday closing the office on `day` ('Thanksgiving Day') where the holidays have names;
+        '' on any other day and for a closing day without one."""
+        holidays = self.holidays
+        return holidays.name(day) if isinstance(holidays, NamedHolidays) and day in holidays else ""
 
     def is_open(self, at: datetime) -> bool:
         """Whether `at` falls inside an open interval (its opening included, its close not)."""

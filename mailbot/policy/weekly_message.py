@@ -25,7 +25,7 @@ StatusMessage = Literal["set", "not_supported", "failed", "off"]
 
 @dataclass(frozen=True)
 class RunView:
-    """Consecutive office days that read alike: in with one callback window, away until one day, or closed."""
+    """Consecutive office days that read alike: in with one callback window, away until one moment, or closed."""
 
     kind: str  # in, away, closed
     days_text: str  # Monday to Wednesday
@@ -33,8 +33,11 @@ class RunView:
     days_short: str  # Mon–Wed
     callback_text: str  # between 3:30 and 5:00 pm, or the policy's fallback text ("" unless in)
     callback_short: str  # 3:30–5:00 pm
-    back_text: str  # Monday, November 30 ("" when the next run says it, or unknown)
-    back_short: str  # Mon Nov 30
+    back_text: str  # Monday, November 30 at 8:00 am ("" when the next run says it, or unknown)
+    back_short: str  # Mon Nov 30, 8:00 am
+    no_return: bool = False  # away with no return date: their own automatic reply is on with no end
+    closed_phrase: str = ""  # on Thursday for Thanksgiving Day and on Friday for the day after Thanksgiving
+    closures_short: str = ""  # Thanksgiving Day, day after Thanksgiving ("" unless closed and named)
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,13 @@ class DayView:
 
     day_text: str  # Monday, November 23
     kind: str
-    label: str  # in the office, calls returned between 3:30 and 5:00 pm
+    label: str  # in the office, calls returned between 3:30 and 5:00 pm; office closed for Thanksgiving Day
     changed: bool
 
 
 def runs(days: Sequence[DayPlan], callback: CallbackPolicy) -> tuple[RunView, ...]:
-    """The week as runs of alike days; a non-office run says when the person is back only before an office day."""
+    """The week as runs of alike days; a non-office run says when the person is back only before an office day
+    (or at the week's end), and a closed run names each day's closure."""
     groups: list[list[DayPlan]] = []
     for day in days:
         if groups and _key(groups[-1][-1]) == _key(day):
@@ -59,13 +63,16 @@ def runs(days: Sequence[DayPlan], callback: CallbackPolicy) -> tuple[RunView, ..
     for index, group in enumerate(groups):
         last = group[-1]
         following = groups[index + 1][0] if index + 1 < len(groups) else None
-        back = last.back if last.kind != "in" and (following is None or following.kind == "in") else None
+        says_back = last.kind != "in" and (following is None or following.kind == "in")
+        back = last if says_back and last.back else None
         views.append(
             RunView(
                 kind=last.kind, days_text=_days_text(group), days_phrase=_days_phrase(group),
                 days_short=_days_short(group), callback_text=_callback(last, callback, short=False),
                 callback_short=_callback(last, callback, short=True),
-                back_text=date_text(_noon(back)) if back else "", back_short=_short_date(back) if back else "",
+                back_text=_back_text(back) if back else "", back_short=_back_short(back) if back else "",
+                no_return=says_back and last.no_return, closed_phrase=_closed_phrase(group),
+                closures_short=", ".join(dict.fromkeys(d.closure for d in group if d.kind == "closed" and d.closure)),
             )
         )  # fmt: skip
     return tuple(views)
@@ -151,11 +158,12 @@ def digest_line(
 
 
 def day_label(day: DayPlan, callback: CallbackPolicy) -> str:
-    """'in the office, calls returned between 3:30 and 5:00 pm', 'away, back Monday, November 30', 'office closed'."""
+    """'in the office, calls returned between 3:30 and 5:00 pm', 'away, back Monday, November 30 at 8:00 am',
+    'away, no return date', 'office closed for Thanksgiving Day'."""
     if day.kind == "in":
         return f"in the office, calls returned {_callback(day, callback, short=False)}"
-    back = f", back {date_text(_noon(day.back))}" if day.back else ""
-    return f"away{back}" if day.kind == "away" else f"office closed{back}"
+    back = f", back {_back_text(day)}" if day.back else ", no return date" if day.no_return else ""
+    return f"away{back}" if day.kind == "away" else f"office closed{_for(day.closure)}{back}"
 
 
 def change_text(change: DayChange, callback: CallbackPolicy) -> str:
@@ -166,7 +174,47 @@ def change_text(change: DayChange, callback: CallbackPolicy) -> str:
 
 
 def _key(day: DayPlan) -> tuple[str, object]:
-    return (day.kind, day.callback) if day.kind == "in" else (day.kind, day.back if day.kind == "away" else None)
+    if day.kind == "in":
+        return day.kind, day.callback
+    return (day.kind, (day.back, day.back_at, day.no_return)) if day.kind == "away" else (day.kind, None)
+
+
+def _closed_phrase(group: Sequence[DayPlan]) -> str:
+    """'on Thursday for Thanksgiving Day and on Friday for the day after Thanksgiving': each closure named once."""
+    if group[-1].kind != "closed":
+        return ""
+    parts: list[list[DayPlan]] = []
+    for day in group:
+        if parts and parts[-1][-1].closure == day.closure:
+            parts[-1].append(day)
+        else:
+            parts.append([day])
+    phrases = [_days_phrase(part) + _for(part[0].closure) for part in parts]
+    return phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
+
+
+def _for(closure: str) -> str:
+    """' for Thanksgiving Day', ' for the day after Thanksgiving' (a name in lower case is no proper name)."""
+    if not closure:
+        return ""
+    article = closure[0].islower() and not closure.lower().startswith(("the ", "a ", "an "))
+    return f" for {'the ' if article else ''}{closure}"
+
+
+def _back_text(day: DayPlan) -> str:
+    """'Tuesday, December 1 at 8:00 am': the day and time `day` says the person returns (the day alone if unknown)."""
+    assert day.back is not None
+    if day.back_at is None:
+        return date_text(_noon(day.back))
+    back = datetime.combine(day.back, day.back_at)
+    return f"{date_text(back)} at {time_text(back)}"
+
+
+def _back_short(day: DayPlan) -> str:
+    assert day.back is not None
+    if day.back_at is None:
+        return _short_date(day.back)
+    return f"{_short_date(day.back)}, {time_text(datetime.combine(day.back, day.back_at))}"
 
 
 def _callback(day: DayPlan, policy: CallbackPolicy, *, short: bool) -> str:

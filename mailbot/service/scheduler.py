@@ -30,6 +30,7 @@ from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import JOB as SYNC_MAIL
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.jobs.weekly_status import JOB as WEEKLY_STATUS
+from mailbot.jobs.weekly_status import URGENT as WEEKLY_STATUS_URGENT
 from mailbot.jobs.weekly_status import weekly_status
 from mailbot.service.timing import Timing, slots, timings
 
@@ -43,6 +44,7 @@ JOBS: dict[str, JobStep] = {
     NUDGE: nudge,
     DIGEST: digest,
     WEEKLY_STATUS: weekly_status,
+    WEEKLY_STATUS_URGENT: lambda deps, now: weekly_status(deps, now, urgent_only=True),
 }
 
 # The jobs at a time of day for the people of one office (service/timing.py PER_OFFICE).

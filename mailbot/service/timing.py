@@ -130,8 +130,10 @@ def slots(settings: Settings, jobs: list[str]) -> list[Slot]:
     once per office, each at that time in the office's timezone (once for all, named plainly, when every office
     keeps the same zone)."""
     cfg = settings.service.jobs
+    # The urgent weekly status (a change to today or the next business day, sent in office hours) looks as often as
+    # mail is synced, so a day off booked late in the afternoon reaches the person before they leave.
     every = {"sync_mail": cfg.sync_mail.every_minutes, "apply_oof": cfg.apply_oof.every_minutes,
-             "nudge": cfg.nudge.every_minutes}  # fmt: skip
+             "nudge": cfg.nudge.every_minutes, "weekly_status_urgent": cfg.sync_mail.every_minutes}  # fmt: skip
     # Daily: the weekly status job sends everyone's status on `day` and re-sends a changed week on the other mornings.
     at = {"digest": _hhmm(cfg.digest.at), "weekly_status": _hhmm(cfg.weekly_status.at)}
     zones = {name: ZoneInfo(office.timezone) for name, office in settings.policy.offices.items()}

@@ -24,10 +24,11 @@ def once(config: Path, now: str) -> tuple[subprocess.CompletedProcess[str], list
 
 
 def test_a_first_run_at_night_sends_no_digest_or_weekly_status(example_config: Path) -> None:
-    """The very first `run --once`, at 22:36 on a Monday, syncs and keeps replies and nudges; the digest and the
-    weekly status never ran, so they missed nothing and wait for their times."""
+    """The very first `run --once`, at 22:36 on a Monday, syncs and keeps replies and nudges (and looks for urgent
+    weekly status changes); the digest and the weekly status never ran, so they missed nothing and wait for their
+    times."""
     _, caught_up = once(example_config, "2026-11-23T22:36-05:00")
-    assert ["sync_mail", "apply_oof", "nudge"] == caught_up
+    assert ["sync_mail", "apply_oof", "nudge", "weekly_status_urgent"] == caught_up
 
 
 def test_once_from_cron_catches_up_each_job_at_its_time_after_going_live(example_config: Path) -> None:
@@ -37,7 +38,8 @@ def test_once_from_cron_catches_up_each_job_at_its_time_after_going_live(example
     runs = [once(example_config, now)[1] for now in ("2026-11-23T09:00-05:00", "2026-11-23T17:20-05:00",
                                                       "2026-11-24T22:36-05:00")]  # fmt: skip
     always = ["sync_mail", "apply_oof", "nudge"]
-    assert [[*always, "weekly_status"], [*always, "digest"], always] == runs
+    urgent = ["weekly_status_urgent"]  # every few minutes, like the sync
+    assert [[*always, "weekly_status", *urgent], [*always, "digest", *urgent], [*always, *urgent]] == runs
 
 
 def test_each_office_gets_its_digest_at_the_end_of_its_own_day(two_offices: Path) -> None:
@@ -49,8 +51,10 @@ def test_each_office_gets_its_digest_at_the_end_of_its_own_day(two_offices: Path
     with open_store(f"sqlite:///{two_offices.parent / 'state/mailbot.sqlite3'}") as store:
         sent = [(e.subject, e.why) for e in store.audit_entries() if e.action == "digest_sent"]
     # Petr's mailbox fails the sync and the replies each time, so those run again; nudges wait their hour.
-    retried = ["sync_mail", "apply_oof"]
-    assert ([*retried, "digest@sydney"], [*retried, "nudge", "digest@berlin"]) == (sydney_evening, berlin_evening)
+    retried, urgent = ["sync_mail", "apply_oof"], "weekly_status_urgent"  # the latter every few minutes
+    assert ([*retried, "digest@sydney", urgent], [*retried, "nudge", "digest@berlin", urgent]) == (
+        sydney_evening, berlin_evening
+    )  # fmt: skip
     assert [("abrandt", "digest for 2026-11-23"), ("mreyes", "digest for 2026-11-23")] == sent
 
 

@@ -43,21 +43,23 @@ def body(message: Any) -> str:
 
 
 def test_the_monday_script_for_a_thursday_friday_absence(sandbox: SandboxServer, deps_for: Any) -> None:
-    """James, away Thursday and Friday, is in Monday to Wednesday returning calls 3:30 to 5:00 pm."""
+    """James, away Thursday and Friday, is in Monday to Wednesday returning calls 3:30 to 5:00 pm, and returns on
+    Monday at 8:00 am."""
     sandbox.org.add_event(JAMES, "Vacation", date(2026, 12, 3), date(2026, 12, 5), show_as="oof")
     result = run(deps_for(sandbox), sandbox, at("2026-11-30T07:30"))
     [mail] = statuses(sandbox, JAMES)
     assert "Your weekly status and voicemail greeting for the week of November 30" == mail.subject
     script = result.details["jokafor"].script
     assert "I am in the office from Monday to Wednesday and return calls between 3:30 and 5:00 pm." in script
-    assert "I am away on Thursday and Friday and will be back on Monday, December 7." in script
+    assert "I am away on Thursday and Friday and will return on Monday, December 7 at 8:00 am." in script
     assert " ".join(script.split()) in body(mail)
 
 
 def test_thanksgiving_week_gives_everyone_one_script_with_the_office_closed(
     sandbox: SandboxServer, deps_for: Any
 ) -> None:
-    """On Monday every active person gets one e-mail; Li's says Thursday is closed and she is back Tuesday."""
+    """On Monday every active person gets one e-mail; Li's names Thanksgiving and the closed Friday after it
+    (inside her vacation: the office is closed, whoever is away) and says she returns on Tuesday at 8:00 am."""
     deps = deps_for(sandbox)
     result = run(deps, sandbox, at("2026-11-23T07:30"))
     again = run(deps, sandbox, at("2026-11-23T12:00"))
@@ -65,8 +67,8 @@ def test_thanksgiving_week_gives_everyone_one_script_with_the_office_closed(
     assert STAFF == {p for p, outcome in result.details.items() if outcome.sent}
     assert ([], 1) == (again.changes, len(statuses(sandbox, LI)))
     assert ["I am in the office from Monday to Wednesday and return calls between 3:30 and 5:00 pm.",
-            "The office is closed on Thursday.",
-            "I am away on Friday and will be back on Tuesday, December 1."] == li[1:4]  # fmt: skip
+            "The office is closed on Thursday for Thanksgiving Day and on Friday for the day after Thanksgiving, and "
+            "I will return on Tuesday, December 1 at 8:00 am."] == li[1:3]  # fmt: skip
 
 
 def test_a_cancelled_absence_is_re_sent_once_the_next_day_with_the_change_marked(
@@ -85,9 +87,11 @@ def test_a_cancelled_absence_is_re_sent_once_the_next_day_with_the_change_marked
     assert "already sent today; the change goes out on the next run tomorrow" == same_day.details["lchen"].why
     assert ["Li Chen"] == [line.split(":")[0] for line in tuesday.changes]
     assert "Updated: your weekly status and voicemail greeting for the week of November 23" == update.subject
-    assert "Friday, November 27: office closed (was: away, back Tuesday, December 1)" in body(update)
-    assert "The office is closed on Thursday and Friday." in body(update)
-    assert "Friday, November 27 office closed (changed)" in body(update)
+    assert ("Friday, November 27: office closed for the day after Thanksgiving (was: office closed for the day "
+            "after Thanksgiving, back Tuesday, December 1 at 8:00 am)") in body(update)  # fmt: skip
+    assert ("The office is closed on Thursday for Thanksgiving Day and on Friday for the day after Thanksgiving. "
+            "Please leave") in body(update)  # fmt: skip
+    assert "Friday, November 27 office closed for the day after Thanksgiving (changed)" in body(update)
 
 
 def test_the_status_message_is_set_where_the_backend_can(sandbox: SandboxServer, deps_for: Any) -> None:
@@ -151,7 +155,8 @@ def test_the_digest_lists_whose_weekly_status_was_sent(sandbox: SandboxServer, d
     assert "Weekly status this week:" in text
     assert "- James Okafor: sent Monday, November 23 at 7:30 am" in text
     assert ("- Li Chen: sent Monday, November 23 at 7:30 am; updated Tuesday, November 24 at 7:30 am (Friday, "
-            "November 27: office closed (was: away, back Tuesday, December 1))") in text  # fmt: skip
+            "November 27: office closed for the day after Thanksgiving (was: office closed for the day after "
+            "Thanksgiving, back Tuesday, December 1 at 8:00 am))") in text  # fmt: skip
 
 
 def test_the_command_prints_the_scripts_then_sends_once(example_config: Path) -> None:
@@ -160,7 +165,8 @@ def test_the_command_prints_the_scripts_then_sends_once(example_config: Path) ->
     printed = mailbot("weekly-status", "lchen", "--print", *now)
     sent, again = mailbot("weekly-status", *now), mailbot("weekly-status", *now)
     assert (0, 0, 0) == (printed.returncode, sent.returncode, again.returncode), printed.stderr + sent.stderr
-    assert "    | I am away on Friday and will be back on Tuesday, December 1." in printed.stdout
+    assert ("    | The office is closed on Thursday for Thanksgiving Day and on Friday for the day after Thanksgiving, "
+            "and I will return on Tuesday, December 1 at 8:00 am.") in printed.stdout  # fmt: skip
     assert "Li Chen <li.chen@example.org>: weekly status would be sent" in printed.stdout
     assert 4 == sent.stdout.count("weekly status sent")
     assert "Li Chen <li.chen@example.org>: weekly status not sent\n  why: the week is as sent" in again.stdout

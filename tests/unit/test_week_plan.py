@@ -17,6 +17,7 @@ from mailbot.config.organisation import CallbackPolicy
 from mailbot.domain import CalendarEvent, ShowAs
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.callback import callback_window, open_spans
+from mailbot.policy.weekly_away import OwnReply
 from mailbot.policy.weekly_status import (
     STATUS_MESSAGE_LIMIT,
     DayPlan,
@@ -26,6 +27,7 @@ from mailbot.policy.weekly_status import (
     load_days,
     plan_week,
     status_message_request,
+    urgent,
     week_start,
 )
 
@@ -59,8 +61,11 @@ def meeting(day: date, start: tuple[int, int], end: tuple[int, int], show_as: Sh
     return CalendarEvent(f"meeting-{day}-{start}", "Meeting", at(day, *start), at(day, *end), False, show_as)
 
 
-def week(*events: CalendarEvent, start: date = THANKSGIVING_WEEK, **changes: Any) -> WeekPlan:
-    return plan_week("lchen", events, start, office(), absence=org().policy.absence, callback=callback(**changes))
+def week(
+    *events: CalendarEvent, start: date = THANKSGIVING_WEEK, own: OwnReply | None = None, **changes: Any
+) -> WeekPlan:
+    return plan_week("lchen", events, start, office(), absence=org().policy.absence, callback=callback(**changes),
+                     own=own)  # fmt: skip
 
 
 def kinds(plan: WeekPlan) -> list[tuple[str, str, date | None]]:
@@ -90,21 +95,23 @@ def test_week_start_is_the_latest_configured_weekday_on_or_before_today(today: d
 
 
 def test_a_thursday_friday_absence_reads_in_monday_to_wednesday_and_away_until_monday() -> None:
-    """Li away Thursday and Friday of an ordinary week is in Monday to Wednesday and back the next Monday."""
+    """Li away Thursday and Friday of an ordinary week is in Monday to Wednesday and back the next Monday at 8:00."""
     plan = week(vacation(date(2026, 12, 3), 2), start=NEXT_WEEK)
     back = date(2026, 12, 7)
     expected = [("Mon", "in", None), ("Tue", "in", None), ("Wed", "in", None), ("Thu", "away", back),
                 ("Fri", "away", back)]  # fmt: skip
     assert expected == kinds(plan)
+    assert time(8) == plan.days[-1].back_at
 
 
-def test_thanksgiving_is_closed_and_a_vacation_on_the_closed_friday_is_away() -> None:
-    """Thanksgiving is closed; Li's Friday-to-Monday vacation makes the closed Friday away, back Tuesday."""
+def test_thanksgiving_and_the_closed_friday_stay_closed_inside_a_vacation() -> None:
+    """Li's Friday-to-Monday vacation leaves the closed Friday closed, named, with her return on Tuesday."""
     plan = week(vacation(date(2026, 11, 27), 4))
     back = date(2026, 12, 1)
     expected = [("Mon", "in", None), ("Tue", "in", None), ("Wed", "in", None), ("Thu", "closed", back),
-                ("Fri", "away", back)]  # fmt: skip
+                ("Fri", "closed", back)]  # fmt: skip
     assert expected == kinds(plan)
+    assert ["Thanksgiving Day", "day after Thanksgiving"] == [d.closure for d in plan.days[3:]]
 
 
 def test_closed_days_say_nothing_of_a_return_when_the_office_reopens_with_the_person() -> None:
@@ -112,10 +119,47 @@ def test_closed_days_say_nothing_of_a_return_when_the_office_reopens_with_the_pe
     assert [("Thu", "closed", None), ("Fri", "closed", None)] == kinds(week())[3:]
 
 
-def test_holidays_inside_an_absence_count_as_away() -> None:
-    """Wednesday and Monday off, bridged by the holidays, make Wednesday to Friday away, back Tuesday."""
+def test_holidays_inside_an_absence_read_closed() -> None:
+    """Wednesday and Monday off around the holidays: Wednesday away, Thursday and Friday closed, back Tuesday."""
     plan = week(vacation(date(2026, 11, 25), 1), vacation(NEXT_WEEK, 1))
-    assert [("away", date(2026, 12, 1))] * 3 == [(d.kind, d.back) for d in plan.days[2:]]
+    back = date(2026, 12, 1)
+    assert [("away", back), ("closed", back), ("closed", back)] == [(d.kind, d.back) for d in plan.days[2:]]
+
+
+def test_the_return_is_when_an_absence_ends_on_a_day_in() -> None:
+    """Away Thursday and Friday and until 10:30 on Monday, Li returns on Monday at 10:30 am."""
+    trip = CalendarEvent("trip", "Vacation", at(date(2026, 12, 3), 8), at(date(2026, 12, 7), 10, 30), False, ShowAs.OOF)
+    plan = week(trip, start=NEXT_WEEK)
+    assert (date(2026, 12, 7), time(10, 30)) == (plan.days[-1].back, plan.days[-1].back_at)
+
+
+def test_an_own_automatic_reply_counts_as_an_absence() -> None:
+    """Li's own reply scheduled for Tuesday 8:00 to Thursday 8:00, nothing in her calendar: away Tuesday and
+    Wednesday, back Thursday at 8:00 am."""
+    own = OwnReply(at(date(2026, 12, 1), 8), at(date(2026, 12, 3), 8))
+    plan = week(start=NEXT_WEEK, own=own)
+    back = date(2026, 12, 3)
+    assert [("Mon", "in", None), ("Tue", "away", back), ("Wed", "away", back), ("Thu", "in", None),
+            ("Fri", "in", None)] == kinds(plan)  # fmt: skip
+    assert time(8) == plan.days[1].back_at
+
+
+def test_an_own_automatic_reply_with_no_end_has_no_return() -> None:
+    """Li switched her own reply on on Tuesday at 1:00 pm, with no end: from Wednesday she is away with no return
+    date, and Tuesday, under half gone, still reads in."""
+    plan = week(start=NEXT_WEEK, own=OwnReply(at(date(2026, 12, 1), 13), None))
+    assert [("in", False), ("in", False), ("away", True), ("away", True), ("away", True)] == [
+        (d.kind, d.no_return) for d in plan.days
+    ]
+
+
+def test_an_own_reply_overlapping_the_calendar_is_counted_once() -> None:
+    """A reply from 8:00 to 12:00 and a calendar absence from 8:00 to 12:00 on Tuesday are four hours away, not
+    eight: Tuesday stays in."""
+    day = date(2026, 12, 1)
+    morning = CalendarEvent("m", "Training", at(day, 8), at(day, 12), False, ShowAs.OOF)
+    plan = week(morning, start=NEXT_WEEK, own=OwnReply(at(day, 8), at(day, 12)))
+    assert "in" == plan.days[1].kind
 
 
 def test_a_day_is_away_from_half_its_open_hours() -> None:
@@ -212,12 +256,44 @@ def test_an_unchanged_week_is_not_sent_again() -> None:
 
 
 def test_a_cancelled_absence_is_an_update_naming_the_day() -> None:
-    """Once the vacation is gone, Friday reads closed where it read away; that is the one change."""
+    """Once the vacation is gone, the closed Friday ending the week no longer promises a return on Tuesday; that is
+    the one change (Thursday's return follows from Friday)."""
     sent = week(vacation(date(2026, 11, 27), 4))
     decision = decide_send(sent.days, week(), date(2026, 11, 24))
-    assert ("update", [(date(2026, 11, 27), "away", "closed")]) == (
-        decision.action, [(c.after.day, c.before.kind if c.before else "", c.after.kind) for c in decision.changes]
+    assert ("update", [(date(2026, 11, 27), date(2026, 12, 1), None)]) == (
+        decision.action, [(c.after.day, c.before.back if c.before else "", c.after.back) for c in decision.changes]
     )  # fmt: skip
+
+
+def test_a_later_return_on_the_same_day_is_news() -> None:
+    """Back on Monday at 10:30 instead of 8:00 changes the Friday before."""
+    friday = date(2026, 12, 4)
+    sent = week(vacation(friday, 1), start=NEXT_WEEK)
+    later = week(CalendarEvent("t", "Vacation", at(friday, 8), at(date(2026, 12, 7), 10, 30), False, ShowAs.OOF),
+                 start=NEXT_WEEK)  # fmt: skip
+    assert "update" == decide_send(sent.days, later, NEXT_WEEK).action
+
+
+def test_a_plan_stored_without_return_times_is_compared_by_day() -> None:
+    """A plan kept before return times were stored (no back_at) is no update for its return time alone."""
+    plan = week(vacation(date(2026, 12, 3), 2), start=NEXT_WEEK)
+    old = [replace(d, back_at=None) for d in plan.days]
+    assert "none" == decide_send(old, plan, NEXT_WEEK).action
+
+
+def test_a_change_to_tomorrow_cannot_wait_for_the_next_morning() -> None:
+    """On Monday, Tuesday booked off is urgent; Thursday booked off is not; on Wednesday before Thanksgiving the
+    next business day is Monday, so a change to Monday is urgent then."""
+    sent = week(start=NEXT_WEEK)
+    tuesday, thursday = (week(vacation(day, 1), start=NEXT_WEEK) for day in (date(2026, 12, 1), date(2026, 12, 3)))
+    monday = NEXT_WEEK
+    assert (True, False) == tuple(
+        urgent(decide_send(sent.days, p, monday), monday, office()) for p in (tuesday, thursday)
+    )
+    wednesday = date(2026, 11, 25)
+    before = week(vacation(date(2026, 11, 25), 1))
+    after = week(vacation(date(2026, 11, 25), 1), vacation(NEXT_WEEK, 1))
+    assert True is urgent(decide_send(before.days, after, wednesday), wednesday, office())
 
 
 def test_a_change_to_a_day_already_past_is_no_news() -> None:
@@ -241,13 +317,21 @@ def test_an_ended_week_is_not_sent_for_the_first_time() -> None:
 
 @given(st.lists(st.sampled_from(["in", "away", "closed"]), min_size=1, max_size=5), st.booleans())
 def test_a_plan_survives_the_store_unchanged(day_kinds: list[Any], windowed: bool) -> None:
-    """dump and load_days give back the same days, windows and return dates."""
+    """dump and load_days give back the same days, windows, return dates and times, closures and open ends."""
     days = tuple(
         DayPlan(NEXT_WEEK + timedelta(days=n), kind, (time(15, 30), time(17)) if kind == "in" and windowed else None,
-                date(2026, 12, 7) if kind == "away" else None)
+                date(2026, 12, 7) if kind == "away" and windowed else None,
+                time(10, 30) if kind == "away" and windowed else None,
+                "Christmas Day" if kind == "closed" else "", kind == "away" and not windowed)
         for n, kind in enumerate(day_kinds)
     )  # fmt: skip
     assert days == load_days(WeekPlan("lchen", NEXT_WEEK, days).dump())
+
+
+def test_a_plan_stored_before_closures_and_return_times_still_loads() -> None:
+    """A day kept by an earlier mailbot (no back_at, closure or no_return) loads with none of them."""
+    stored = '[{"back": "2026-12-07", "callback": "", "day": "2026-12-03", "kind": "away"}]'
+    assert (DayPlan(date(2026, 12, 3), "away", None, date(2026, 12, 7)),) == load_days(stored)
 
 
 # --- The status message ----------------------------------------------------------------------------------
