@@ -387,7 +387,7 @@ def digest(
     ctx: Context, print_: bool, send: bool, html_dir: Path | None, supervisor: str | None, dry_run: bool
 ) -> None:
     """The end-of-day digest for supervisors: open member mail, voicemails, who is away."""
-    from mailbot.jobs.digest import JOB
+    from mailbot.jobs.digest import JOB, unsent
     from mailbot.jobs.digest import digest as digest_job
     from mailbot.policy.messages import standalone_html
 
@@ -408,8 +408,9 @@ def digest(
             click.echo(f"wrote {path}")
     for change in result.changes:
         click.echo(change)
-    if send and not result.changes and not result.problems:
-        click.echo("nothing sent: today's digests were already sent")
+    if send and not result.problems:
+        for line in unsent(settings, ctx.clock.now(), only=supervisor, any_sent=bool(result.changes)):
+            click.echo(line)
     _exit_with_problems(result)
 
 

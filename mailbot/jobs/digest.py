@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from mailbot.config import Settings
 from mailbot.domain import MessageKind, OutgoingMessage, Person
 from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
@@ -15,7 +16,7 @@ from mailbot.jobs.presence import Whereabouts, digest_cover, whereabouts
 from mailbot.jobs.progress import for_team, in_progress
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.cover import covered
-from mailbot.policy.digest import Presence, StaffSection, build_digest, render_digest
+from mailbot.policy.digest import Presence, StaffSection, build_digest, closed_today, closure_reason, render_digest
 from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.progress import progress_views, with_progress
@@ -73,6 +74,24 @@ def digest(
     return result
 
 
+def unsent(settings: Settings, now: datetime, *, only: str | None = None, any_sent: bool = False) -> list[str]:
+    """Why `digest --send` sent (some) supervisors nothing: their office is closed today, or, when nothing went out
+    at all, today's digests were already sent; one line per office where the organisation has several."""
+    bosses = {p.supervisor for p in settings.people() if p.supervisor and only in (None, p.supervisor)}
+    offices, several = sorted({settings.person(b).office for b in bosses}), len(settings.policy.offices) > 1
+    lines = []
+    for office in offices:
+        calendar = settings.calendars[office]
+        reason = closure_reason(calendar, now.astimezone(calendar.tz).date())
+        if reason is not None:
+            lines.append(f"nothing sent for the {office} office: it is {closed_today(reason)}" if several
+                         else f"nothing sent: the office is {closed_today(reason)}")  # fmt: skip
+        elif not any_sent:
+            lines.append(f"nothing sent for the {office} office: today's digests were already sent" if several
+                         else "nothing sent: today's digests were already sent")  # fmt: skip
+    return lines
+
+
 def supervisors(deps: Deps) -> list[Person]:
     ids = sorted({p.supervisor for p in deps.settings.people() if p.supervisor})
     return [deps.settings.person(i) for i in ids]
@@ -90,7 +109,9 @@ def _section(
     backup = deps.settings.person(person.backup) if person.backup else None
     if not person.active and person.successor:
         backup = deps.settings.person(person.successor)
-    presence = Presence(where.away, where.reply, where.return_at, backup)
+    calendar = deps.settings.calendar_for(person)
+    closed = closure_reason(calendar, now.astimezone(calendar.tz).date())
+    presence = Presence(where.away, where.reply, where.return_at, backup, closed)
     problems = [f"mailbot could not read the calendar or automatic reply: {where.problem}"] if where.problem else []
     problems += _failed_today(deps, person.email, now, failures)
     return StaffSection(person, *_split(own), presence, tuple(dict.fromkeys(problems)))
@@ -133,7 +154,9 @@ def _shared_sections(
         )  # fmt: skip
         shared = [i for i in for_people(items, deps.settings, set(box.owners)) if i.tracked.mailbox == mailbox.email]
         problems = tuple(dict.fromkeys(_failed_today(deps, mailbox.email, now, failures)))
-        sections.append(StaffSection(mailbox, *_split(shared), Presence(False, "none", None, None), problems))
+        office = deps.settings.calendars[box.office]
+        closed = closure_reason(office, now.astimezone(office.tz).date())
+        sections.append(StaffSection(mailbox, *_split(shared), Presence(False, "none", None, None, closed), problems))
     return sections
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import Person, TrackState
+from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.complaint import ComplaintView
 from mailbot.policy.horizon import LeftOutView
 from mailbot.policy.messages import (
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 Reply = Literal["mailbot", "own", "missing", "none"]
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _REPLY_LABELS: dict[str, str] = {
     "mailbot": "mailbot's automatic reply is on",
     "own": "their own automatic reply is on",
@@ -59,6 +61,7 @@ class Presence:
     reply: Reply
     return_at: datetime | None
     backup: Person | None
+    closed: str | None = None  # their office is closed today, and why (closure_reason); None: it is open
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,7 @@ def _section_view(section: StaffSection, day: date, tz: ZoneInfo) -> SectionView
         departed=not person.active,
         away=presence.away,
         reply=presence.reply,
-        status=_status(person, presence, day, tz),
+        status=_closed_first(_status(person, presence, day, tz), presence.closed if person.active else None),
         open_count=len(listed),
         overdue_count=sum(item.state is TrackState.OVERDUE for item in listed),
         nothing_open=not listed,
@@ -226,6 +229,31 @@ def _status(person: Person, presence: Presence, day: date, tz: ZoneInfo) -> str:
     if presence.backup is not None and (presence.away or not person.active):
         parts.append(f"{presence.backup.name} covers")
     return "; ".join(part for part in parts if part) + "."
+
+
+def closure_reason(calendar: BusinessCalendar, day: date) -> str | None:
+    """Why the office is closed on `day`: the holiday ('Thanksgiving Day'), the weekday it never opens ('Saturday'),
+    or '' for a closing day without a name; None when it is open that day."""
+    if calendar.is_business_day(day):
+        return None
+    named = calendar.holiday_name(day)
+    return named or ("" if calendar.hours.get(day.weekday()) else _WEEKDAYS[day.weekday()])
+
+
+def closed_today(reason: str) -> str:
+    """'closed today (Thanksgiving Day)', or 'closed today' for a closing day without a name."""
+    return f"closed today ({reason})" if reason else "closed today"
+
+
+def _closed_first(status: str, closed: str | None) -> str:
+    """On a day their office is closed, a person's status says so first: 'Office closed today (Thanksgiving Day).',
+    or '...; away until ...' for someone away as well."""
+    if closed is None:
+        return status
+    office = f"Office {closed_today(closed)}"
+    if status.startswith("In the office"):
+        return office + status.removeprefix("In the office")
+    return f"{office}; {status[:1].lower()}{status[1:]}"
 
 
 def _attention(section: StaffSection) -> list[str]:
