@@ -219,7 +219,8 @@ def _own_reply(deps: Deps, person: Person, now: datetime) -> OwnReply | None:
     """The person's own automatic reply (one mailbot did not set), as an absence for the script."""
     current = deps.backend.get_oof(person.email)
     record = deps.store.get_oof_record(person.id)
-    return own_reply(current, record is not None and record.fingerprint == fingerprint(current), now)
+    ours = record is not None and record.fingerprint == fingerprint(current)
+    return own_reply(current, ours, now, deps.settings.calendar_for(person).tz)
 
 
 def _later(calendar: BusinessCalendar, now: datetime, pressing: bool) -> str:

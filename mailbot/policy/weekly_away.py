@@ -1,8 +1,8 @@
 """The weekly status's absences beyond the calendar: the person's own automatic reply, and when they return.
 
 Pure. mailbot's own reply follows the calendar, which the plan reads already; a reply the person set themselves
-is an absence of its own for the script: from its scheduled start to its end, or, simply switched on, from now
-with no end, so no return can be promised. Instants are compared in UTC (see business_time.py).
+is an absence of its own for the script: from its scheduled start to its end, or, simply switched on, from the
+start of today with no end, so no return can be promised. Instants are compared in UTC (see business_time.py).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from mailbot.domain import Absence, OofSettings, OofState
 from mailbot.policy.business_time import BusinessCalendar
@@ -26,14 +27,15 @@ class OwnReply:
     end: datetime | None
 
 
-def own_reply(current: OofSettings, ours: bool, now: datetime) -> OwnReply | None:
+def own_reply(current: OofSettings, ours: bool, now: datetime, tz: ZoneInfo) -> OwnReply | None:
     """The reply in the mailbox as the person's absence; None when it is mailbot's (`ours`), off, or a schedule
-    already over. A reply simply switched on runs from `now` with no end: the times Exchange keeps with it then
-    are leftovers of an old schedule, not a return."""
+    already over. A reply simply switched on has no end (the times Exchange keeps with it then are leftovers of an
+    old schedule, not a return) and no known start: it runs from the start of today in `tz`, the office's zone, so
+    every run of the day reads today the same."""
     if ours or current.state is OofState.DISABLED:
         return None
     if current.state is OofState.ENABLED:
-        return OwnReply(now, None)
+        return OwnReply(datetime.combine(now.astimezone(tz).date(), time(), tzinfo=tz), None)
     if current.start is None or current.end is None or utc(current.end) <= utc(now):
         return None
     return OwnReply(current.start, current.end)

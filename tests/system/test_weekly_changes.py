@@ -51,6 +51,19 @@ def test_an_own_automatic_reply_for_part_of_the_week_is_in_the_script(
     assert "  status text: Mon–Fri: away, no return date." in lines
 
 
+def test_an_own_reply_with_no_end_reads_the_same_all_day(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """Anna's own reply, on since the morning, still makes Monday away in the afternoon: no update is sent."""
+    server, config, secret = served(example_config, make_sandbox, backend_kind)
+    server.org.set_oof(ANNA, OofConfig("enabled", "all", None, None, "I am away.", "I am away."))
+    options = ("--config", config)
+    mailbot("weekly-status", "abrandt", *options, "--now", MONDAY, env=secret)
+    afternoon = mailbot("weekly-status", "abrandt", *options, "--now", "2026-11-30T14:00-05:00", env=secret)
+    assert "  why: the week is as sent" in afternoon.stdout.splitlines()
+    assert 1 == len(statuses(server, ANNA))
+
+
 def test_a_day_off_booked_the_afternoon_before_is_sent_at_once(
     example_config: Path, make_sandbox: Any, backend_kind: str
 ) -> None:

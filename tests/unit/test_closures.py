@@ -108,21 +108,23 @@ def test_a_scheduled_own_reply_is_an_absence_from_its_start_to_its_end() -> None
     """Scheduled Wednesday to Friday by the person, the reply is their absence for those times."""
     start, end = NOW + timedelta(days=1), NOW + timedelta(days=3)
     reply = OofSettings(OofState.SCHEDULED, "away", "away", start=start, end=end)
-    assert OwnReply(start, end) == own_reply(reply, False, NOW)
+    assert OwnReply(start, end) == own_reply(reply, False, NOW, BERLIN)
 
 
-def test_an_own_reply_simply_on_runs_from_now_with_no_end() -> None:
-    """Switched on without a schedule, the reply has no end, whatever leftover times Exchange keeps with it."""
+def test_an_own_reply_simply_on_runs_from_the_start_of_today_with_no_end() -> None:
+    """Switched on without a schedule, the reply has no end, whatever leftover times Exchange keeps with it, and
+    runs from midnight in the office, so runs later in the day read today alike."""
     reply = OofSettings(OofState.ENABLED, "away", "away", start=NOW - timedelta(days=9), end=NOW - timedelta(days=8))
-    assert OwnReply(NOW, None) == own_reply(reply, False, NOW)
+    midnight = OwnReply(datetime(2026, 12, 1, tzinfo=BERLIN), None)
+    assert [midnight, midnight] == [own_reply(reply, False, at, BERLIN) for at in (NOW, NOW + timedelta(hours=6))]
 
 
 def test_mailbots_reply_an_ended_schedule_and_no_reply_are_no_own_absence() -> None:
     """mailbot's own reply follows the calendar already; a past schedule and a disabled reply say nothing."""
     scheduled = OofSettings(OofState.SCHEDULED, "a", "a", start=NOW - timedelta(days=3), end=NOW + timedelta(days=1))
     ended = OofSettings(OofState.SCHEDULED, "a", "a", start=NOW - timedelta(days=3), end=NOW - timedelta(hours=1))
-    assert [None, None, None] == [own_reply(scheduled, True, NOW), own_reply(ended, False, NOW),
-                                  own_reply(OofSettings(OofState.DISABLED), False, NOW)]  # fmt: skip
+    assert [None, None, None] == [own_reply(scheduled, True, NOW, BERLIN), own_reply(ended, False, NOW, BERLIN),
+                                  own_reply(OofSettings(OofState.DISABLED), False, NOW, BERLIN)]  # fmt: skip
 
 
 # --- The digest on a closed day -------------------------------------------------------------------------------
