@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mailbot.domain import OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
-from mailbot.policy.absence import Decision, OofPlan, decide, find_absences, fingerprint, plan_oof
+from mailbot.policy.absence import Decision, OofPlan, calendar_span, decide, find_absences, fingerprint, plan_oof
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.store import OofRecord
 
 JOB = "apply_oof"
-# Look back a week so an absence already under way keeps its real start (and its merge with a Friday off).
-_LOOKBACK = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -36,8 +34,7 @@ def plan_person(
     calendar = settings.calendar_for(person)
     events = []
     if person.active:
-        window = timedelta(days=settings.policy.absence.window_days)
-        events = deps.backend.calendar_view(email, (now - _LOOKBACK).astimezone(calendar.tz), now + window)
+        events = deps.backend.calendar_view(email, *calendar_span(now, calendar, settings.policy.absence))
     absences = find_absences(events, person.id, calendar, settings.policy.absence)
     plan = plan_oof(
         person, absences, now, calendar, policy=settings.policy.absence, org=settings.policy.organisation,

@@ -28,6 +28,9 @@ from mailbot.policy.templates import (
 
 _ZERO = timedelta(0)
 _TICK = timedelta(microseconds=1)
+# Read a week back from the last open moment, so an absence under way keeps its real start (and its merge with a
+# Friday off), and one whose reply runs on through a long closure after it is still seen.
+_LOOKBACK = timedelta(days=7)
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -57,6 +60,18 @@ def find_absences(
         for s in stretches
         if calendar.elapsed(s.start, s.end) >= minimum
     ]
+
+
+def calendar_span(now: datetime, calendar: BusinessCalendar, policy: AbsencePolicy) -> tuple[datetime, datetime]:
+    """The part of a person's calendar that holds every absence that matters at `now`: from a week before the office
+    was last open up to `window_days` ahead."""
+    return calendar.last_open(now) - _LOOKBACK, now + timedelta(days=policy.window_days)
+
+
+def returns_at(absence: Absence, calendar: BusinessCalendar) -> datetime:
+    """The person's next working moment after the absence: the office's next opening once it has ended, so a day
+    off before a weekend or a holiday lasts until the office opens again."""
+    return calendar.next_opening(absence.end)
 
 
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str] | None:
@@ -118,19 +133,21 @@ def plan_oof(
     policy: AbsencePolicy, org: OrganisationInfo, backup: Person | None, successor: Person | None,
     renderer: TemplateRenderer, office_phone: str | None = None,
 ) -> OofPlan:  # fmt: skip
-    """Plan the first absence that has not ended; later ones are planned once it is over.
+    """Plan the first absence the person has not come back from; later ones are planned once they are back.
 
-    The reply starts at the absence start even if that has passed: Exchange treats a past start as "on
-    now", and a start that does not move with `now` keeps hourly reruns idempotent.
+    The reply runs from the absence start to the person's next working moment (returns_at), so it stays on
+    through the weekend or holiday after a day off. It starts at the absence start even if that has passed:
+    Exchange treats a past start as "on now", and a start that does not move with `now` keeps hourly reruns
+    idempotent (on the closed days too: the plan, and so its fingerprint, is the same all along).
     """
     organisation = organisation_context(org.name, office_phone or org.main_number)
     if not person.active:
         return _redirect(person, successor, organisation, renderer)
-    upcoming = [a for a in sorted(absences, key=lambda a: _utc(a.start)) if _utc(a.end) > _utc(now)]
+    ahead = [(a, returns_at(a, calendar)) for a in sorted(absences, key=lambda a: _utc(a.start))]
+    upcoming = [(a, back) for a, back in ahead if _utc(back) > _utc(now)]
     if not upcoming:
         return OofPlan(person.id, "clear", None, None, None, f"{person.name} has no absence ahead; no reply needed")
-    absence = upcoming[0]
-    return_at = calendar.next_opening(absence.end)
+    absence, return_at = upcoming[0]
     context = oof_context(person, absence, return_at, backup, organisation)
     internal, external = renderer.render("oof_internal", context), renderer.render("oof_external", context)
     settings = OofSettings(

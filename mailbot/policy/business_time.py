@@ -86,6 +86,21 @@ class BusinessCalendar:
         """`at` itself if the office is open then, else the start of the next open interval."""
         return self._local(self._next_open_instant(_utc(at)))
 
+    def last_open(self, at: datetime) -> datetime:
+        """The latest moment up to `at` when the office was open: `at` itself while open, else the last close."""
+        instant = _utc(at)
+        # Intervals of later local dates start after `instant`; one of the day before may close at 24:00 exactly.
+        day, closed_run = self._local_date(instant), 0
+        while True:
+            spans = self._day_spans(day)
+            closed_run = 0 if spans else closed_run + 1
+            if closed_run > _SEARCH_LIMIT_DAYS:
+                raise ValueError(_no_business_day(day))
+            for opening, close in reversed(spans):
+                if opening <= instant:
+                    return self._local(min(close, instant))
+            day -= _ONE_DAY
+
     def next_closing(self, at: datetime) -> datetime:
         """The end of the open interval containing `at`, or of the next one if closed at `at`."""
         _, _, close = next(self._spans_ending_after(_utc(at)))

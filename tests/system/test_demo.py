@@ -28,7 +28,8 @@ def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
     assert 0 == result.returncode, result.stderr
     out = result.stdout
     assert "Li Chen: Set the automatic reply: Vacation Fri 27 Nov – Mon 30 Nov; back Tue 1 Dec 08:00." in out
-    assert "mailbot's automatic reply is still on; turn it off" in out  # and cleared when she is back
+    # ... and on until she is back at 8:00 on Tuesday, not cleared in the night before: then it is turned off
+    assert "mailbot's automatic reply has ended but is still scheduled; turn it off" in out
     assert "sent Maria Reyes the digest: Service level digest for Monday, November 23" in out
     assert "Thursday 26 November: 0 member message(s) tracked, 0 answered\n\n" in out  # Thanksgiving: quiet
     assert "still open at the end: 0." in out

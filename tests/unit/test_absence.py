@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from mailbot.config import Settings, load_settings
 from mailbot.config.organisation import AbsencePolicy
-from mailbot.domain import Absence, CalendarEvent, ExternalAudience, OofSettings, OofState, ShowAs
-from mailbot.policy.absence import OofPlan, decide, find_absences, fingerprint, plan_oof
+from mailbot.domain import Absence, CalendarEvent, ExternalAudience, OofSettings, OofState, Person, ShowAs
+from mailbot.policy.absence import OofPlan, calendar_span, decide, find_absences, fingerprint, plan_oof
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.templates import TemplateRenderer
 
@@ -202,6 +202,67 @@ def test_a_departed_colleague_gets_a_permanent_reply_naming_the_successor() -> N
     assert ("redirect", OofState.ENABLED, ExternalAudience.ALL) == (
         the_plan.action, the_plan.settings.state, the_plan.settings.external_audience)  # fmt: skip
     assert "Please write to Anna Brandt at anna.brandt@example.org or call +1 555 0100 x230" in the_plan.internal.text
+
+
+# A Sydney office unlike the example's: other hours (a short Friday) and Australia Day, Tuesday 26 January 2027.
+SYDNEY = ZoneInfo("Australia/Sydney")
+SYDNEY_OFFICE = BusinessCalendar.from_spec(SYDNEY.key, {"mon-thu": "07:30-16:00", "fri": "07:30-13:00"},
+                                           frozenset({date(2027, 1, 26)}))  # fmt: skip
+KIM = Person("kwong", "Kim Wong", "kim.wong@example.org", "Members", "sydney", SYDNEY.key, backup="lchen")
+
+
+def sydney_plan(found: list[Absence], now: datetime) -> OofPlan:
+    return plan_oof(
+        KIM, found, now, SYDNEY_OFFICE, policy=policy(), org=org().policy.organisation, backup=org().person("lchen"),
+        successor=None, renderer=TemplateRenderer(ROOT / "message_templates"),
+    )  # fmt: skip
+
+
+def sydney(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SYDNEY)
+
+
+def test_a_day_off_before_a_holiday_keeps_its_reply_until_the_office_opens_again() -> None:
+    """Kim's Monday off before Australia Day: one reply from Monday 00:00 to Wednesday 7:30 am, which it names."""
+    day_off = CalendarEvent("v", "Day off", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), True, ShowAs.OOF)
+    monday = find_absences([day_off], "kwong", SYDNEY_OFFICE, policy())
+    the_plan = sydney_plan(monday, sydney(date(2027, 1, 22), 10))
+    assert the_plan.settings is not None and the_plan.external is not None
+    settings = the_plan.settings
+    assert (sydney(date(2027, 1, 25)), sydney(date(2027, 1, 27), 7, 30)) == (settings.start, settings.end)
+    assert "I will return on Wednesday, January 27 at 7:30 am." in the_plan.external.text
+
+
+@pytest.mark.parametrize("moment", [(date(2027, 1, 25), 20), (date(2027, 1, 26), 0), (date(2027, 1, 26), 12),
+                                    (date(2027, 1, 27), 7)])  # fmt: skip
+def test_on_the_closed_days_after_the_day_off_the_reply_stays_as_set(moment: tuple[date, int]) -> None:
+    """On Monday night, all through Australia Day and early Wednesday, the plan is the reply already in place:
+    nothing to set again, nothing to clear."""
+    found = [Absence("kwong", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), "Vacation")]
+    in_place = planned(sydney_plan(found, sydney(date(2027, 1, 22), 10)))
+    now = sydney(moment[0], moment[1])
+    the_plan = sydney_plan(found, now)
+    decision = decide(the_plan, in_place, fingerprint(in_place), now=now)
+    assert ("schedule", "unchanged") == (the_plan.action, decision.action)
+
+
+def test_the_reply_is_cleared_once_the_office_opens_again() -> None:
+    """At 7:30 am on Wednesday Kim is back: mailbot's reply is turned off."""
+    found = [Absence("kwong", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), "Vacation")]
+    in_place = planned(sydney_plan(found, sydney(date(2027, 1, 22), 10)))
+    back = sydney(date(2027, 1, 27), 7, 30)
+    assert "clear" == decide(sydney_plan(found, back), in_place, fingerprint(in_place), now=back).action
+
+
+def test_the_calendar_is_read_from_a_week_before_the_office_last_opened() -> None:
+    """Late in a two-week closure the calendar is still read from a week before it began, so the day off before it
+    (whose reply runs through it) is seen; an ordinary Wednesday reads a week back from now."""
+    closure = frozenset(date(2026, 12, 21) + timedelta(days=n) for n in range(14))
+    closed = BusinessCalendar(SYDNEY, SYDNEY_OFFICE.hours, closure)
+    late = sydney(date(2027, 1, 1), 10)
+    assert (sydney(date(2026, 12, 11), 13), late + timedelta(days=21)) == calendar_span(late, closed, policy())
+    wednesday = sydney(date(2027, 1, 27), 10)
+    assert wednesday - timedelta(days=7) == calendar_span(wednesday, SYDNEY_OFFICE, policy())[0]
 
 
 # --- Deciding against the mailbox ----------------------------------------------------------------------

@@ -199,6 +199,19 @@ def test_results_are_in_the_office_timezone() -> None:
     assert (NEW_YORK, time(8)) == (deadline.tzinfo, deadline.time())
 
 
+@pytest.mark.parametrize(
+    ("at", "expected"),
+    [
+        (local(BERLIN, 2026, 12, 2, 11), local(BERLIN, 2026, 12, 2, 11)),  # open: that moment itself
+        (local(BERLIN, 2026, 12, 2, 19), local(BERLIN, 2026, 12, 2, 17)),  # the evening: that day's close
+        (local(BERLIN, 2026, 12, 8, 7), local(BERLIN, 2026, 12, 4, 17)),  # Tuesday early, Monday a holiday: Friday
+    ],
+)
+def test_last_open_is_the_moment_itself_or_the_last_close(at: datetime, expected: datetime) -> None:
+    """The latest moment the office was open, looking back across nights, weekends and holidays."""
+    assert expected == office(closed=MADE_UP_HOLIDAY).last_open(at)
+
+
 def test_business_days_between_skips_weekends_and_holidays() -> None:
     """From Friday to the Tuesday after, with Monday a holiday, only Tuesday counts."""
     assert 1 == office(closed=MADE_UP_HOLIDAY).business_days_between(date(2026, 12, 4), date(2026, 12, 8))
@@ -445,3 +458,14 @@ def test_is_open_agrees_with_elapsed(calendar: BusinessCalendar, data: st.DataOb
     """The office is open at an instant exactly when the microsecond after it counts as open time."""
     at = data.draw(MOMENTS[calendar.tz])
     assert (TICK if calendar.is_open(at) else timedelta()) == calendar.elapsed(at, utc(at) + TICK)
+
+
+@PROPERTY
+@given(calendars, st.data())
+def test_last_open_is_not_later_and_no_open_time_follows_it(calendar: BusinessCalendar, data: st.DataObject) -> None:
+    """The last open moment is never after the given time, no open time lies between, and the office is open at it
+    or just before it (at a close)."""
+    at = data.draw(MOMENTS[calendar.tz])
+    last = calendar.last_open(at)
+    at_or_before_close = calendar.is_open(last) or calendar.is_open(utc(last) - TICK)
+    assert (True, timedelta(), True) == (utc(last) <= utc(at), calendar.elapsed(last, at), at_or_before_close)

@@ -1,0 +1,94 @@
+"""Telling the truth about people, through the commands, on each backend (EWS and Graph): a colleague's own reply
+with no end date, a departed colleague's mail, and a day off before a holiday, as staff and supervisors see them
+(the nudge in the sandbox mailbox, the digest text, the automatic reply on the server).
+
+mailbot runs as it would against a real server: the configuration points at a sandbox this test serves, so its
+mailboxes, calendars and clock can be set up and read.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import yaml
+from test_cli_connect import mailbot, real_server, right_secret
+
+from mailbot.sandbox import SandboxServer
+
+ROOT = Path(__file__).resolve().parents[2]
+LI, JAMES, ANNA, MARIA, PETR = ("li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org",
+                                "maria.reyes@example.org", "petr.novak@example.org")  # fmt: skip
+MAILBOT = "mailbot@example.org"
+
+
+class Office:
+    """mailbot's commands against `server`, run at a given time with the sandbox's clock moved along."""
+
+    def __init__(self, config: Path, server: SandboxServer, kind: str) -> None:
+        self.config, self.server = real_server(config, server, kind), server
+        self.secret = right_secret(server, kind)
+
+    def run(self, now: str, *command: str) -> Any:
+        self.server.org.clock.set(datetime.fromisoformat(now))
+        return mailbot(*command, "--config", self.config, "--now", now, env=self.secret)
+
+    def nudges(self, mailbox: str) -> list[str]:
+        """The nudges in the mailbox, oldest first, each body on one line."""
+        mail = [m for m in self.server.org.messages(mailbox, "inbox") if m.author.email == MAILBOT]
+        return [" ".join(m.body_text.split()) for m in mail if not m.subject.startswith("Service level digest")]
+
+
+def scenario(**changes: dict[str, Any]) -> dict[str, Any]:
+    """The example scenario, each named mailbox's entries replaced (e.g. its `oof` or `calendar`)."""
+    loaded = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
+    for mailbox in loaded["mailboxes"]:
+        mailbox.update(changes.get(mailbox["email"], {}))
+    return dict(loaded)
+
+
+OWN_REPLY = {"state": "enabled", "audience": "all", "internal": "I'm out.", "external": "I am out of the office."}
+MONDAY_TO_TUESDAY = [{"subject": "Vacation", "start": "monday", "end": "wednesday", "show_as": "oof"}]
+
+
+# --- A day off before a holiday, in an office unlike the example's ------------------------------------------
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+
+
+def sydney_office(config: Path) -> None:
+    """The example organisation in Sydney: 7:30 am to 4:00 pm, Fridays to 1:00 pm, the public holidays of New South
+    Wales (Australia Day, Tuesday 26 January 2027)."""
+    policy_file = config.parent / "config/policy.yaml"
+    policy = yaml.safe_load(policy_file.read_text())
+    policy["offices"]["main"] = {"timezone": SYDNEY.key, "hours": {"mon-thu": "07:30-16:00", "fri": "07:30-13:00"},
+                                 "holidays": {"country": "AU", "subdivision": "NSW"}}  # fmt: skip
+    policy_file.write_text(yaml.safe_dump(policy))
+
+
+def test_a_day_off_before_a_holiday_keeps_the_reply_until_the_office_opens(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """James's Monday off before Australia Day: his reply runs from Monday to 7:30 am on Wednesday and says so,
+    stays as it is all through the holiday, and is turned off once he is back."""
+    sydney_office(example_config)
+    seeded = scenario()
+    seeded["timezone"] = SYDNEY.key
+    server = make_sandbox(seeded)
+    server.org.add_event(JAMES, "Day off", date(2027, 1, 25), date(2027, 1, 26), show_as="oof")
+    office = Office(example_config, server, backend_kind)
+    office.run("2027-01-22T10:00+11:00", "oof", "apply")
+    set_reply = server.org.get_oof(JAMES)
+    holiday = [office.run(now, "oof", "apply", "jokafor") for now in ("2027-01-25T20:00+11:00",
+                                                                      "2027-01-26T11:00+11:00")]  # fmt: skip
+    on_holiday = server.org.get_oof(JAMES)
+    back = office.run("2027-01-27T08:00+11:00", "oof", "apply", "jokafor")
+    start, end = datetime(2027, 1, 25, tzinfo=SYDNEY), datetime(2027, 1, 27, 7, 30, tzinfo=SYDNEY)
+    assert ("scheduled", start, end) == (set_reply.state, set_reply.start, set_reply.end)
+    assert "I will return on Wednesday, January 27 at 7:30 am" in " ".join(set_reply.external_reply.split())
+    assert set_reply == on_holiday
+    assert [(0, "James Okafor <james.okafor@example.org>: mailbot keeps the automatic reply")] * 2 == [
+        (run.returncode, run.stdout.splitlines()[0]) for run in holiday]  # fmt: skip
+    assert (0, "disabled") == (back.returncode, server.org.get_oof(JAMES).state)
