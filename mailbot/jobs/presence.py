@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import Absence, OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps
-from mailbot.policy.absence import find_absences, fingerprint
+from mailbot.policy.absence import calendar_span, find_absences, fingerprint, returns_at
+from mailbot.policy.away import away_words
 from mailbot.policy.cover import Cover, Standby, choose_cover, standby_roles
-from mailbot.policy.templates import date_text
 
 ReplyOwner = Literal["mailbot", "own", "missing", "none"]
 
 
 @dataclass(frozen=True)
 class Whereabouts:
-    """A person's state at `now`: away or not, the absence, and whose automatic reply is running."""
+    """A person's state at `now`: away or not, the absence, and whose automatic reply is running.
+
+    `return_at` is their next working moment, or None when nothing says when they are back (their own reply is on
+    with no schedule and the calendar shows no absence).
+    """
 
     person: Person
     away: bool
@@ -39,28 +43,29 @@ def reply_active(settings: OofSettings, now: datetime) -> bool:
 
 
 def whereabouts(deps: Deps, person: Person, now: datetime) -> Whereabouts:
-    """Away when the calendar says so or an automatic reply is running; departed staff are always away."""
+    """Away when the calendar says so (until their next working moment, as their reply runs) or an automatic reply
+    is running; departed staff are always away. The calendar is read as far as apply_oof reads it, so both agree on
+    the return."""
     if not person.active:
         return Whereabouts(person, True, None, "none", None)
-    calendar = deps.settings.calendar_for(person)
+    calendar, policy = deps.settings.calendar_for(person), deps.settings.policy.absence
     try:
-        events = deps.backend.calendar_view(
-            person.email, (now - timedelta(days=7)).astimezone(calendar.tz), now + timedelta(days=1)
-        )
+        events = deps.backend.calendar_view(person.email, *calendar_span(now, calendar, policy))
         current = deps.backend.get_oof(person.email)
     except MailboxError as exc:
         return Whereabouts(person, False, None, "none", None, problem=str(exc))
-    absences = find_absences(events, person.id, calendar, deps.settings.policy.absence)
-    absence = next((a for a in absences if a.start <= now < a.end), None)
+    instant = now.astimezone(UTC)
+    absences = [(a, returns_at(a, calendar)) for a in find_absences(events, person.id, calendar, policy)]
+    absence, back = next(((a, r) for a, r in absences if a.start <= instant < r), (None, None))
     running = reply_active(current, now)
     record = deps.store.get_oof_record(person.id)
     if running:
         reply: ReplyOwner = "mailbot" if record is not None and record.fingerprint == fingerprint(current) else "own"
     else:
         reply = "missing" if absence is not None else "none"
-    away = absence is not None or running
-    return_at = calendar.next_opening(absence.end) if absence else (current.end if running else None)
-    return Whereabouts(person, away, absence, reply, return_at)
+    # A reply that is simply on has no end: the times Exchange reports with it are a leftover, not a return.
+    scheduled_end = current.end if running and current.state is OofState.SCHEDULED else None
+    return Whereabouts(person, absence is not None or running, absence, reply, back or scheduled_end)
 
 
 def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabouts]) -> tuple[Person, bool, str]:
@@ -72,8 +77,7 @@ def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabout
     where = places[owner.id]
     if not where.away:
         return owner, False, ""
-    until = f" until {date_text(where.return_at.astimezone(ZoneInfo(owner.timezone)))}" if where.return_at else ""
-    reason = f"{owner.name} is away{until}"
+    reason = f"{owner.name} is {away_words(where.return_at, ZoneInfo(owner.timezone))}"
     if owner.backup:
         return deps.settings.person(owner.backup), True, reason
     return _supervisor_or_successor(deps, owner), True, reason

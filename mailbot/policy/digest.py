@@ -13,6 +13,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import Person, TrackState
+from mailbot.policy.away import NO_RETURN
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.complaint import ComplaintView
 from mailbot.policy.horizon import LeftOutView
@@ -218,14 +219,18 @@ def _not_returned(item: OpenItem, day: date, tz: ZoneInfo) -> bool:
 
 def _status(person: Person, presence: Presence, day: date, tz: ZoneInfo) -> str:
     """One sentence: in or out (and until when), whose automatic reply is on, who covers."""
+    reply = _REPLY_LABELS[presence.reply]
     if not person.active:
         parts = ["Has left"]
+    elif presence.away and presence.return_at is not None:
+        parts = [f"Away until {moment_text(presence.return_at, day, tz)}"]
+    elif presence.away and presence.reply == "own":
+        parts, reply = [f"Away ({NO_RETURN})"], ""  # their own reply, on with no end, is all that says they are out
     elif presence.away:
-        until = f" until {moment_text(presence.return_at, day, tz)}" if presence.return_at else ""
-        parts = [f"Away{until}"]
+        parts = ["Away"]
     else:
         parts = ["In the office"]
-    parts.append(_REPLY_LABELS[presence.reply])
+    parts.append(reply)
     if presence.backup is not None and (presence.away or not person.active):
         parts.append(f"{presence.backup.name} covers")
     return "; ".join(part for part in parts if part) + "."

@@ -151,7 +151,7 @@ def test_while_the_owner_is_away_the_backup_gets_the_nudge_and_the_draft(make_sa
     step(server, deps, at("2026-11-30T10:10"), sync_mail, nudge)
     [reminder] = from_mailbot(server, JAMES)
     [draft] = drafts(server, JAMES)
-    assert "Covering for Li Chen (Li Chen is away until Tuesday, December 1)." in reminder.body_text
+    assert "Covering for Li Chen: Li Chen is away until Tuesday, December 1." in reminder.body_text
     assert ("Re: Pension transfer", True) == (draft.subject, "James Okafor" in draft.body_text)
     assert ([], []) == (from_mailbot(server, LI), drafts(server, LI))
 

@@ -53,6 +53,32 @@ OWN_REPLY = {"state": "enabled", "audience": "all", "internal": "I'm out.", "ext
 MONDAY_TO_TUESDAY = [{"subject": "Vacation", "start": "monday", "end": "wednesday", "show_as": "oof"}]
 
 
+# --- Away with their own automatic reply -----------------------------------------------------------------
+
+
+def test_an_own_reply_with_no_end_date_gives_no_return_time(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """Anna's own reply is on with no end and her calendar is empty: Li's nudge and Maria's digest say she is away
+    with her own reply and no return date; James's own reply is on too, but his calendar says he is back Wednesday,
+    and so do they."""
+    server = make_sandbox(scenario(**{ANNA: {"oof": OWN_REPLY, "calendar": []},
+                                      JAMES: {"oof": OWN_REPLY, "calendar": MONDAY_TO_TUESDAY}}))  # fmt: skip
+    office = Office(example_config, server, backend_kind)
+    office.run("2026-11-23T09:00-05:00", "track", "sync")
+    office.run("2026-11-23T15:00-05:00", "nudge")
+    printed = office.run("2026-11-23T17:15-05:00", "digest", "--print")
+    [to_li] = office.nudges(LI)
+    assert "Covering for Anna Brandt Anna Brandt is away (own automatic reply, no return date)." in to_li
+    assert "Covering for James Okafor James Okafor is away until Wednesday, November 25." in to_li
+    lines = printed.stdout.splitlines()
+    assert "Away (own automatic reply, no return date); Li Chen covers." == lines[lines.index(
+        "== Anna Brandt, Benefits ==") + 1]  # fmt: skip
+    assert ("Away until Wednesday, November 25 at 8:00 am; their own automatic reply is on; Li Chen covers."
+            == lines[lines.index("== James Okafor, Member Services ==") + 1])  # fmt: skip
+    assert [] == [line for line in lines if "tomorrow;" in line]
+
+
 # --- A day off before a holiday, in an office unlike the example's ------------------------------------------
 
 SYDNEY = ZoneInfo("Australia/Sydney")

@@ -134,6 +134,7 @@ def test_voicemails_not_returned_that_day_are_listed() -> None:
             "Away until Monday, November 30 at 8:00 am; their own automatic reply is on.",
         ),
         (Presence(True, "missing", None, LI), "Away; no automatic reply is on; Li Chen covers."),
+        (Presence(True, "own", None, LI), "Away (own automatic reply, no return date); Li Chen covers."),
         (IN, "In the office."),
     ],
 )

@@ -145,7 +145,7 @@ def test_the_text_form_lists_groups_in_order() -> None:
         "  * address: due by 3:00 pm today",
         "    E-mail from Jane Doe <jane@example.com> to your mailbox, received 3:00 pm yesterday.",
         "Covering for James Okafor",
-        f"({AWAY}.)",
+        f"{AWAY}.",
         "  * refund: overdue since 9:00 am today",
         "    E-mail from Jane Doe <jane@example.com> to James Okafor's mailbox, received 9:00 am yesterday.",
     ]
@@ -176,3 +176,12 @@ class Tags(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.add(tag)
+
+
+def test_a_colleague_away_with_only_their_own_reply_on_is_said_so_without_a_return() -> None:
+    """James's own automatic reply is on with no end: the text says so plainly, without a return time."""
+    reason = "James Okafor is away (own automatic reply, no return date)"
+    text = render_nudge(nudge(covering(JAMES, "refund", TrackState.OVERDUE, at(23, 9), reason)),
+                        TemplateRenderer(SHIPPED)).text  # fmt: skip
+    lines = [line for line in text.splitlines() if line]
+    assert ["Covering for James Okafor", f"{reason}."] == lines[2:4]
