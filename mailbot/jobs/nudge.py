@@ -1,7 +1,8 @@
 """Nudge the people who answer member mail: one message per person per run, each item level once.
 
-An item goes to its owner; to the owner's backup while the owner is away; to the supervisor for departed
-staff (or an away owner without a backup). Shared mailbox items go to every listed owner.
+An item goes to its owner; to the owner's backup while the owner is away (their supervisor without one); for
+departed staff to their successor, or the successor's backup while the successor is away (the supervisor sees
+those items in the digest). Shared mailbox items go to every listed owner.
 """
 
 from __future__ import annotations

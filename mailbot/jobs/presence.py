@@ -11,7 +11,7 @@ from mailbot.domain import Absence, OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps
 from mailbot.policy.absence import calendar_span, find_absences, fingerprint, returns_at
-from mailbot.policy.away import away_words
+from mailbot.policy.away import away_words, departed_reason
 from mailbot.policy.cover import Cover, Standby, choose_cover, standby_roles
 
 ReplyOwner = Literal["mailbot", "own", "missing", "none"]
@@ -69,18 +69,18 @@ def whereabouts(deps: Deps, person: Person, now: datetime) -> Whereabouts:
 
 
 def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabouts]) -> tuple[Person, bool, str]:
-    """Who acts for `owner` now: (recipient, covering?, why); `places` caches whereabouts within a run."""
+    """Who acts for `owner` now: (recipient, covering?, why); `places` caches whereabouts within a run.
+
+    An away owner's backup covers (else their supervisor). A departed owner's mail goes to their successor, and
+    while the successor is away, to whoever covers for the successor.
+    """
     if not owner.active:
-        return _supervisor_or_successor(deps, owner), True, f"{owner.name} has left"
-    if owner.id not in places:
-        places[owner.id] = whereabouts(deps, owner, now)
-    where = places[owner.id]
+        return _for_departed(deps, owner, now, places)
+    where = _where(deps, owner, now, places)
     if not where.away:
         return owner, False, ""
     reason = f"{owner.name} is {away_words(where.return_at, ZoneInfo(owner.timezone))}"
-    if owner.backup:
-        return deps.settings.person(owner.backup), True, reason
-    return _supervisor_or_successor(deps, owner), True, reason
+    return _first_active(deps, owner, owner.backup, owner.supervisor), True, reason
 
 
 def digest_cover(deps: Deps, supervisor: Person, now: datetime, places: dict[str, Whereabouts]) -> Cover:
@@ -93,14 +93,37 @@ def digest_cover(deps: Deps, supervisor: Person, now: datetime, places: dict[str
     return choose_cover(supervisor, True, standbys)
 
 
+def _for_departed(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabouts]) -> tuple[Person, bool, str]:
+    successor = _successor(deps, owner)
+    if successor is None:
+        return _first_active(deps, owner, owner.supervisor, owner.backup), True, departed_reason(owner, None)
+    where = _where(deps, successor, now, places)
+    if not where.away:
+        return successor, True, departed_reason(owner, successor)
+    away = away_words(where.return_at, ZoneInfo(successor.timezone))
+    cover = _first_active(deps, successor, successor.backup, successor.supervisor)
+    return cover, True, departed_reason(owner, successor, away)
+
+
 def _where(deps: Deps, person: Person, now: datetime, places: dict[str, Whereabouts]) -> Whereabouts:
     if person.id not in places:
         places[person.id] = whereabouts(deps, person, now)
     return places[person.id]
 
 
-def _supervisor_or_successor(deps: Deps, owner: Person) -> Person:
-    for candidate in (owner.supervisor, owner.successor, owner.backup):
-        if candidate:
+def _successor(deps: Deps, departed: Person) -> Person | None:
+    """Who answers a departed person's mail: their successor, or, if that one left too, theirs, and so on."""
+    seen, person = {departed.id}, departed
+    while person.successor and person.successor not in seen:
+        person = deps.settings.person(person.successor)
+        if person.active:
+            return person
+        seen.add(person.id)
+    return None
+
+
+def _first_active(deps: Deps, owner: Person, *candidates: str | None) -> Person:
+    for candidate in candidates:
+        if candidate and deps.settings.person(candidate).active:
             return deps.settings.person(candidate)
     return owner  # nobody else is named: the owner's own mailbox is the only place left

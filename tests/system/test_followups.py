@@ -25,6 +25,7 @@ LI, JAMES, MARIA, HELP = ("li.chen@example.org", "james.okafor@example.org", "ma
                           "help@example.org")  # fmt: skip
 PAT, JORDAN = "Pat Member <pat.member@gmail.example>", "Jordan Lee <jordan.lee@mail.example>"
 MAILBOT = "mailbot@example.org"
+PETR = "petr.novak@example.org"
 
 
 def at(text: str) -> datetime:
@@ -154,6 +155,29 @@ def test_while_the_owner_is_away_the_backup_gets_the_nudge_and_the_draft(make_sa
     assert "Covering for Li Chen: Li Chen is away until Tuesday, December 1." in reminder.body_text
     assert ("Re: Pension transfer", True) == (draft.subject, "James Okafor" in draft.body_text)
     assert ([], []) == (from_mailbot(server, LI), drafts(server, LI))
+
+
+def test_a_departed_colleagues_request_goes_to_whoever_answers_his_mail(make_sandbox: Any, deps_for: Any) -> None:
+    """Pat's request to Petr, who left, marked In progress on Monday: on Tuesday Anna, who answers Petr's mail, is at
+    a training, so Li, her backup, gets the draft and the nudge saying whose request it is; Maria gets neither."""
+    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
+    scenario["impersonation"].append(PETR)
+    for mailbox in scenario["mailboxes"]:
+        mailbox.pop("inbox", None)
+        mailbox.pop("sent", None)
+    server = make_sandbox(scenario)
+    deps = deps_for(server)
+    server.org.clock.set(at("2026-11-23T09:00"))
+    [message] = server.org.deliver_external([PETR], PAT, "Pension transfer", "Can you help?")
+    step(server, deps, at("2026-11-23T09:00"), sync_mail)
+    server.org.set_categories(PETR, message.item_id, ["In progress"])
+    step(server, deps, at("2026-11-23T10:05"), sync_mail)
+    step(server, deps, at("2026-11-24T10:10"), sync_mail, nudge)
+    [reminder] = [m for m in from_mailbot(server, LI) if m.subject.startswith("Status update due")]
+    [draft] = drafts(server, LI)
+    assert ("Covering for Petr Novak: Petr Novak has left; Anna Brandt answers Petr's mail now and is away until "
+            "Wednesday, November 25.") in " ".join(reminder.body_text.split())  # fmt: skip
+    assert ("Re: Pension transfer", []) == (draft.subject, from_mailbot(server, MARIA))
 
 
 def test_a_shared_mailbox_request_is_drafted_in_its_own_drafts_once(make_sandbox: Any, deps_for: Any) -> None:

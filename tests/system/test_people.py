@@ -79,6 +79,38 @@ def test_an_own_reply_with_no_end_date_gives_no_return_time(
     assert [] == [line for line in lines if "tomorrow;" in line]
 
 
+# --- A departed colleague's mail ---------------------------------------------------------------------------
+
+
+def test_a_departed_colleagues_mail_goes_to_the_successor_or_the_successors_backup(
+    example_config: Path, make_sandbox: Any, backend_kind: str
+) -> None:
+    """Petr has left and Anna answers his mail: while she is at a training on Monday, Li (her backup) is nudged
+    about Robin's pension question, told it is Petr's mail and Anna's; back on Wednesday Anna gets it herself with
+    new mail for Petr. Maria, their supervisor, gets no nudge and sees Petr's mail in her digest."""
+    seeded = scenario()
+    seeded["impersonation"].append(PETR)
+    server = make_sandbox(seeded)
+    office = Office(example_config, server, backend_kind)
+    office.run("2026-11-23T09:00-05:00", "track", "sync")
+    office.run("2026-11-23T15:00-05:00", "nudge")
+    tuesday = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/New_York"))
+    server.org.deliver_external([PETR], "Robin Hale <robin.hale@gmail.example>", "Pension forms", "Which forms?",
+                                received_at=tuesday)  # fmt: skip
+    office.run("2026-11-25T08:55-05:00", "track", "sync")
+    office.run("2026-11-25T09:00-05:00", "nudge")
+    printed = office.run("2026-11-25T17:15-05:00", "digest", "--print")
+    [to_li] = [text for text in office.nudges(LI) if "Petr" in text]
+    [to_anna] = office.nudges(ANNA)
+    assert ("Covering for Petr Novak Petr Novak has left; Anna Brandt answers Petr's mail now and is away until "
+            "Wednesday, November 25.") in to_li and "Pension question" in to_li  # fmt: skip
+    assert "Covering for Petr Novak Petr Novak has left; Petr's mail is yours now." in to_anna
+    assert (True, True) == ("Pension question" in to_anna, "Pension forms" in to_anna)
+    assert [] == office.nudges(MARIA)
+    petr = printed.stdout[printed.stdout.index("== Petr Novak (departed)") :]
+    assert "Has left; Anna Brandt covers." in petr and "Pension question" in petr and "Pension forms" in petr
+
+
 # --- A day off before a holiday, in an office unlike the example's ------------------------------------------
 
 SYDNEY = ZoneInfo("Australia/Sydney")

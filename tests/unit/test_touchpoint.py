@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mailbot.domain import MailItem, Touchpoint
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.classify import SlaRules
-from mailbot.policy.message_samples import HOSTILE_NAME, HOSTILE_SUBJECT, JAMES, LI
+from mailbot.policy.message_samples import HOSTILE_NAME, HOSTILE_SUBJECT, JAMES, LI, PETR
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.policy.touchpoint import (
     TouchpointRules,
@@ -213,6 +213,15 @@ def test_own_requests_come_before_covered_ones_each_once() -> None:
     model = build_touchpoint_nudge(LI, [covered, own, own], at(24, 12, 5), NY, ORG)
     assert [(False, ""), (True, "James Okafor")] == [(u.covering, u.owner_name) for u in model.updates]
     assert ("2 members are due a status update", 0) == (model.subject, model.drafted)
+
+
+def test_a_covered_request_says_whose_it_is_and_why_in_one_sentence() -> None:
+    """Petr's request, covered by Li while Anna (who answers his mail now) is away: one sentence after the name."""
+    petr = touchpoint(mailbox=PETR.email, message_id="<petr@x>", owner_id=PETR.id)
+    why = "Petr Novak has left; Anna Brandt answers Petr's mail now and is away (own automatic reply, no return date)"
+    model = build_touchpoint_nudge(LI, [UpdateLine(petr, at(24, 9), PETR, True, why)], at(24, 12, 5), NY, ORG)
+    text = render_touchpoint_nudge(model, TemplateRenderer(SHIPPED)).text
+    assert f"    Covering for Petr Novak: {why}." in text.splitlines()
 
 
 def test_a_draft_in_a_shared_mailbox_is_named_by_the_mailbox() -> None:
