@@ -20,6 +20,13 @@ from mailbot.errors import StoreError
 MIGRATIONS_DIR = Path(__file__).resolve().with_name("migrations")
 _HINT = "check `state.url` in service.yaml"
 _ADVISORY_LOCK_ID = 0x6D61696C626F74  # "mailbot": serialises concurrent migrations on PostgreSQL
+# How long a SQLite writer waits for another process's transaction. A claim and its send share one transaction, so
+# a second run claiming the same key waits out the first one's send (a slow server, throttling and retries: minutes,
+# not hours) and then finds the key taken, instead of failing with "database is locked".
+SQLITE_BUSY_SECONDS = 600
+# The execution option that makes SQLite transactions begin IMMEDIATE (see _create_sqlite_engine).
+_BEGIN_MODE = "mailbot_sqlite_begin"
+WRITE_TRANSACTION = {_BEGIN_MODE: "IMMEDIATE"}
 
 
 def database_url(url: str) -> URL:
@@ -96,8 +103,14 @@ def open_engine(url: str, *, migrate: bool = True) -> Engine:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Run Alembic `upgrade` in one transaction; a no-op when the database is already there."""
+    if revision == "head":
+        with engine.connect() as connection:
+            if current_revision(connection) == head_revision():
+                return  # read only: opening a database in use never waits for another process's transaction
     config = alembic_config()
-    with engine.begin() as connection:
+    # Two processes opening a new database at once: on SQLite the second waits for the write lock, then finds the
+    # schema there (on PostgreSQL the advisory lock does the same).
+    with engine.execution_options(**WRITE_TRANSACTION).begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _ADVISORY_LOCK_ID})
         config.attributes["connection"] = connection
@@ -144,14 +157,18 @@ def _create_sqlite_engine(url: URL) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # A transaction that writes after reading must hold the write lock from its start (BEGIN IMMEDIATE): a
+        # deferred one that finds another process wrote in between fails at once ("database is locked") instead of
+        # waiting, as a transaction whose first statement writes does.
+        mode = connection.get_execution_options().get(_BEGIN_MODE, "")
+        connection.exec_driver_sql(f"BEGIN {mode}".rstrip())
 
     return engine
 

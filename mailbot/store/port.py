@@ -217,6 +217,11 @@ class StateStore(Protocol):
 
     def delete_oof_record(self, person_id: str) -> None: ...
 
+    def replace_oof_record(self, person_id: str, expected: OofRecord | None, new: OofRecord | None) -> bool:
+        """Put `new` (None: delete) in place of the record only while it is still `expected` (None: there is none);
+        False, changing nothing, when another run changed it first (also across processes)."""
+        ...
+
     # Weekly statuses sent
     def get_weekly_status(self, person_id: str, week_start: date) -> WeeklyStatusRecord | None: ...
 

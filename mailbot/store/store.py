@@ -12,10 +12,12 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, Engine, Result, delete, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailbot.domain import MessageKind, Tracked
-from mailbot.store.engine import current_revision, open_engine, safe_url
+from mailbot.errors import StoreError
+from mailbot.store.engine import SQLITE_BUSY_SECONDS, WRITE_TRANSACTION, current_revision, open_engine, safe_url
 from mailbot.store.followups import FollowupStore
 from mailbot.store.horizon import HorizonStore
 from mailbot.store.models import (
@@ -46,6 +48,7 @@ class SqlStore(FollowupStore, HorizonStore):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(engine.execution_options(**WRITE_TRANSACTION), expire_on_commit=False)
         self._local = threading.local()
 
     def __repr__(self) -> str:
@@ -72,8 +75,12 @@ class SqlStore(FollowupStore, HorizonStore):
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Make the store calls in the block one transaction; nested blocks join the outer one."""
-        with self._session():
+        """Make the store calls in the block one transaction; nested blocks join the outer one.
+
+        On SQLite it takes the write lock at once, waiting for another process's transaction to end: what it reads,
+        it writes on, and a claim it makes is decided against every claim committed before (see engine.py).
+        """
+        with self._session(write=True):
             yield
 
     def schema_version(self) -> str | None:
@@ -189,20 +196,31 @@ class SqlStore(FollowupStore, HorizonStore):
             return OofRecord(row.person_id, row.fingerprint, row.state, row.start, row.end, row.set_at)
 
     def put_oof_record(self, record: OofRecord) -> None:
-        values = {
-            "person_id": record.person_id,
-            "fingerprint": record.fingerprint,
-            "state": record.state,
-            "start": _utc_or_none(record.start, "OOF start"),
-            "end": _utc_or_none(record.end, "OOF end"),
-            "set_at": to_utc(record.set_at, "OOF set time"),
-        }
         with self._session() as s:
-            s.execute(self._upsert(OofRecordRow, values, ["person_id"]))
+            s.execute(self._upsert(OofRecordRow, _oof_values(record), ["person_id"]))
 
     def delete_oof_record(self, person_id: str) -> None:
         with self._session() as s:
             s.execute(delete(OofRecordRow).where(OofRecordRow.person_id == person_id))
+
+    def replace_oof_record(self, person_id: str, expected: OofRecord | None, new: OofRecord | None) -> bool:
+        # One statement each, conditional on the record read before: a concurrent run's statement waits for this
+        # transaction and then no longer finds `expected` (PostgreSQL re-reads the row; SQLite has waited for it).
+        with self._session() as s:
+            if expected is None:
+                if new is None:
+                    return s.get(OofRecordRow, person_id, populate_existing=True) is None
+                insert = self._insert(OofRecordRow).values(_oof_values(new)).on_conflict_do_nothing()
+                return s.execute(insert.returning(OofRecordRow.person_id)).first() is not None
+            same = (
+                OofRecordRow.person_id == person_id,
+                OofRecordRow.fingerprint == expected.fingerprint,
+                OofRecordRow.set_at == to_utc(expected.set_at, "OOF set time"),
+            )
+            if new is None:
+                return _rowcount(s.execute(delete(OofRecordRow).where(*same))) == 1
+            changed = update(OofRecordRow).where(*same).values(_oof_values(new))
+            return _rowcount(s.execute(changed.execution_options(synchronize_session=False))) == 1
 
     # Weekly statuses sent
 
@@ -298,18 +316,26 @@ class SqlStore(FollowupStore, HorizonStore):
     # Plumbing
 
     @contextmanager
-    def _session(self) -> Iterator[Session]:
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
         """The session of the enclosing transaction() on this thread, or a new one committed on exit."""
         current: Session | None = getattr(self._local, "session", None)
         if current is not None:
             yield current
             return
-        with self._sessions.begin() as session:
-            self._local.session = session
-            try:
-                yield session
-            finally:
-                self._local.session = None
+        try:
+            with (self._write_sessions if write else self._sessions).begin() as session:
+                self._local.session = session
+                try:
+                    yield session
+                finally:
+                    self._local.session = None
+        except OperationalError as exc:
+            if "database is locked" not in str(exc.orig):
+                raise
+            raise StoreError(
+                f"The state database {self.describe()} stayed locked by another mailbot process for "
+                f"{SQLITE_BUSY_SECONDS // 60} minutes; try again once it has finished."
+            ) from None
 
     def _insert(self, model: type[Base]) -> postgresql.Insert | sqlite.Insert:
         if self._engine.dialect.name == "postgresql":
@@ -330,6 +356,17 @@ class SqlStore(FollowupStore, HorizonStore):
 
 def _utc_or_none(value: datetime | None, name: str) -> datetime | None:
     return None if value is None else to_utc(value, name)
+
+
+def _oof_values(record: OofRecord) -> dict[str, Any]:
+    return {
+        "person_id": record.person_id,
+        "fingerprint": record.fingerprint,
+        "state": record.state,
+        "start": _utc_or_none(record.start, "OOF start"),
+        "end": _utc_or_none(record.end, "OOF end"),
+        "set_at": to_utc(record.set_at, "OOF set time"),
+    }
 
 
 def _rowcount(result: Result[Any]) -> int:

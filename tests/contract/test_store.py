@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -260,6 +262,22 @@ class TestStateStoreContract:
                 restarted.claim("digest:anna:2026-03-02", T0),
             )
 
+    @pytest.mark.parametrize("sent", [True, False])
+    def test_a_claim_another_process_holds_is_decided_when_its_transaction_ends(
+        self, store: SqlStore, store_url: str, sent: bool
+    ) -> None:
+        """A second process claiming a key the first holds in an open transaction gets an answer, not an error, once
+        that ends: taken if it was kept (the message went), free if it was rolled back (the send failed)."""
+        answers: list[bool] = []
+        with open_store(store_url) as other, contextlib.suppress(RuntimeError), store.transaction():
+            assert store.claim("nudge:anna:m1", T0)
+            waiting = threading.Thread(target=lambda: answers.append(other.claim("nudge:anna:m1", T0)))
+            waiting.start()
+            if not sent:
+                raise RuntimeError("Exchange refused the message")
+        waiting.join()
+        assert [not sent] == answers
+
     def test_unclaimed_key_was_not_claimed(self, store: SqlStore) -> None:
         """was_claimed is False for a key nobody claimed."""
         store.claim("other", T0)
@@ -279,6 +297,18 @@ class TestStateStoreContract:
         store.put_oof_record(OofRecord("anna", "fp-1", "scheduled", T0, T0 + timedelta(days=5), T0))
         store.delete_oof_record("anna")
         store.delete_oof_record("anna")
+        assert None is store.get_oof_record("anna")
+
+    def test_an_oof_record_is_replaced_only_while_it_is_the_one_expected(self, store: SqlStore) -> None:
+        """Two runs deciding on the same record: the first replaces it, the second finds it changed and changes
+        nothing; creating and deleting are conditional in the same way."""
+        first = OofRecord("anna", "fp-1", "scheduled", T0, T0 + timedelta(days=5), T0)
+        second = replace(first, fingerprint="fp-2", set_at=T0 + timedelta(hours=1))
+        created = [store.replace_oof_record("anna", None, first), store.replace_oof_record("anna", None, second)]
+        replaced = [store.replace_oof_record("anna", first, second), store.replace_oof_record("anna", first, first)]
+        kept = store.get_oof_record("anna")
+        deleted = [store.replace_oof_record("anna", first, None), store.replace_oof_record("anna", second, None)]
+        assert ([True, False], [True, False], second, [False, True]) == (created, replaced, kept, deleted)
         assert None is store.get_oof_record("anna")
 
     # Weekly statuses
@@ -521,3 +551,17 @@ class TestOpening:
         with open_store("sqlite://") as store:
             store.claim("k", T0)
             assert False is store.claim("k", T0)
+
+
+def test_a_sqlite_database_locked_past_the_wait_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SQLite file another process keeps locked for longer than mailbot waits ends in a StoreError naming the
+    database, not in a traceback (here the wait is made zero instead of ten minutes)."""
+    url = f"sqlite:///{tmp_path / 'state.sqlite3'}"
+    with open_store(url) as holder, holder.transaction():
+        holder.claim("nudge:anna:m1", T0)
+        monkeypatch.setattr("mailbot.store.engine.SQLITE_BUSY_SECONDS", 0)
+        with open_store(url) as waiting, pytest.raises(StoreError) as caught:
+            waiting.claim("nudge:anna:m1", T0)
+    assert f"The state database {url} stayed locked by another mailbot process for 10 minutes" in str(caught.value)
