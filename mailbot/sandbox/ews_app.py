@@ -174,6 +174,9 @@ class EwsApp:
         if injected.kind == "slow":
             time.sleep(injected.seconds)
             return None
+        if injected.kind == "gate":
+            self.faults.pass_gate(injected)
+            return None
         if injected.kind in ("http_429", "http_503"):
             status, text = (429, "Too Many Requests") if injected.kind == "http_429" else (503, "Service Unavailable")
             return Response(f"{text}\n", status, {"Retry-After": str(injected.retry_after)}, content_type="text/plain")

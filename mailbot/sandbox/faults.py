@@ -1,5 +1,5 @@
 """Misbehaviour on demand: throttling (in each of the ways Exchange words it), outages, dropped connections and
-slowness, each for N requests.
+slowness, each for N requests; and a gate where clients in separate processes meet (for tests of runs at once).
 
 Faults apply to authenticated EWS and Graph requests (each sub-request of a Graph $batch counts as one) in the
 order they were armed; the admin API arms them over HTTP.
@@ -8,12 +8,13 @@ order they were armed; the admin API arms them over HTTP.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import asdict, dataclass
-from threading import Lock
+from threading import Barrier, BrokenBarrierError, Lock
 from typing import Any, Literal, get_args
 
 FaultKind = Literal["server_busy", "wrapped_server_busy", "exceeded_connection_count", "http_429", "http_503",
-                    "drop_connection", "slow"]  # fmt: skip
+                    "drop_connection", "slow", "gate"]  # fmt: skip
 KINDS: tuple[FaultKind, ...] = get_args(FaultKind)
 
 
@@ -39,6 +40,7 @@ class Faults:
         self._lock = Lock()
         self._armed: list[Fault] = []
         self._fired: list[FaultKind] = []
+        self._gates: dict[int, tuple[Fault, Barrier]] = {}
 
     def server_busy(self, times: int = 1, back_off_ms: int = 250) -> Faults:
         """Answer with the ErrorServerBusy SOAP fault, asking the client to back off for `back_off_ms` (Graph:
@@ -72,6 +74,21 @@ class Faults:
     def slow(self, seconds: float, times: int | None = None) -> Faults:
         """Wait `seconds` before answering normally."""
         return self._arm(Fault("slow", times, seconds=seconds))
+
+    def gate(self, parties: int = 2, seconds: float = 60.0) -> Faults:
+        """Hold each of the next `parties` requests until all of them have arrived (at most `seconds`), then answer
+        them normally: clients started at the same time meet at their first request, whatever their start-up took."""
+        fault = Fault("gate", parties, seconds=seconds)
+        with self._lock:
+            self._gates[id(fault)] = (fault, Barrier(parties))  # the fault kept with it: its id stays its own
+        return self._arm(fault)
+
+    def pass_gate(self, fault: Fault) -> None:
+        """Wait at `fault`'s gate (a request that took a gate fault) until the others are there, or time is up."""
+        with self._lock:
+            _, barrier = self._gates[id(fault)]
+        with suppress(BrokenBarrierError):  # not all came in time: the ones that did go on
+            barrier.wait(timeout=fault.seconds)
 
     def arm(self, kind: str, **params: Any) -> Faults:
         """Arm a fault by name (for the admin API); unknown kinds or parameters raise ValueError."""

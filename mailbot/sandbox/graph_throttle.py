@@ -109,6 +109,8 @@ def suffer(faults: Faults) -> None:
         return
     if fault.kind == "slow":
         time.sleep(fault.seconds)  # slowness is real time by design: clients' timeouts run on it
+    elif fault.kind == "gate":
+        faults.pass_gate(fault)
     elif fault.kind == "drop_connection":
         raise DropConnection("fault: drop the connection")
     elif fault.kind == "http_503":

@@ -559,3 +559,17 @@ class TestFaults:
         """A slow server still answers within the client's patience."""
         sandbox.faults.slow(0.3, times=2)
         assert 3 == len(backend.sync_folder(HELP, "inbox", None).items)
+
+    def test_calls_meet_at_a_gate_and_are_answered(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """Two calls held at a gate for two pass it together and are answered; a call nobody joins at its gate goes
+        on when the gate's time is up (the sandbox's meeting point for tests of runs at the same time)."""
+        backend.get_oof(LI)
+        sandbox.faults.gate(parties=2)
+        states: list[OofState] = []
+        threads = [threading.Thread(target=lambda: states.append(backend.get_oof(LI).state)) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sandbox.faults.gate(parties=2, seconds=0.1)
+        assert ([OofState.DISABLED] * 2, OofState.SCHEDULED) == (states, backend.get_oof(ANNA).state)
