@@ -28,8 +28,8 @@ class PersonOutcome:
 
 def plan_person(
     deps: Deps, person: Person, now: datetime, renderer: TemplateRenderer
-) -> tuple[OofPlan, OofSettings, Decision]:
-    """Read calendar and current reply, and decide; nothing is changed."""
+) -> tuple[OofPlan, OofSettings, OofRecord | None, Decision]:
+    """Read calendar, current reply and the record of mailbot's own, and decide; nothing is changed."""
     settings, email = deps.settings, person.email
     calendar = settings.calendar_for(person)
     events = []
@@ -41,9 +41,11 @@ def plan_person(
         backup=_person(deps, person.backup), successor=_person(deps, person.successor), renderer=renderer,
         office_phone=settings.policy.offices[person.office].main_number,
     )  # fmt: skip
-    current = deps.backend.get_oof(email)
+    # The record before the reply: a run that changes both in between changed the record this decision is made on,
+    # so carrying it out finds that (see _carry_out); read the other way round, the reply could predate that change.
     record = deps.store.get_oof_record(person.id)
-    return plan, current, decide(plan, current, record.fingerprint if record else None, now=now)
+    current = deps.backend.get_oof(email)
+    return plan, current, record, decide(plan, current, record.fingerprint if record else None, now=now)
 
 
 def apply_oof(deps: Deps, now: datetime, *, only: str | None = None) -> JobResult:
@@ -68,11 +70,13 @@ def apply_oof(deps: Deps, now: datetime, *, only: str | None = None) -> JobResul
 
 
 def apply_person(deps: Deps, person: Person, now: datetime, renderer: TemplateRenderer) -> PersonOutcome:
-    plan, current, decision = plan_person(deps, person, now, renderer)
+    plan, current, record, decision = plan_person(deps, person, now, renderer)
     done = False
     if decision.action in ("set", "clear") and not deps.dry_run:
-        _carry_out(deps, person, current, decision, now)
-        done = True
+        done = _carry_out(deps, person, current, record, decision, now)
+        if not done:
+            decision = Decision("unchanged", None, "Another mailbot run changed the automatic reply at the same "
+                                "time; it stays as that run left it.")  # fmt: skip
     elif (
         decision.action == "leave_manual"
         and not deps.dry_run
@@ -83,21 +87,30 @@ def apply_person(deps: Deps, person: Person, now: datetime, renderer: TemplateRe
     return PersonOutcome(person, plan, current, decision, done)
 
 
-def _carry_out(deps: Deps, person: Person, current: OofSettings, decision: Decision, now: datetime) -> None:
+def _carry_out(
+    deps: Deps, person: Person, current: OofSettings, record: OofRecord | None, decision: Decision, now: datetime
+) -> bool:
+    """Set or clear the reply, recording it; False if another run changed mailbot's record of it first."""
     if decision.action == "set":
         assert decision.settings is not None, "a set decision carries the settings"
         new = decision.settings
     else:
         # Clearing turns mailbot's reply off and keeps its text, as a person switching it off would.
         new = replace(current, state=OofState.DISABLED, start=None, end=None)
-    deps.backend.set_oof(person.email, new)
-    if new.state is OofState.DISABLED:
-        deps.store.delete_oof_record(person.id)
-    else:
-        deps.store.put_oof_record(OofRecord(person.id, fingerprint(new), new.state.value, new.start, new.end, now))
-    deps.store.audit(
-        now, "mailbot", f"oof_{decision.action}", person.id, _describe(current), _describe(new), decision.why
-    )
+    kept = None
+    if new.state is not OofState.DISABLED:
+        kept = OofRecord(person.id, fingerprint(new), new.state.value, new.start, new.end, now)
+    with deps.store.transaction():
+        # The record first, and only if it is still the one this decision was made on: of two runs deciding at the
+        # same time one changes the reply and audits it, the other finds the record changed and leaves it. If the
+        # change fails, the record rolls back and the next run decides again.
+        if not deps.store.replace_oof_record(person.id, record, kept):
+            return False
+        deps.backend.set_oof(person.email, new)
+        deps.store.audit(
+            now, "mailbot", f"oof_{decision.action}", person.id, _describe(current), _describe(new), decision.why
+        )
+    return True
 
 
 def _person(deps: Deps, person_id: str | None) -> Person | None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import structlog
 
@@ -13,9 +13,11 @@ from mailbot.config import Settings
 from mailbot.domain import OutgoingMessage, Person
 from mailbot.errors import BackendError, MailbotError
 from mailbot.exchange.base import ExchangeBackend
-from mailbot.jobs.open_items import calendar_of
+from mailbot.jobs.open_items import answerers_of, calendar_of
 from mailbot.policy.messages import Message
 from mailbot.store import StateStore
+
+T = TypeVar("T")
 
 
 class Progress(Protocol):
@@ -68,30 +70,60 @@ def note_mailbox_failure(deps: Deps, job: str, mailbox: str, problem: str, now: 
         deps.store.audit(now, "mailbot", "mailbox_failed", mailbox.lower(), None, None, f"{job}: {problem}")
 
 
+def duty_key(kind: str, owner_id: str, mailbox: str, *about: str) -> str:
+    """The key claimed when `owner`'s part in something in `mailbox` is told (e.g. an item's level, a due update):
+    once per owner, whoever is told (the owner, or whoever acts for them)."""
+    return ":".join((kind, owner_id, mailbox, *about))
+
+
+def told(deps: Deps, kind: str, owner: Person, mailbox: str, *about: str) -> bool:
+    """Whether `owner`'s part in something was told already (see duty_key).
+
+    Before, these keys named whoever was told. Such an old key naming someone who may act for `owner` (backup,
+    supervisor, successor) and who does not answer `mailbox` themselves is taken as told on the owner's behalf: a
+    new key names only the mailbox's own people, so no new key is mistaken for one.
+    """
+    store = deps.store
+    if store.was_claimed(duty_key(kind, owner.id, mailbox, *about)):
+        return True
+    answer = {person.id for person in answerers_of(deps.settings, mailbox)}
+    acting = dict.fromkeys(p for p in (owner.backup, owner.supervisor, owner.successor) if p and p not in answer)
+    return any(store.was_claimed(duty_key(kind, person_id, mailbox, *about)) for person_id in acting)
+
+
 def send_claimed(
     deps: Deps,
     recipient: Person,
-    message: Message,
-    keys: list[str],
+    entries: Sequence[tuple[T, str]],
+    compose: Callable[[list[T]], Message],
     now: datetime,
     result: JobResult,
     *,
     what: str,
     action: str,
-    detail: str,
+    counted: str,
 ) -> None:
-    """Mail `message` to a colleague from mailbot's mailbox, claiming `keys` for it.
+    """Mail a colleague, from mailbot's mailbox, the message `compose` makes of the `entries` whose keys this run
+    claims (each entry is something to tell once, with its key).
 
-    Claims and the send share one transaction: if sending fails, nothing is marked as sent and the failure is
-    reported as a problem of the run (`what` names the kind of message, e.g. "nudge").
+    A key another run holds is not this run's: its entry is left out, and with none left nothing is sent. Claims and
+    the send share one transaction: if sending fails, nothing is marked as sent and the failure is reported as a
+    problem of the run (`what` names the kind of message, e.g. "nudge"; the audit counts the entries told as
+    `counted`, e.g. "item(s)"). A run claiming the same key meanwhile waits for that transaction: it finds the key
+    taken once the message went, and free (to send it itself) if sending failed.
     """
     store, sender = deps.store, deps.settings.service.backend.service_account
     try:
         with store.transaction():
-            for key in keys:
-                store.claim(key, now, recipient.email)
+            # In one order everywhere, so two runs claiming overlapping keys cannot wait for each other in a circle.
+            won = {key for key in sorted({key for _, key in entries}) if store.claim(key, now, recipient.email)}
+            mine = [entry for entry, key in entries if key in won]
+            if not mine:
+                deps.log.info("another run claimed it first", what=what, recipient=recipient.id)
+                return
+            message = compose(mine)
             deps.backend.send(sender, OutgoingMessage((recipient.email,), message.subject, message.html, message.text))
-            store.audit(now, "mailbot", action, recipient.id, None, message.subject, detail)
+            store.audit(now, "mailbot", action, recipient.id, None, message.subject, f"{len(mine)} {counted}")
     except BackendError as exc:
         result.problems.append(f"{what} to {recipient.name} not sent: {exc}")
         return

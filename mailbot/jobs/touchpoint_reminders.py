@@ -1,10 +1,11 @@
 """Touchpoint reminders: when a member is due a status update, draft it and nudge whoever acts for the owner.
 
 Runs with the nudge job. Each due update (a touchpoint and its due time) gets at most one draft and, per
-recipient, one nudge when it falls due and one more on each business day it stays overdue; all are keyed claims,
-so reruns and restarts repeat nothing, and the next reply to the member makes a new due time with new keys.
-The draft goes where the person who will send it can reach it: a shared mailbox's own Drafts, else the
-recipient's (the backup's while the owner is away). It answers the member's latest message in the thread.
+owner, one nudge when it falls due and one more on each business day it stays overdue (to the owner or whoever
+acts for them); all are keyed claims, so reruns, restarts and runs at the same time repeat nothing, and the next
+reply to the member makes a new due time with new keys. The draft goes where the person who will send it can reach
+it: a shared mailbox's own Drafts, else the recipient's (the backup's while the owner is away). It answers the
+member's latest message in the thread.
 mailbot never sends anything to members itself.
 """
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from mailbot.domain import OutgoingMessage, Person, Touchpoint
 from mailbot.errors import BackendError
-from mailbot.jobs.deps import Deps, JobResult, send_claimed
+from mailbot.jobs.deps import Deps, JobResult, duty_key, send_claimed, told
 from mailbot.jobs.open_items import answerers_of, calendar_of, mailbox_name
 from mailbot.jobs.presence import Whereabouts, route
 from mailbot.policy.messages import Message
@@ -39,27 +41,32 @@ def remind_touchpoints(deps: Deps, now: datetime, result: JobResult) -> None:
             continue
         again = reminder_day(due, now, calendar)  # an update left overdue is reminded again each business day
         for owner in answerers_of(settings, tp.mailbox):
-            recipient, covering, reason = route(deps, owner, now, places)
-            key = f"touchpoint:{recipient.id}:{_due_key(tp, due)}" + (f":again:{again.isoformat()}" if again else "")
-            if not store.was_claimed(key):
+            day = ("again", again.isoformat()) if again else ()
+            about = (tp.mailbox, tp.message_id, due.astimezone(UTC).isoformat(), *day)
+            if not told(deps, "touchpoint", owner, *about):  # once per owner, like nudges (see nudge.py)
+                recipient, covering, reason = route(deps, owner, now, places)
                 line = UpdateLine(tp, due, owner, covering, reason, mailbox_name(settings, tp.mailbox))
-                inbox[recipient.id].append((line, key))
+                inbox[recipient.id].append((line, duty_key("touchpoint", owner.id, *about)))
     renderer = TemplateRenderer(settings.templates_dir)
     for recipient_id, entries in sorted(inbox.items()):
         recipient = settings.person(recipient_id)
         if not settings.calendar_for(recipient).is_open(now):
             continue  # like nudges: office hours only; nothing is claimed until then
-        lines = [replace(line, drafts=_draft(deps, line, recipient, now, renderer, result)) for line, _ in entries]
-        model = build_touchpoint_nudge(
-            recipient, lines, now, ZoneInfo(recipient.timezone), settings.policy.organisation.name
-        )
-        message = render_touchpoint_nudge(model, renderer)
+        drafted = [(replace(line, drafts=_draft(deps, line, recipient, now, renderer, result)), key)
+                   for line, key in entries]  # fmt: skip
+        compose = partial(_message, recipient, now, settings.policy.organisation.name, renderer)
         if deps.dry_run:
-            result.changes.append(f"would nudge {recipient.name}: {message.subject}")
+            result.changes.append(f"would nudge {recipient.name}: {compose([line for line, _ in drafted]).subject}")
             continue
-        keys = [key for _, key in entries]
-        send_claimed(deps, recipient, message, keys, now, result, what="touchpoint nudge",
-                     action="touchpoint_nudge_sent", detail=f"{len(keys)} update(s) due")  # fmt: skip
+        send_claimed(deps, recipient, drafted, compose, now, result, what="touchpoint nudge",
+                     action="touchpoint_nudge_sent", counted="update(s) due")  # fmt: skip
+
+
+def _message(
+    recipient: Person, now: datetime, organisation: str, renderer: TemplateRenderer, lines: list[UpdateLine]
+) -> Message:
+    model = build_touchpoint_nudge(recipient, lines, now, ZoneInfo(recipient.timezone), organisation)
+    return render_touchpoint_nudge(model, renderer)
 
 
 def _due_key(tp: Touchpoint, due: datetime) -> str:
@@ -81,7 +88,8 @@ def _draft(
             return drafts_text(target, recipient, line.mailbox_name)
         try:
             with store.transaction():  # the claim and the draft together: a failed save is tried again next run
-                store.claim(key, now, target)
+                if not store.claim(key, now, target):  # another run saved it meanwhile: theirs is the draft
+                    return drafts_text(store.claim_detail(key) or target, recipient, line.mailbox_name)
                 deps.backend.save_draft(target, outgoing)
                 store.audit(now, "mailbot", "touchpoint_draft_saved", tp.message_id, None, message.subject,
                             f"draft status update in the Drafts of {target}")  # fmt: skip

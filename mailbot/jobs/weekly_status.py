@@ -151,11 +151,11 @@ def person_status(
     if deps.dry_run:
         return outcome(message("off"), False, "off", f"{what} (status message not tried)")
     request = status_message_request(plan, status_text, calendar, policy)
-    status, note = _set_status(deps, person, request, calendar.tz)
-    mail = message(status)
     with store.transaction():
-        if not store.claim(key, now, decision.action):
-            return outcome(None, False, status, "already sent today by another run")
+        if not store.claim(key, now, decision.action):  # the status message too is the winner's to set
+            return outcome(None, False, "off", "already sent today by another run")
+        status, note = _set_status(deps, person, request, calendar.tz)
+        mail = message(status)
         sender = settings.service.backend.service_account
         deps.backend.send(sender, OutgoingMessage((person.email,), mail.subject, mail.html, mail.text))
         store.put_weekly_status(
