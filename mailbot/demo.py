@@ -37,8 +37,9 @@ PAT, DANA, RIVERA = (
     "Sam Rivera <sam.rivera@mail.example>",
 )
 LI, JAMES, ANNA, HELP = "li.chen@example.org", "james.okafor@example.org", "anna.brandt@example.org", "help@example.org"
-MARIA = "maria.reyes@example.org"
-CAST = {MARIA: "Maria Reyes", JAMES: "James Okafor", LI: "Li Chen", ANNA: "Anna Brandt", HELP: "the Member Help Desk"}
+MARIA, PETR = "maria.reyes@example.org", "petr.novak@example.org"
+CAST = {MARIA: "Maria Reyes", JAMES: "James Okafor", LI: "Li Chen", ANNA: "Anna Brandt", PETR: "Petr Novak",
+        HELP: "the Member Help Desk"}  # fmt: skip
 
 Act = Callable[[Organisation], str]
 
@@ -64,12 +65,14 @@ def _member(mailbox: str, sender: str, subject: str, text: str, message_id: str,
     return act
 
 
-def _mark(mailbox: str, subject: str, category: str) -> Act:
+def _mark(mailbox: str, subject: str, category: str, *, by: str | None = None) -> Act:
     def act(org: Organisation) -> str:
         for message in org.messages(mailbox, "inbox"):
             if message.subject == subject:
                 org.set_categories(mailbox, message.item_id, [category])
-        return f"{org.mailbox(mailbox).name} marks {subject!r} {category}"
+        if by is None:
+            return f"{org.mailbox(mailbox).name} marks {subject!r} {category}"
+        return f"{org.mailbox(by).name} marks {subject!r} {category} in {org.mailbox(mailbox).name}'s mailbox"
 
     return act
 
@@ -84,14 +87,24 @@ def _book_day_off(mailbox: str, day: date, subject: str = "Vacation") -> Act:
     return act
 
 
+def _grant(mailbox: str) -> Act:
+    """IT gives the service account the impersonation right it lacked on `mailbox` (mailbot reads it from then on)."""
+
+    def act(org: Organisation) -> str:
+        org.grant_impersonation(mailbox)
+        return f"IT lets mailbot impersonate {org.mailbox(mailbox).name}'s mailbox"
+
+    return act
+
+
 def _moment(monday: date, day: int, hhmm: str, tz: ZoneInfo) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
     return datetime.combine(monday + timedelta(days=day), time(hour, minute), tzinfo=tz)
 
 
-def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act]]:
-    """What the people do in the week from `monday` (Maria books `day_off` off); mailbot only watches, decides
-    and nudges. Nothing in it depends on which days are holidays."""
+def story(monday: date, tz: ZoneInfo, day_off: date, last_workday: date) -> list[tuple[datetime, Act]]:
+    """What the people do in the week from `monday` (Maria books `day_off` off, Anna the week's `last_workday`);
+    mailbot only watches, decides and nudges. Nothing in it depends on which days are holidays."""
 
     def _at(day: int, hhmm: str) -> datetime:
         return _moment(monday, day, hhmm, tz)
@@ -105,7 +118,11 @@ def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act
                                   "Voice Mail from +1 555 0142 (18 seconds)",
                                   "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
                                   message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
+        (_at(0, "12:30"), _book_day_off(ANNA, last_workday, "Day off")),
         (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
+        (_at(0, "15:45"), _reply(JAMES, "Lost membership card", "We have ordered a replacement card; I will write "
+                                 "again when it ships.", inbox=HELP)),
+        (_at(0, "15:50"), _mark(HELP, "Lost membership card", "In progress")),
         (_at(0, "16:30"), _book_day_off(MARIA, day_off)),
         (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
         (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
@@ -114,9 +131,12 @@ def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act
                                   "Could someone explain the pension options?", "<pension-2@gmail.example>")),
         (_at(1, "16:00"), _member(JAMES, RIVERA, "Automatic reply: Statement", "I am away until next week.",
                                   "<auto-9@mail.example>", headers={"Auto-Submitted": "auto-replied"})),
+        (_at(2, "08:10"), _grant(PETR)),
         (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
         (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
+        (_at(2, "09:35"), _mark(PETR, "Pension question", "Done", by=ANNA)),  # Anna's reply answers Robin's note to Petr
         (_at(2, "11:00"), _reply(JAMES, "Lost membership card", "A replacement card is on its way.", inbox=HELP)),
+        (_at(2, "11:05"), _mark(HELP, "Lost membership card", "Done")),
         (_at(2, "16:20"), _member(LI, PAT, "Opening hours", "Is the office open on Saturdays?",
                                   "<hours-4@gmail.example>")),
         (_at(5, "11:00"), _member(HELP, "Taylor Quinn <tq@mail.example>", "Weekend question",
@@ -190,7 +210,8 @@ class Demo:
 
     def ticks(self) -> Iterator[datetime]:
         with self._world() as (org, deps):
-            acts = sorted(story(self.monday, self.tz, self._next_workday()), key=lambda event: event[0])
+            plot = story(self.monday, self.tz, self._next_workday(), self._last_workday())
+            acts = sorted(plot, key=lambda event: event[0])
             for moment in self.moments():
                 while acts and acts[0][0] <= moment:
                     when, act = acts.pop(0)
@@ -237,6 +258,11 @@ class Demo:
     def _next_workday(self) -> date:
         """The first business day after Monday: Maria's day off, so that booking it changes her week."""
         days = [self.monday + timedelta(days=n) for n in range(1, 5)]
+        return next((d for d in days if self.office.is_business_day(d)), days[0])
+
+    def _last_workday(self) -> date:
+        """The week's last business day: Anna's day off, which a weekend (or holiday) follows."""
+        days = [self.monday + timedelta(days=n) for n in range(4, 0, -1)]
         return next((d for d in days if self.office.is_business_day(d)), days[0])
 
     def _at(self, day: int, hhmm: str) -> datetime:

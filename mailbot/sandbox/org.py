@@ -98,6 +98,12 @@ class Organisation(MailFlow):
     def may_impersonate(self, email: str) -> bool:
         return self._impersonation is None or email.lower() in self._impersonation
 
+    def grant_impersonation(self, email: str) -> None:
+        """An administrator adds `email` to the service account's impersonation scope (a management scope)."""
+        with self.lock:
+            if self._impersonation is not None:
+                self._impersonation.add(email.lower())
+
     @property
     def service_password(self) -> str:
         """The sandbox service account's password (from the scenario; for building test clients)."""
