@@ -134,7 +134,7 @@ def story(monday: date, tz: ZoneInfo, day_off: date, last_workday: date) -> list
         (_at(2, "08:10"), _grant(PETR)),
         (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
         (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
-        (_at(2, "09:35"), _mark(PETR, "Pension question", "Done", by=ANNA)),  # Anna's reply answers Robin's note to Petr
+        (_at(2, "09:35"), _mark(PETR, "Pension question", "Done", by=ANNA)),  # her reply answered Robin's note to Petr
         (_at(2, "11:00"), _reply(JAMES, "Lost membership card", "A replacement card is on its way.", inbox=HELP)),
         (_at(2, "11:05"), _mark(HELP, "Lost membership card", "Done")),
         (_at(2, "16:20"), _member(LI, PAT, "Opening hours", "Is the office open on Saturdays?",
