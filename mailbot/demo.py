@@ -19,18 +19,20 @@ from zoneinfo import ZoneInfo
 from mailbot.clock import FixedClock
 from mailbot.config import Settings
 from mailbot.errors import ConfigError
-from mailbot.jobs import Deps, run_job
+from mailbot.jobs import Deps, JobResult, run_job
 from mailbot.jobs.apply_oof import apply_oof
 from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
-from mailbot.jobs.weekly_status import weekly_status
+from mailbot.jobs.weekly_status import JOB as WEEKLY_STATUS
+from mailbot.jobs.weekly_status import URGENT, weekly_status
 from mailbot.policy.messages import standalone_html
 from mailbot.runtime import open_deps, serve_sandbox
 from mailbot.sandbox import Organisation, load_scenario
 
 DAYS = 9  # Monday to the Tuesday after, when Li is back from her vacation over the weekend
 STEP = timedelta(hours=1)
+SYNC = timedelta(minutes=5)  # after something happens, the next sync
 PAT, DANA, RIVERA = (
     "Pat Member <pat.member@gmail.example>",
     "dana.w@outlook.example",
@@ -87,12 +89,12 @@ def _book_day_off(mailbox: str, day: date, subject: str = "Vacation") -> Act:
     return act
 
 
-def _grant(mailbox: str) -> Act:
+def _grant(mailbox: str, why: str) -> Act:
     """IT gives the service account the impersonation right it lacked on `mailbox` (mailbot reads it from then on)."""
 
     def act(org: Organisation) -> str:
         org.grant_impersonation(mailbox)
-        return f"IT lets mailbot impersonate {org.mailbox(mailbox).name}'s mailbox"
+        return f"IT lets mailbot impersonate {org.mailbox(mailbox).name}'s mailbox ({why})"
 
     return act
 
@@ -102,9 +104,9 @@ def _moment(monday: date, day: int, hhmm: str, tz: ZoneInfo) -> datetime:
     return datetime.combine(monday + timedelta(days=day), time(hour, minute), tzinfo=tz)
 
 
-def story(monday: date, tz: ZoneInfo, day_off: date, last_workday: date) -> list[tuple[datetime, Act]]:
-    """What the people do in the week from `monday` (Maria books `day_off` off, Anna the week's `last_workday`);
-    mailbot only watches, decides and nudges. Nothing in it depends on which days are holidays."""
+def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act]]:
+    """What the people do in the week from `monday` (Maria books `day_off` off late the evening before); mailbot
+    only watches, decides and nudges. Nothing in it depends on which days are holidays."""
 
     def _at(day: int, hhmm: str) -> datetime:
         return _moment(monday, day, hhmm, tz)
@@ -118,12 +120,11 @@ def story(monday: date, tz: ZoneInfo, day_off: date, last_workday: date) -> list
                                   "Voice Mail from +1 555 0142 (18 seconds)",
                                   "Casey Brooks, please call back about my statement.", "<vm-2@example.org>",
                                   message_class="IPM.Note.Microsoft.Voicemail.UM.CA")),
-        (_at(0, "12:30"), _book_day_off(ANNA, last_workday, "Day off")),
         (_at(0, "15:30"), _mark(HELP, "Thank you!", "No reply needed")),
         (_at(0, "15:45"), _reply(JAMES, "Lost membership card", "We have ordered a replacement card; I will write "
                                  "again when it ships.", inbox=HELP)),
         (_at(0, "15:50"), _mark(HELP, "Lost membership card", "In progress")),
-        (_at(0, "16:30"), _book_day_off(MARIA, day_off)),
+        (_moment(day_off - timedelta(days=1), 0, "16:30", tz), _book_day_off(MARIA, day_off)),
         (_at(1, "08:40"), _mark(HELP, "Voice Mail from +1 555 0142 (18 seconds)", "Done")),
         (_at(1, "08:45"), _mark(HELP, "Voice Mail from +1 555 0199 (42 seconds)", "Done")),
         (_at(1, "09:10"), _reply(LI, "Direct deposit form", "It is on the member portal under Forms.")),
@@ -131,7 +132,7 @@ def story(monday: date, tz: ZoneInfo, day_off: date, last_workday: date) -> list
                                   "Could someone explain the pension options?", "<pension-2@gmail.example>")),
         (_at(1, "16:00"), _member(JAMES, RIVERA, "Automatic reply: Statement", "I am away until next week.",
                                   "<auto-9@mail.example>", headers={"Auto-Submitted": "auto-replied"})),
-        (_at(2, "08:10"), _grant(PETR)),
+        (_at(2, "08:10"), _grant(PETR, "he has left; Anna Brandt answers his mail")),
         (_at(2, "09:15"), _reply(ANNA, "Benefits claim form", "Please send it to claims@example.org.")),
         (_at(2, "09:30"), _reply(ANNA, "Pension options", "Happy to, I will call you this afternoon.")),
         (_at(2, "09:35"), _mark(PETR, "Pension question", "Done", by=ANNA)),  # her reply answered Robin's note to Petr
@@ -195,9 +196,11 @@ class Demo:
         self._problems: list[str] = []
         self._digest_path: Path | None = None
         self.result: DemoResult | None = None
+        self._story = story(self.monday, self.tz, self._day_off())
 
     def moments(self) -> list[datetime]:
-        """Every hour from 07:00 to 19:00 on each day, plus the digest and weekly status times from service.yaml."""
+        """Every hour from 07:00 to 19:00 on each day, the digest and weekly status times from service.yaml, and a
+        sync a few minutes after each thing people do (the service syncs every few minutes)."""
         jobs = self.settings.service.jobs
         moments = []
         for day in range(self.days):
@@ -206,12 +209,13 @@ class Demo:
                 moments.append(moment)
                 moment += STEP
             moments += [self._at(day, jobs.digest.at), self._at(day, jobs.weekly_status.at)]
+        end = self._at(self.days - 1, "19:00")
+        moments += [when + SYNC for when, _ in self._story if when + SYNC <= end]
         return sorted(set(moments))
 
     def ticks(self) -> Iterator[datetime]:
         with self._world() as (org, deps):
-            plot = story(self.monday, self.tz, self._next_workday(), self._last_workday())
-            acts = sorted(plot, key=lambda event: event[0])
+            acts = sorted(self._story, key=lambda event: event[0])
             for moment in self.moments():
                 while acts and acts[0][0] <= moment:
                     when, act = acts.pop(0)
@@ -241,7 +245,9 @@ class Demo:
         if now.minute == 0:
             summary.nudges += run_job("nudge", nudge, deps, now).changes
         if f"{now:%H:%M}" == self.settings.service.jobs.weekly_status.at:  # daily; it decides what is news
-            summary.weekly += run_job("weekly_status", weekly_status, deps, now).changes
+            summary.weekly += run_job(WEEKLY_STATUS, weekly_status, deps, now).changes
+        else:  # a change to today or the next business day goes out at once, as the service does at the sync's pace
+            summary.weekly += run_job(URGENT, _urgent_weekly_status, deps, now).changes
         if f"{now:%H:%M}" == self.settings.service.jobs.digest.at:
             self._digest(deps, now, summary)
         self._problems += [p for p in synced.problems if p not in self._problems]
@@ -255,15 +261,14 @@ class Demo:
                 path.write_text(standalone_html(built.message), encoding="utf-8")
                 self._digest_path = path
 
-    def _next_workday(self) -> date:
-        """The first business day after Monday: Maria's day off, so that booking it changes her week."""
-        days = [self.monday + timedelta(days=n) for n in range(1, 5)]
-        return next((d for d in days if self.office.is_business_day(d)), days[0])
-
-    def _last_workday(self) -> date:
-        """The week's last business day: Anna's day off, which a weekend (or holiday) follows."""
+    def _day_off(self) -> date:
+        """Maria's day off: the week's last business day from Tuesday on after which the office closes (a Friday, or
+        the day before a holiday), so her automatic reply must run on to the next opening; the last business day of
+        the week when no such day exists."""
         days = [self.monday + timedelta(days=n) for n in range(4, 0, -1)]
-        return next((d for d in days if self.office.is_business_day(d)), days[0])
+        open_days = [d for d in days if self.office.is_business_day(d)]
+        bridging = [d for d in open_days if not self.office.is_business_day(d + timedelta(days=1))]
+        return (bridging or open_days or days)[0]
 
     def _at(self, day: int, hhmm: str) -> datetime:
         return _moment(self.monday, day, hhmm, self.tz)
@@ -281,6 +286,10 @@ class Demo:
             open_at_end=sum(t.answered_at is None for t in tracked), within_deadline=len(on_time),
             answered=len(answered), problems=self._problems,
         )  # fmt: skip
+
+
+def _urgent_weekly_status(deps: Deps, now: datetime) -> JobResult:
+    return weekly_status(deps, now, urgent_only=True)
 
 
 def _check_cast(settings: Settings, org: Organisation) -> None:

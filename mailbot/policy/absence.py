@@ -231,6 +231,9 @@ def decide(plan: OofPlan, current: OofSettings, ours: str | None, *, now: dateti
     if plan.settings is not None:
         if fingerprint(current) == fingerprint(plan.settings):
             return Decision("unchanged", None, f"The reply in place is already the plan: {plan.why}.")
+        if not is_ours and _own_reply_covered(plan, current, now):
+            return Decision("unchanged", None, "The absence is over and the person's own automatic reply covered "
+                            "it; mailbot does not run on a reply it did not set.")  # fmt: skip
         if is_ours or not live:
             return Decision("set", plan.settings, f"Set the automatic reply: {plan.why}.")
         return _leave_manual(plan)
@@ -241,6 +244,19 @@ def decide(plan: OofPlan, current: OofSettings, ours: str | None, *, now: dateti
     if live:
         return _leave_manual(plan)
     return Decision("unchanged", None, f"No automatic reply is on, none needed ({plan.why}).")
+
+
+def _own_reply_covered(plan: OofPlan, current: OofSettings, now: datetime) -> bool:
+    """After an absence ends, before the office opens again: the person's own scheduled reply ran during it.
+
+    mailbot keeps its own reply on to the next working moment, but does not start one for those closed hours
+    when the person chose where theirs ends (it would be on for a night, or an hour before opening).
+    """
+    absence = plan.absence
+    if absence is None or _utc(absence.end) > _utc(now):
+        return False
+    own_end = current.end if current.state is OofState.SCHEDULED else None
+    return own_end is not None and _utc(own_end) > _utc(absence.start)
 
 
 def _leave_manual(plan: OofPlan) -> Decision:

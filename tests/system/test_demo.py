@@ -33,7 +33,27 @@ def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
     assert "sent Maria Reyes the digest: Service level digest for Monday, November 23" in out
     assert "Thursday 26 November: 0 member message(s) tracked, 0 answered\n\n" in out  # Thanksgiving: quiet
     assert "still open at the end: 0." in out
-    assert "weekly status: Maria Reyes: sent an update, the week changed: Tuesday, November 24: away" in out
+    days = report_days(out)
+    # Maria books Wednesday off at 16:30 the day before: her script goes out that evening, not on the day off, and
+    # her reply runs through Thanksgiving and the day after, to the office's next opening.
+    update = "weekly status: Maria Reyes: sent an update, the week changed: Wednesday, November 25: away, back Monday"
+    assert any(line.startswith(f"  * {update}") for line in days["Tuesday 24 November"])
+    assert "  * out of office: Maria Reyes: Set the automatic reply: Vacation Wed 25 Nov; back Mon 30 Nov 08:00." in (
+        days["Tuesday 24 November"])  # fmt: skip
+    assert [] == [line for line in days["Friday 27 November"] if "out of office" in line]
+    assert any("Maria Reyes: mailbot's automatic reply has ended" in line for line in days["Monday 30 November"])
+    # Anna's own reply covered her training: mailbot starts none for the night before she is back.
+    assert "Anna Brandt: Set the automatic reply" not in out
+    # On her day off James, her deputy, reads the team's digest; the day before lists the request in progress.
+    assert ("  * sent James Okafor the digest for Maria Reyes: Service level digest for Wednesday, November 25 "
+            "(covering for Maria Reyes): 0 overdue, 1 open") in days["Wednesday 25 November"]  # fmt: skip
+    tuesday = html.document_fromstring((tmp_path / "digest-mreyes-2026-11-24.html").read_text()).text_content()
+    assert "Requests in progress" in tuesday and "Lost membership card for Jordan Lee" in tuesday
+    # Once IT lets mailbot into the departed Petr's mailbox, Anna, his successor, is nudged about his member's mail.
+    wednesday = days["Wednesday 25 November"]
+    assert wednesday.index("  - 08:10 IT lets mailbot impersonate Petr Novak's mailbox (he has left; Anna Brandt "
+                           "answers his mail)") < wednesday.index(
+        "  * nudged Anna Brandt: 1 member message needs an answer (1 overdue)")  # fmt: skip
     last = tmp_path / "digest-mreyes-2026-12-01.html"
     assert f"Last digest (HTML): {last}" in out
     page = html.document_fromstring(last.read_text())
@@ -67,13 +87,15 @@ def report_days(out: str) -> dict[str, list[str]]:
 
 
 def digest_days(out: str) -> list[str]:
-    return [day for day, lines in report_days(out).items() if any("sent Maria Reyes the digest" in x for x in lines)]
+    """The days on which Maria Reyes, or her deputy for her, was sent the digest."""
+    sent = ("sent Maria Reyes the digest", "the digest for Maria Reyes")
+    return [day for day, lines in report_days(out).items() if any(x in line for line in lines for x in sent)]
 
 
 @pytest.mark.parametrize(
     ("now", "days", "closed", "day_off"),
     [
-        ("2029-12-26T12:00-05:00", "3", ["Monday 24 December", "Tuesday 25 December"], "Wednesday, December 26"),
+        ("2029-12-26T12:00-05:00", "5", ["Monday 24 December", "Tuesday 25 December"], "Friday, December 28"),
         ("2030-01-01T09:00-05:00", "2", ["Tuesday 1 January"], None),
         ("2028-07-04T09:00-04:00", "2", ["Tuesday 4 July"], None),
     ],
@@ -82,7 +104,7 @@ def test_demo_works_in_weeks_with_other_holidays(
     tmp_path: Path, now: str, days: str, closed: list[str], day_off: str | None
 ) -> None:
     """Christmas Eve and Christmas on Monday and Tuesday, New Year's Day or Independence Day on a Tuesday: the story
-    runs without problems, no digest goes out on a closed day, and Maria books the next workday off."""
+    runs without problems, no digest goes out on a closed day, and Maria books the week's last workday off."""
     result = demo(tmp_path, "--now", now, "--days", days)
     assert 0 == result.returncode, result.stderr
     out = result.stdout

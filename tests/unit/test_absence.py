@@ -254,6 +254,21 @@ def test_the_reply_is_cleared_once_the_office_opens_again() -> None:
     assert "clear" == decide(sydney_plan(found, back), in_place, fingerprint(in_place), now=back).action
 
 
+def test_after_a_day_off_covered_by_their_own_reply_mailbot_starts_none_before_the_office_opens() -> None:
+    """Kim's own reply ran over her Monday off and ended at midnight: on Australia Day mailbot leaves it at that."""
+    found = [Absence("kwong", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), "Vacation")]
+    own = OofSettings(OofState.SCHEDULED, "Away", "Away", start=sydney(date(2027, 1, 25)), end=sydney(date(2027, 1, 26)))
+    holiday = sydney(date(2027, 1, 26), 9)
+    assert "unchanged" == decide(sydney_plan(found, holiday), own, None, now=holiday).action
+
+
+def test_a_day_off_with_no_reply_at_all_still_gets_one_for_the_closed_days() -> None:
+    """Had mailbot been down all Monday, on Australia Day it still sets Kim's reply, to run until Wednesday."""
+    found = [Absence("kwong", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), "Vacation")]
+    holiday = sydney(date(2027, 1, 26), 9)
+    assert "set" == decide(sydney_plan(found, holiday), OofSettings(OofState.DISABLED), None, now=holiday).action
+
+
 def test_the_calendar_is_read_from_a_week_before_the_office_last_opened() -> None:
     """Late in a two-week closure the calendar is still read from a week before it began, so the day off before it
     (whose reply runs through it) is seen; an ordinary Wednesday reads a week back from now."""
