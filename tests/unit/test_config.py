@@ -13,7 +13,7 @@ from mailbot.config.schema import SCHEMAS, schema_text
 from mailbot.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
-MARIA_PHONE = '    phone: "+1 555 0100 x201"\n'  # the last line of Maria Reyes's entry in people.yaml
+MARIA_DEPUTY = "    deputy: jokafor "  # Maria Reyes's deputy in the shipped people.yaml
 
 
 def edit(path: Path, old: str, new: str) -> None:
@@ -225,9 +225,10 @@ def test_departed_person_needs_successor(example_config: Path) -> None:
 
 def test_a_supervisor_names_a_deputy(example_config: Path) -> None:
     """A supervisor's `deputy` is read from people.yaml; nobody has one unless it is written there."""
-    shipped = load_settings(example_config).person("mreyes").deputy
-    edit(example_config.parent / "config/people.yaml", MARIA_PHONE, MARIA_PHONE + "    deputy: abrandt\n")
-    assert (None, "abrandt") == (shipped, load_settings(example_config).person("mreyes").deputy)
+    shipped = load_settings(example_config)
+    edit(example_config.parent / "config/people.yaml", MARIA_DEPUTY, "    deputy: abrandt ")
+    assert ("jokafor", None) == (shipped.person("mreyes").deputy, shipped.person("jokafor").deputy)
+    assert "abrandt" == load_settings(example_config).person("mreyes").deputy
 
 
 @pytest.mark.parametrize(
@@ -239,7 +240,7 @@ def test_a_supervisor_names_a_deputy(example_config: Path) -> None:
 def test_a_deputy_must_be_another_active_person(example_config: Path, deputy: str, expected: str) -> None:
     """A deputy who has left, the supervisor themselves, or an unknown id is named with its line in people.yaml."""
     people = example_config.parent / "config/people.yaml"
-    edit(people, MARIA_PHONE, f"{MARIA_PHONE}    deputy: {deputy}\n")
+    edit(people, MARIA_DEPUTY, f"    deputy: {deputy} ")
     [problem] = problems_of(example_config)
     line = line_with(people, f"deputy: {deputy}") if "own" not in expected else line_with(people, "- id: mreyes")
     assert f"{people}:{line}: {expected}" == problem
