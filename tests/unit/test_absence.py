@@ -257,7 +257,9 @@ def test_the_reply_is_cleared_once_the_office_opens_again() -> None:
 def test_after_a_day_off_covered_by_their_own_reply_mailbot_starts_none_before_the_office_opens() -> None:
     """Kim's own reply ran over her Monday off and ended at midnight: on Australia Day mailbot leaves it at that."""
     found = [Absence("kwong", sydney(date(2027, 1, 25)), sydney(date(2027, 1, 26)), "Vacation")]
-    own = OofSettings(OofState.SCHEDULED, "Away", "Away", start=sydney(date(2027, 1, 25)), end=sydney(date(2027, 1, 26)))
+    own = OofSettings(
+        OofState.SCHEDULED, "Away", "Away", start=sydney(date(2027, 1, 25)), end=sydney(date(2027, 1, 26))
+    )
     holiday = sydney(date(2027, 1, 26), 9)
     assert "unchanged" == decide(sydney_plan(found, holiday), own, None, now=holiday).action
 
