@@ -12,7 +12,7 @@ from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import calendar_of, for_people, open_items
-from mailbot.jobs.presence import Whereabouts, digest_cover, whereabouts
+from mailbot.jobs.presence import Whereabouts, digest_cover, route, whereabouts
 from mailbot.jobs.progress import for_team, in_progress
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.cover import covered
@@ -106,9 +106,10 @@ def _section(
 ) -> StaffSection:
     own = [i for i in items if i.tracked.owner_id == person.id]
     where = whereabouts(deps, person, now)
-    backup = deps.settings.person(person.backup) if person.backup else None
-    if not person.active and person.successor:
-        backup = deps.settings.person(person.successor)
+    # Who covers is who the nudges go to (presence.route): a departed person's successor, or whoever covers for
+    # the successor while they are away; an away person's backup, else their supervisor.
+    acting, covering, _ = route(deps, person, now, {person.id: where})
+    backup = acting if covering else None
     calendar = deps.settings.calendar_for(person)
     closed = closure_reason(calendar, now.astimezone(calendar.tz).date())
     presence = Presence(where.away, where.reply, where.return_at, backup, closed)

@@ -87,13 +87,14 @@ def test_a_departed_colleagues_mail_goes_to_the_successor_or_the_successors_back
 ) -> None:
     """Petr has left and Anna answers his mail: while she is at a training on Monday, Li (her backup) is nudged
     about Robin's pension question, told it is Petr's mail and Anna's; back on Wednesday Anna gets it herself with
-    new mail for Petr. Maria, their supervisor, gets no nudge and sees Petr's mail in her digest."""
+    new mail for Petr. Maria, their supervisor, gets no nudge and sees Petr's mail in her digest, with who covers."""
     seeded = scenario()
     seeded["impersonation"].append(PETR)
     server = make_sandbox(seeded)
     office = Office(example_config, server, backend_kind)
     office.run("2026-11-23T09:00-05:00", "track", "sync")
     office.run("2026-11-23T15:00-05:00", "nudge")
+    monday = office.run("2026-11-23T17:15-05:00", "digest", "--print").stdout
     tuesday = datetime(2026, 11, 24, 10, tzinfo=ZoneInfo("America/New_York"))
     server.org.deliver_external([PETR], "Robin Hale <robin.hale@gmail.example>", "Pension forms", "Which forms?",
                                 received_at=tuesday)  # fmt: skip
@@ -109,6 +110,8 @@ def test_a_departed_colleagues_mail_goes_to_the_successor_or_the_successors_back
     assert [] == office.nudges(MARIA)
     petr = printed.stdout[printed.stdout.index("== Petr Novak (departed)") :]
     assert "Has left; Anna Brandt covers." in petr and "Pension question" in petr and "Pension forms" in petr
+    # On Monday the digest names who the nudges went to while Anna was away.
+    assert "Has left; Li Chen covers." in monday[monday.index("== Petr Novak (departed)") :]
 
 
 # --- A day off before a holiday, in an office unlike the example's ------------------------------------------
