@@ -77,6 +77,7 @@ class EwsBackend:
             max_connections=connection.max_connections,
         )
         self._autodiscover = connection.endpoint is None
+        self.endpoint = connection.endpoint  # the digest links items to Outlook on the web on this host
         keys = connection.keys
         self._where = Server("EWS", connection.endpoint or "the autodiscovered EWS endpoint", keys.address,
                              keys.ca_bundle)  # fmt: skip

@@ -26,7 +26,7 @@ CALENDAR_SELECT = "subject,start,end,isAllDay,showAs,categories,type,isCancelled
 MESSAGE_CLASS, IN_REPLY_TO, REFERENCES, AUTO_RESPONSE_SUPPRESS = "0x001a", "0x1042", "0x1039", "0x3fdf"
 # bodyPreview: the body's first 255 characters as text, enough for complaint words near its start.
 _MESSAGE_SELECT = ("id,subject,from,sender,toRecipients,ccRecipients,receivedDateTime,sentDateTime,conversationId,"
-                   "internetMessageId,categories,isDraft,internetMessageHeaders,bodyPreview")  # fmt: skip
+                   "internetMessageId,categories,isDraft,internetMessageHeaders,bodyPreview,webLink")  # fmt: skip
 _EXPAND = "singleValueExtendedProperties($filter=" + " or ".join(
     [*(f"id eq 'String {tag}'" for tag in ("0x001A", "0x1042", "0x1039")), "id eq 'Integer 0x3FDF'"]
 ) + ")"  # fmt: skip
@@ -181,6 +181,7 @@ def mail_item(mailbox: str, folder: str, data: dict[str, Any]) -> MailItem:
         headers=headers, categories=tuple(data.get("categories") or ()),
         message_class=message_class, folder=folder, kind=item_kind(data, message_class),
         preview=data.get("bodyPreview") or "", auto_response_suppress=int(suppress) if _integer(suppress) else None,
+        web_link=data.get("webLink") or "",
     )  # fmt: skip
 
 

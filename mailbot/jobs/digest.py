@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from mailbot.config import Settings
-from mailbot.domain import MessageKind, OutgoingMessage, Person
+from mailbot.domain import MessageKind, OutgoingMessage, Person, Tracked
 from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
@@ -21,6 +22,7 @@ from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.progress import progress_views, with_progress
 from mailbot.policy.templates import TemplateRenderer
+from mailbot.policy.triage import WeekAnswers, owa_host
 from mailbot.store import AuditEntry
 
 JOB = "digest"
@@ -50,6 +52,8 @@ def digest(
     failures = _failures(deps, now)
     places: dict[str, Whereabouts] = {}
     renderer = TemplateRenderer(settings.templates_dir)
+    answered = deps.store.tracked_answered(now - timedelta(days=8))  # every office's week began since
+    owa = owa_host(getattr(deps.backend, "endpoint", None)) if deps.backend.kind == "ews" else ""
     for supervisor in supervisors(deps):
         if (only is not None and supervisor.id != only) or (office is not None and supervisor.office != office):
             continue
@@ -59,16 +63,21 @@ def digest(
             continue  # nobody wants a service-level digest for a day the office is closed
         sections = [_section(deps, person, items, now, failures) for person in _team(deps, supervisor)]
         sections += _shared_sections(deps, supervisor, items, now, failures)
+        sections = _with_week(deps, sections, answered, day, tz)
         weekly = digest_lines(deps, _team(deps, supervisor), now)
         complaints = complaints_for(deps, supervisor, now)
         left_out = _left_out(deps, supervisor)
-        model = build_digest(supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints,
-                             [view for view, _ in left_out])  # fmt: skip
+        args = (supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints,
+                [view for view, _ in left_out])  # fmt: skip
+        model = build_digest(*args, owa=owa)
+        seen = _problems_shown(deps, supervisor, day, model.problems_today)
+        if seen:
+            model = build_digest(*args, owa=owa, shown_before=seen)
         team = {p.id for p in _team(deps, supervisor)}
         model = with_progress(model, progress_views(for_team(progress, team), now, tz))
         cover = digest_cover(deps, supervisor, now, places)
         message = render_digest(covered(model, cover, supervisor), renderer)
-        keys = [key for _, key in left_out]
+        keys = [key for _, key in left_out] + [_problem_key(supervisor, day, line) for line in model.problems_today]
         sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result, keys, cover.recipient)
         result.details[supervisor.id] = Digest(supervisor, day, message, sent, cover.recipient)
     return result
@@ -90,6 +99,47 @@ def unsent(settings: Settings, now: datetime, *, only: str | None = None, any_se
             lines.append(f"nothing sent for the {office} office: today's digests were already sent" if several
                          else "nothing sent: today's digests were already sent")  # fmt: skip
     return lines
+
+
+def _with_week(
+    deps: Deps, sections: list[StaffSection], answered: list[Tracked], day: date, tz: ZoneInfo
+) -> list[StaffSection]:
+    """Each section with this week's answers (since Monday in the reader's zone): a person's are the messages they
+    own, a shared mailbox's those it received; on time is answered by the deadline the standard set."""
+    monday = datetime.combine(day - timedelta(days=day.weekday()), datetime.min.time(), tzinfo=tz)
+    week = [t for t in answered if t.answered_at is not None and t.answered_at >= monday]
+    shared = {str(box.email).lower() for box in deps.settings.roster.shared_mailboxes}
+    found = []
+    for section in sections:
+        key = section.person.email.lower()
+        mine = [t for t in week if (t.mailbox == key if key in shared else t.owner_id == section.person.id)]
+        on_time = sum(t.answered_at is not None and t.answered_at <= t.due_at for t in mine)
+        found.append(replace(section, week=WeekAnswers(len(mine), on_time)))
+    return found
+
+
+# IT problems are shown once, not every day unchanged: each digest sent claims a key per problem line and day
+# (digest_problem:<supervisor>:<day>:<hash of the line>); a line the reader's last digest already showed is
+# left out, so a new or changed problem shows, and one that recurs after a day without it shows again.
+def _problem_key(supervisor: Person, day: date, line: str) -> str:
+    return f"digest_problem:{supervisor.id}:{day.isoformat()}:{hashlib.sha256(line.encode()).hexdigest()[:32]}"
+
+
+def _last_digest_day(deps: Deps, supervisor: Person, day: date) -> date | None:
+    """The day of the last digest sent for this supervisor before `day`, looking back a fortnight."""
+    for back in range(1, 15):
+        earlier = day - timedelta(days=back)
+        if deps.store.was_claimed(f"digest:{supervisor.id}:{earlier.isoformat()}"):
+            return earlier
+    return None
+
+
+def _problems_shown(deps: Deps, supervisor: Person, day: date, lines: tuple[str, ...]) -> frozenset[str]:
+    """Which of today's IT problem lines the reader's last digest showed already."""
+    last = _last_digest_day(deps, supervisor, day)
+    if last is None:
+        return frozenset()
+    return frozenset(line for line in lines if deps.store.was_claimed(_problem_key(supervisor, last, line)))
 
 
 def supervisors(deps: Deps) -> list[Person]:

@@ -211,6 +211,7 @@ def _tracked(run: _Run, item: MailItem) -> Tracked | None:
         mailbox=item.mailbox, message_id=item.message_id, conversation_id=item.conversation_id, owner_id=owner,
         sender=item.sender, subject=item.subject, kind=verdict.kind, received_at=item.received_at,
         due_at=deadline.due_at, categories=item.categories, item_id=item.item_id, sender_name=item.sender_name,
+        web_link=item.web_link,
     )  # fmt: skip
 
 

@@ -7,7 +7,7 @@ with it. The model's fields are the digest templates' placeholders (message_temp
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -30,15 +30,18 @@ from mailbot.policy.messages import (
 )
 from mailbot.policy.progress import ProgressView
 from mailbot.policy.templates import TemplateRenderer, date_text
+from mailbot.policy.triage import ScoreLine, WeekAnswers, item_link, rate_text, score_order
 
 __all__ = [
     "DigestModel",
     "Message",
     "OpenItem",
     "Presence",
+    "ScoreLine",
     "SectionView",
     "StaffSection",
     "Totals",
+    "WeekAnswers",
     "build_digest",
     "digest_context",
     "render_digest",
@@ -74,6 +77,7 @@ class StaffSection:
     voicemails: tuple[OpenItem, ...]
     presence: Presence
     problems: tuple[str, ...] = ()
+    week: WeekAnswers = field(default_factory=WeekAnswers)  # this week's answered messages, for the on-time rate
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class SectionView:
     status: str  # Away until 8:00 am tomorrow; mailbot's automatic reply is on; Li Chen covers.
     open_count: int
     overdue_count: int
+    due_soon_count: int
+    on_time: str  # 80% (4 of 5), or —
     nothing_open: bool
     emails: tuple[ItemView, ...]
     voicemails: tuple[ItemView, ...]
@@ -127,22 +133,29 @@ class DigestModel:
     in_progress: tuple[ProgressView, ...] = ()  # the team's requests in progress, overdue updates first
     covering: str = ""  # You are covering for Maria Reyes today, as Maria's deputy. (cover.py)
     covering_for: str = ""  # whose digest a covering colleague reads: Maria Reyes
+    scoreboard: tuple[ScoreLine, ...] = ()  # one line per section, in the sections' order: most overdue first
+    problems_today: tuple[str, ...] = ()  # every IT problem line today, shown or not (the job remembers them)
 
 
 def build_digest(
     supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str,
     weekly_status: Sequence[str] = (), complaints: Sequence[ComplaintView] = (),
-    left_out: Sequence[LeftOutView] = (),
+    left_out: Sequence[LeftOutView] = (), *, owa: str = "", shown_before: frozenset[str] = frozenset(),
 ) -> DigestModel:  # fmt: skip
-    """The digest for `day` in the office zone `tz`: everyone listed, active staff by name, then the departed.
+    """The digest for `day` in the office zone `tz`: the scoreboard, then everyone's items, most overdue first (ties:
+    active staff by name, then the departed); what needs attention last.
 
     `weekly_status` lines say whose weekly status went out this week (jobs/weekly_status.digest_lines);
     `complaints` are the unanswered ones of the supervisor's people (jobs/complaints.complaints_for);
-    `left_out` counts, per mailbox, the older mail left out when tracking started (until a digest showed it).
+    `left_out` counts, per mailbox, the older mail left out when tracking started (until a digest showed it);
+    `owa` is the Outlook on the web host for EWS item links; `shown_before` are the IT problem lines the reader's
+    last digest showed: an unchanged one is left out, a new or changed one shown.
     """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
-    views = tuple(_section_view(s, day, tz) for s in ordered)
-    attention = tuple(line for s in ordered for line in _attention(s))
+    views = tuple(sorted((_section_view(s, day, tz, owa) for s in ordered), key=_score_key))
+    problems = tuple(line for s in ordered for line in _problems(s))
+    attention = tuple(line for s in ordered for line in _missing_reply(s))
+    attention += tuple(line for line in problems if line not in shown_before)
     totals = Totals(
         open=sum(v.open_count for v in views),
         overdue=sum(v.overdue_count for v in views),
@@ -167,6 +180,10 @@ def build_digest(
         weekly_status=tuple(weekly_status),
         complaints=tuple(complaints),
         left_out=tuple(left_out),
+        scoreboard=tuple(
+            ScoreLine(v.name, v.departed, v.open_count, v.overdue_count, v.due_soon_count, v.on_time) for v in views
+        ),
+        problems_today=problems,
     )
 
 
@@ -181,7 +198,15 @@ def render_digest(model: DigestModel, renderer: TemplateRenderer) -> Message:
     return Message(model.subject, rendered.html, rendered.text)
 
 
-def _section_view(section: StaffSection, day: date, tz: ZoneInfo) -> SectionView:
+def _score_key(view: SectionView) -> tuple[int, int, int, bool, str]:
+    return score_order(view.overdue_count, view.due_soon_count, view.open_count, view.departed, view.name)
+
+
+def _linked(item: OpenItem, day: date, tz: ZoneInfo, own: str, owa: str) -> ItemView:
+    return replace(item_view(item, day, tz, own), link=item_link(item.tracked, owa))
+
+
+def _section_view(section: StaffSection, day: date, tz: ZoneInfo, owa: str) -> SectionView:
     person, presence = section.person, section.presence
     emails = sorted((e for e in section.emails if e.state is not TrackState.ANSWERED), key=sort_key)
     voicemails = sorted((v for v in section.voicemails if _not_returned(v, day, tz)), key=sort_key)
@@ -198,9 +223,11 @@ def _section_view(section: StaffSection, day: date, tz: ZoneInfo) -> SectionView
         status=_closed_first(_status(person, presence, day, tz), presence.closed if person.active else None),
         open_count=len(listed),
         overdue_count=sum(item.state is TrackState.OVERDUE for item in listed),
+        due_soon_count=sum(item.state is TrackState.DUE_SOON for item in listed),
+        on_time=rate_text(section.week),
         nothing_open=not listed,
-        emails=tuple(item_view(item, day, tz, own) for item in emails),
-        voicemails=tuple(item_view(item, day, tz, own) for item in voicemails),
+        emails=tuple(_linked(item, day, tz, own, owa) for item in emails),
+        voicemails=tuple(_linked(item, day, tz, own, owa) for item in voicemails),
         problems=tuple(one_line(problem) for problem in section.problems),
     )
 
@@ -261,14 +288,17 @@ def _closed_first(status: str, closed: str | None) -> str:
     return f"{office}; {status[:1].lower()}{status[1:]}"
 
 
-def _attention(section: StaffSection) -> list[str]:
-    """What the supervisor should act on for this person: a missing reply, or mailbot being unable to act."""
-    name = section.person.name
-    lines = [f"{name}: {_sentence(problem)}" for problem in section.problems]
-    if section.presence.reply == "missing":
-        where = "has left" if not section.person.active else "is away"
-        lines.insert(0, f"{name} {where} with no automatic reply on.")
-    return lines
+def _missing_reply(section: StaffSection) -> list[str]:
+    """Someone out with no automatic reply: the supervisor should act, every day it lasts."""
+    if section.presence.reply != "missing":
+        return []
+    where = "has left" if not section.person.active else "is away"
+    return [f"{section.person.name} {where} with no automatic reply on."]
+
+
+def _problems(section: StaffSection) -> list[str]:
+    """What mailbot could not do for this person (an IT problem): shown when new or changed."""
+    return [f"{section.person.name}: {_sentence(problem)}" for problem in section.problems]
 
 
 def _sentence(text: str) -> str:

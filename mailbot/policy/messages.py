@@ -63,6 +63,7 @@ class ItemView:
     received: str  # 9:12 am today
     due: str  # due by 4:00 pm today / overdue since 4:00 pm yesterday
     age: str  # 5.5 business hours
+    link: str = ""  # the message in Outlook on the web (digest only; policy/triage.item_link), or ''
 
 
 def one_line(text: str, limit: int | None = None) -> str:

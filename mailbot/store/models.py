@@ -83,6 +83,7 @@ class TrackedRow(Base):
     item_id: Mapped[str] = mapped_column(String(512), server_default="")
     sender_name: Mapped[str] = mapped_column(Text, server_default="")
     resolution: Mapped[str] = mapped_column(String(32), server_default="")
+    web_link: Mapped[str] = mapped_column(Text, server_default="")
 
 
 class TouchpointRow(Base):

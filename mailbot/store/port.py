@@ -151,6 +151,10 @@ class StateStore(Protocol):
         """Every tracked message received in [since, until), answered or not, oldest first (for reports)."""
         ...
 
+    def tracked_answered(self, since: datetime) -> list[Tracked]:
+        """Every tracked message answered (by a reply or marked Done) at or after `since` (the digest's week)."""
+        ...
+
     def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
         """Record the first answer; False if the message is unknown or was already answered."""
         ...

@@ -123,6 +123,7 @@ class SqlStore(FollowupStore, HorizonStore):
             "item_id": tracked.item_id,
             "sender_name": tracked.sender_name,
             "resolution": tracked.resolution,
+            "web_link": tracked.web_link,
         }
         keep_answer = {
             "answered_at": func.coalesce(values["answered_at"], TrackedRow.answered_at),
@@ -149,6 +150,14 @@ class SqlStore(FollowupStore, HorizonStore):
         if until is not None:
             query = query.where(TrackedRow.received_at < to_utc(until, "end"))
         query = query.order_by(TrackedRow.received_at, TrackedRow.mailbox, TrackedRow.message_id)
+        with self._session() as s:
+            return [_tracked(row) for row in s.scalars(query)]
+
+    def tracked_answered(self, since: datetime) -> list[Tracked]:
+        query = select(TrackedRow).where(
+            TrackedRow.answered_at >= to_utc(since, "start"), TrackedRow.resolution.in_(("reply", "done"))
+        )
+        query = query.order_by(TrackedRow.answered_at, TrackedRow.mailbox, TrackedRow.message_id)
         with self._session() as s:
             return [_tracked(row) for row in s.scalars(query)]
 
@@ -389,6 +398,7 @@ def _tracked(row: TrackedRow) -> Tracked:
         item_id=row.item_id,
         sender_name=row.sender_name,
         resolution=row.resolution,
+        web_link=row.web_link,
     )
 
 

@@ -478,9 +478,9 @@ class TestStateStoreContract:
 
     def test_an_upgraded_database_keeps_tracking_its_whole_history(self, store: SqlStore) -> None:
         """A database from before horizons starts tracking at its own oldest record, and counts as read already."""
-        downgrade(store.engine, "0004")
-        store.upsert_tracked(tracked("m1"))
+        store.upsert_tracked(tracked("m1"))  # before the downgrade: today's rows have columns 0004 lacks
         store.upsert_tracked(tracked("m0", received_at=T0 - timedelta(days=300)))
+        downgrade(store.engine, "0004")
         store.put_sync_state("office@example.org", "inbox", "cursor", T0 + timedelta(days=1))
         store.put_sync_state("office@example.org", "sent", "cursor", T0 + timedelta(days=1))
         store.record_job_run("sync_mail", T0 - timedelta(days=10), T0 - timedelta(days=10), True)

@@ -154,14 +154,22 @@ def test_a_missing_reply_and_problems_need_attention() -> None:
     assert (expected, 2) == (model.attention, model.totals.attention)
 
 
-def test_everyone_is_listed_staff_by_name_and_the_departed_last() -> None:
-    """Sections with nothing open still appear, and a departed colleague's open mail is listed, marked."""
+def test_everyone_is_listed_the_most_overdue_first_then_staff_by_name_and_the_departed_last() -> None:
+    """Sections with nothing open still appear after those with overdue mail, a departed colleague's marked."""
     left = open_item("Benefit claim", TrackState.OVERDUE, at(20, 16))
     model = digest(
-        section(PETR, emails=(left,), presence=Presence(True, "none", None, ANNA)), section(LI), section(ANNA)
+        section(PETR, emails=(left,), presence=Presence(True, "none", None, ANNA)),
+        section(LI),
+        section(ANNA),
+        section(JAMES, presence=Presence(False, "none", None, None)),
     )
+    quiet = digest(section(PETR, presence=Presence(True, "none", None, ANNA)), section(LI), section(ANNA))
     rows = [(s.name, s.departed, s.nothing_open, len(s.emails)) for s in model.sections]
-    assert [("Anna Brandt", False, True, 0), ("Li Chen", False, True, 0), ("Petr Novak", True, False, 1)] == rows
+    assert (
+        [("Petr Novak", True, False, 1), ("Anna Brandt", False, True, 0), ("James Okafor", False, True, 0),
+         ("Li Chen", False, True, 0)],
+        ["Anna Brandt", "Li Chen", "Petr Novak"],
+    ) == (rows, [s.name for s in quiet.sections])  # fmt: skip
 
 
 def test_a_person_with_nothing_open_still_gets_a_section() -> None:

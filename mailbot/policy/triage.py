@@ -1,0 +1,64 @@
+"""The digest's triage parts: the scoreboard that leads it, the order of its sections, and each item's link.
+
+The scoreboard has one line per person (and shared mailbox): open, overdue, due soon and this week's on-time
+rate (answered within the standard out of answered this week). Sections follow it, the most overdue first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+from mailbot.domain import Tracked
+
+__all__ = ["ScoreLine", "WeekAnswers", "item_link", "owa_host", "rate_text", "score_order"]
+
+
+@dataclass(frozen=True)
+class WeekAnswers:
+    """This week's answered member messages of one person or shared mailbox, and how many were on time."""
+
+    answered: int = 0
+    on_time: int = 0
+
+
+@dataclass(frozen=True)
+class ScoreLine:
+    """One line of the scoreboard, as the templates show it."""
+
+    name: str
+    departed: bool
+    open: int
+    overdue: int
+    due_soon: int
+    on_time: str  # 80% (4 of 5), or — when nothing was answered this week
+
+
+def rate_text(week: WeekAnswers) -> str:
+    """'80% (4 of 5)': answered within the standard out of answered this week; '—' when nothing was answered."""
+    if not week.answered:
+        return "—"
+    return f"{round(100 * week.on_time / week.answered)}% ({week.on_time} of {week.answered})"
+
+
+def score_order(
+    overdue: int, due_soon: int, open_count: int, departed: bool, name: str
+) -> tuple[int, int, int, bool, str]:
+    """Most overdue first, then most due soon, then most open; ties active before departed, then by name."""
+    return -overdue, -due_soon, -open_count, departed, name.casefold()
+
+
+def owa_host(endpoint: str | None) -> str:
+    """The Outlook on the web host of an EWS endpoint (https://mail.example.org/EWS/Exchange.asmx: mail.example.org);
+    '' when there is none (autodiscover), so items then go without a link."""
+    return urlsplit(endpoint).netloc if endpoint else ""
+
+
+def item_link(tracked: Tracked, host: str) -> str:
+    """Where the message opens in Outlook on the web: Graph's own webLink; on EWS the OWA read link built from the
+    EWS item id on the server's host (the form Graph's webLink takes, https://host/owa/?ItemID=...); '' if neither."""
+    if tracked.web_link.startswith("https://"):
+        return tracked.web_link
+    if not (host and tracked.item_id):
+        return ""
+    return f"https://{host}/owa/?ItemID={quote(tracked.item_id, safe='')}&exvsurl=1&viewmodel=ReadMessageItem"

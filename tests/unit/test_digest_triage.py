@@ -1,0 +1,179 @@
+"""The digest for triage: the scoreboard leads, items link to the message, IT problems show once, and the HTML
+keeps to what Outlook renders on a 390 px phone."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from lxml import html as lxml_html
+
+from mailbot.domain import MessageKind, Person, Tracked, TrackState
+from mailbot.policy.digest import DigestModel, OpenItem, Presence, StaffSection, build_digest, render_digest
+from mailbot.policy.message_samples import ANNA, JAMES, LI, MARIA, PETR, digest_samples
+from mailbot.policy.templates import TemplateRenderer
+from mailbot.policy.triage import WeekAnswers, item_link, owa_host, rate_text
+
+SHIPPED = Path(__file__).resolve().parents[2] / "message_templates"
+NY = ZoneInfo("America/New_York")
+DAY = date(2026, 11, 23)  # a Monday
+IN = Presence(False, "none", None, None)
+PHONE = 390
+
+
+def at(day: int, hour: int) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=NY)
+
+
+def item(subject: str, state: TrackState, *, sender_name: str = "Jane Doe", **tracked: str) -> OpenItem:
+    due = at(23, 11) if state is TrackState.OVERDUE else at(24, 11)
+    message = Tracked("li.chen@example.org", f"<{subject}@x>", subject, "lchen", "jane@example.com", subject,
+                      MessageKind.EMAIL, due - timedelta(days=1), due, **tracked)  # type: ignore[arg-type]  # fmt: skip
+    return OpenItem(message, state, timedelta(hours=3), "", sender_name)
+
+
+NONE_ANSWERED = WeekAnswers()
+
+
+def section(
+    person: Person, *states: TrackState, week: WeekAnswers = NONE_ANSWERED, problems: tuple[str, ...] = ()
+) -> StaffSection:
+    emails = tuple(item(f"{person.id}-{n}", state) for n, state in enumerate(states))
+    return StaffSection(person, emails, (), IN, problems, week)
+
+
+def digest(*sections: StaffSection, shown_before: frozenset[str] = frozenset(), owa: str = "") -> DigestModel:
+    return build_digest(MARIA, sections, DAY, NY, "Riverside", owa=owa, shown_before=shown_before)
+
+
+OVERDUE, SOON, CALM = TrackState.OVERDUE, TrackState.DUE_SOON, TrackState.ON_TRACK
+
+
+def test_the_scoreboard_puts_the_most_overdue_first_with_open_overdue_due_soon_and_the_week_on_time() -> None:
+    """One line per person, the most overdue first, then most due soon, then most open; quiet people last by name."""
+    model = digest(
+        section(LI, SOON, CALM, week=WeekAnswers(5, 4)),
+        section(ANNA),
+        section(JAMES, OVERDUE, OVERDUE, SOON, week=WeekAnswers(3, 1)),
+        section(PETR, OVERDUE),
+    )
+    rows = [(s.name, s.overdue, s.due_soon, s.open, s.on_time) for s in model.scoreboard]
+    expected = [("James Okafor", 2, 1, 3, "33% (1 of 3)"), ("Petr Novak", 1, 0, 1, "—"),
+                ("Li Chen", 0, 1, 2, "80% (4 of 5)"), ("Anna Brandt", 0, 0, 0, "—")]  # fmt: skip
+    assert (expected, [r[0] for r in expected]) == (rows, [s.name for s in model.sections])
+
+
+def test_the_on_time_rate_is_answered_within_the_standard_out_of_answered_this_week() -> None:
+    """A dash when nothing was answered this week, else the share rounded, with the counts."""
+    assert ["—", "100% (2 of 2)", "67% (2 of 3)"] == [rate_text(WeekAnswers(*w)) for w in ((0, 0), (2, 2), (3, 2))]
+
+
+def test_the_scoreboard_comes_first_and_it_problems_last_in_both_forms() -> None:
+    """The scoreboard is right after the summary, before anyone's items; what needs attention closes the digest."""
+    problem = "mailbot could not read the mailbox: access denied"
+    message = render_digest(digest(section(LI, OVERDUE, problems=(problem,))), TemplateRenderer(SHIPPED))
+    marks = ("On time this week", f"{LI.id}-0", "Needs your attention", "Times are the office's")
+    positions = [[form.index(mark) for mark in marks] for form in (message.text, message.html)]
+    assert [True, True] == [p == sorted(p) for p in positions]
+
+
+def test_an_it_problem_shown_in_the_last_digest_is_not_repeated_unchanged() -> None:
+    """A problem the last digest showed is left out; a changed one, and a missing reply, still show."""
+    old, new = "mailbot could not read the mailbox: access denied", "mailbot could not read the mailbox: timed out"
+    first = digest(section(LI, problems=(old,)))
+    again = digest(section(LI, problems=(old,)), shown_before=frozenset(first.problems_today))
+    changed = digest(section(LI, problems=(new,)), shown_before=frozenset(first.problems_today))
+    away = StaffSection(ANNA, (), (), Presence(True, "missing", None, None))
+    missing = digest(away, shown_before=frozenset({"Anna Brandt is away with no automatic reply on."}))
+    assert (
+        (f"Li Chen: {old}.",),
+        (),
+        (f"Li Chen: {new}.",),
+        ("Anna Brandt is away with no automatic reply on.",),
+    ) == (first.attention, again.attention, changed.attention, missing.attention)
+
+
+def test_each_item_links_to_the_message_in_outlook_on_the_web() -> None:
+    """Graph's webLink as it is; on EWS the OWA read link from the url-encoded item id on the server's host."""
+    graph = item("a", OVERDUE, web_link="https://outlook.office365.com/owa/?ItemID=AAMk%2B&exvsurl=1").tracked
+    ews = item("b", OVERDUE, item_id="AAMkA+b/c==").tracked
+    expected = [
+        "https://outlook.office365.com/owa/?ItemID=AAMk%2B&exvsurl=1",
+        "https://mail.example.org/owa/?ItemID=AAMkA%2Bb%2Fc%3D%3D&exvsurl=1&viewmodel=ReadMessageItem",
+        "",
+    ]
+    host = owa_host("https://mail.example.org/EWS/Exchange.asmx")
+    assert expected == [item_link(graph, host), item_link(ews, host), item_link(ews, owa_host(None))]
+
+
+def test_the_link_is_on_the_subject_in_html_and_on_its_own_line_in_text() -> None:
+    """Both forms carry the item's link."""
+    link = "https://mail.example.org/owa/?ItemID=X%3D&exvsurl=1&viewmodel=ReadMessageItem"
+    one = StaffSection(LI, (item("Refund", OVERDUE, item_id="X="),), (), IN)
+    message = render_digest(digest(one, owa="mail.example.org"), TemplateRenderer(SHIPPED))
+    anchors = [(a.get("href"), a.text_content()) for a in lxml_html.fromstring(message.html).iter("a")]
+    assert ((link, "Refund") in anchors, f"            {link}" in message.text.splitlines()) == (True, True)
+
+
+def test_markup_in_a_subject_or_name_is_escaped_in_html_and_plain_in_text() -> None:
+    """A subject and a sender name with <script> and & show as text in the HTML, and unchanged in the text."""
+    subject, name = "<script>alert(1)</script> Tom & Jerry", "<b>Bad</b> & Co"
+    hostile = StaffSection(LI, (item(subject, OVERDUE, sender_name=name),), (), IN)
+    message = render_digest(digest(hostile), TemplateRenderer(SHIPPED))
+    tree = lxml_html.fromstring(message.html)
+    assert (
+        [],
+        [],
+        True,
+        True,
+        True,
+    ) == (
+        tree.findall(".//script"),
+        tree.findall(".//b"),
+        "&lt;script&gt;alert(1)&lt;/script&gt; Tom &amp; Jerry" in message.html,
+        "&lt;b&gt;Bad&lt;/b&gt; &amp; Co" in message.html,
+        subject in message.text and name in message.text,
+    )
+
+
+def _outlook_problems(html: str) -> list[str]:
+    """What breaks the Outlook-safe rules: a <style> block, flex or grid, an unstyled cell, a fixed width too wide."""
+    tree = lxml_html.fromstring(f"<html><body>{html}</body></html>")
+    found = [f"<style> block: {s.text_content()[:40]}" for s in tree.iter("style")]
+    for element in tree.iter():
+        style = (element.get("style") or "").replace(" ", "").lower()
+        if re.search(r"display:(inline-)?(flex|grid)", style):
+            found.append(f"{element.tag} uses flex or grid")
+        if element.tag in ("td", "th") and not style:
+            found.append(f"{element.tag} without inline style")
+        widths = [int(w) for w in re.findall(r"(?:^|;)(?:min-)?width:(\d+)px", style)]
+        if element.get("width", "").isdigit():
+            widths.append(int(element.get("width")))
+        found += [f"{element.tag} is {w}px wide" for w in widths if w > PHONE]
+    return found
+
+
+def test_every_shipped_digest_sample_is_outlook_safe_and_fits_a_phone() -> None:
+    """No <style> block, no flex or grid, every table cell styled inline, no fixed width above 390 px."""
+    renderer = TemplateRenderer(SHIPPED)
+    found = [problem for ctx in digest_samples() for problem in _outlook_problems(renderer.render("digest", ctx).html)]
+    assert [] == found
+
+
+def test_the_outlook_check_finds_what_outlook_drops() -> None:
+    """The check itself catches a style block, flex, an unstyled cell and a fixed wide table."""
+    bad = '<style>.x{}</style><div style="display: flex"></div><table width="600"><tr><td>a</td></tr></table>'
+    assert ["<style> block: .x{}", "div uses flex or grid", "table is 600px wide", "td without inline style"] == (
+        _outlook_problems(bad)
+    )
+
+
+def test_items_are_stacked_in_one_column_so_the_due_time_is_never_cut_off() -> None:
+    """Each item is one cell holding its state, subject, sender and due time, so a phone wraps it, not crops it."""
+    model = digest(section(LI, OVERDUE))
+    tree = lxml_html.fromstring(render_digest(model, TemplateRenderer(SHIPPED)).html)
+    cells = [td for td in tree.iter("td") if f"{LI.id}-0" in td.text_content() and not td.findall(".//td")]
+    [due] = [view.due for view in model.sections[0].emails]
+    assert [1, True] == [len(cells), due in cells[0].text_content()]
