@@ -56,7 +56,8 @@ def owa_host(endpoint: str | None) -> str:
 
 def item_link(tracked: Tracked, host: str) -> str:
     """Where the message opens in Outlook on the web: Graph's own webLink; on EWS the OWA read link built from the
-    EWS item id on the server's host (the form Graph's webLink takes, https://host/owa/?ItemID=...); '' if neither."""
+    EWS item id on the server's host (the form Graph's webLink takes, https://host/owa/?ItemID=...; Microsoft's
+    WebClientReadFormQueryString reference: the OWA item id is the URL-encoded EWS id); '' if neither."""
     if tracked.web_link.startswith("https://"):
         return tracked.web_link
     if not (host and tracked.item_id):
