@@ -414,6 +414,34 @@ def digest(
     _exit_with_problems(result)
 
 
+@cli.command("report")
+@click.option(
+    "--period",
+    "period",
+    default="week",
+    show_default=True,
+    metavar="week|month|quarter|year|FROM..TO",
+    help="The week, month, quarter or year containing --now, or ISO dates FROM..TO (both included).",
+)
+@click.option("--team", default=None, help="Only this team (as people.yaml spells it).")
+@click.option("--person", default=None, help="Only this person (person id).")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for report.html and the CSV files.")
+@click.option("--state", default=None, metavar="URL", help="Read this state database instead of service.yaml's.")
+@common_options
+def report_command(
+    ctx: Context, period: str, team: str | None, person: str | None, out: Path, state: str | None
+) -> None:
+    """Figures on how member mail was answered in a period: messages.csv, figures.csv and report.html."""
+    from mailbot.assessment.command import write_report
+    from mailbot.store import open_store
+
+    settings = ctx.settings(resolve_secrets=state is None)
+    url = state or settings.state_url(with_password=True)
+    with open_store(url) as store:
+        for path in write_report(settings, store, ctx.clock.now(), period, team, person, out):
+            click.echo(f"wrote {path}")
+
+
 @cli.command("weekly-status")
 @click.argument("person", required=False)
 @click.option("--print", "print_", is_flag=True, help="Show each person's script and status text; send nothing.")

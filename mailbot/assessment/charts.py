@@ -1,0 +1,66 @@
+"""The report's charts as inline SVG, drawn by matplotlib without a display (Agg) and readable in grey print:
+black and grey only, hatched bars, markers on lines, labelled axes, a title, and the standard marked."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import pyplot
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+STANDARD = 100.0  # the standard is every message answered by its due time
+STANDARD_LABEL = "Standard: every message answered on time (100 %)"
+
+
+def weekly_on_time(weeks: Sequence[str], rates: Sequence[float | None], title: str) -> str:
+    """On-time rate per week (a gap where nothing was decided) against the standard's line."""
+    figure, axes = pyplot.subplots(figsize=(7.5, 3.4))
+    shown = [(week, rate) for week, rate in zip(weeks, rates, strict=True) if rate is not None]
+    axes.plot([w for w, _ in shown], [r for _, r in shown], color="black", marker="o", label="Answered on time")
+    axes.axhline(STANDARD, color="dimgray", linestyle="--", linewidth=1.5, label=STANDARD_LABEL)
+    _finish(axes, title, "Week beginning", "Answered within the standard (%)")
+    return _svg(figure)
+
+
+def person_on_time(names: Sequence[str], rates: Sequence[float | None], title: str) -> str:
+    """One hatched bar per person or shared mailbox (none where nothing was decided), the standard as a line."""
+    figure, axes = pyplot.subplots(figsize=(7.5, 0.9 + 0.45 * max(len(names), 1)))
+    values = [rate or 0.0 for rate in rates]
+    bars = axes.barh(list(names), values, color="lightgray", edgecolor="black", hatch="//", label="Answered on time")
+    for bar, rate in zip(bars, rates, strict=True):
+        text = "nothing due" if rate is None else f"{rate:.0f} %"
+        axes.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
+                      textcoords="offset points", va="center", fontsize=8)  # fmt: skip
+    axes.axvline(STANDARD, color="dimgray", linestyle="--", linewidth=1.5, label=STANDARD_LABEL)
+    axes.invert_yaxis()
+    _finish(axes, title, "Answered within the standard (%)", "Person or shared mailbox", horizontal=True)
+    return _svg(figure)
+
+
+def _finish(axes: Axes, title: str, xlabel: str, ylabel: str, *, horizontal: bool = False) -> None:
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    if horizontal:
+        axes.set_xlim(0, 115)
+    else:
+        axes.set_ylim(0, 115)
+    axes.legend(loc="lower left", fontsize=8, frameon=True)
+    axes.grid(axis="x" if horizontal else "y", color="lightgray", linewidth=0.5)
+
+
+def _svg(figure: Figure) -> str:
+    """The figure as an <svg> element with real text (searchable, escaped by matplotlib), no XML prologue."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mailbot"}):
+        figure.tight_layout()
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    pyplot.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]

@@ -1,0 +1,164 @@
+"""`mailbot report` on the demo's week: the CSV figures match the tracked messages, the page has its charts."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+
+ROOT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-25T23:00-05:00"
+WEEK = (datetime(2026, 11, 23, 5, tzinfo=UTC), datetime(2026, 11, 30, 5, tzinfo=UTC))  # New York's week, in UTC
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def mailbot(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`mailbot ARGS` on the shipped configuration."""
+    return subprocess.run(
+        [sys.executable, "-m", "mailbot", *args, "--config", str(ROOT / "service.yaml")],
+        capture_output=True, text=True, timeout=300, cwd=cwd,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def demo_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state database of the demo's first three days (Monday to Wednesday of Thanksgiving week 2026)."""
+    folder = tmp_path_factory.mktemp("demo")
+    result = mailbot("demo", "--out", str(folder), "--days", "3", "--now", "2026-11-25T12:00-05:00", cwd=folder)
+    assert 0 == result.returncode, result.stderr
+    return folder / "demo-state.sqlite3"
+
+
+def report(state: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return mailbot("report", "--state", f"sqlite:///{state}", "--now", NOW, "--out", str(out), *args, cwd=out.parent)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf"), "Excel needs the byte-order mark to read UTF-8"
+    return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Row:
+    owner: str
+    kind: str
+    received: datetime
+    due: datetime
+    answered: datetime | None
+
+
+def tracked_in_week(state: Path) -> list[Row]:
+    """The tracked rows the demo left, received in the week, read straight from the database (naive UTC)."""
+    with sqlite3.connect(state) as db:
+        found = db.execute("SELECT owner_id, kind, received_at, due_at, answered_at FROM tracked").fetchall()
+    rows = [Row(owner, kind, utc(received), utc(due), answered and utc(answered))
+            for owner, kind, received, due, answered in found]  # fmt: skip
+    return [row for row in rows if WEEK[0] <= row.received < WEEK[1]]
+
+
+def test_the_weeks_figures_match_the_tracked_messages(demo_state: Path, tmp_path: Path) -> None:
+    """Every tracked message of the week is a row of messages.csv, and figures.csv counts them per owner and kind:
+    received, answered by their due time, still open and overdue at the report's moment."""
+    out = tmp_path / "report"
+    result = report(demo_state, out, "--period", "week")
+    assert 0 == result.returncode, result.stderr
+    assert f"wrote {out / 'report.html'}" in result.stdout
+    now = datetime.fromisoformat(NOW)
+    expected: Counter[tuple[str, str, str]] = Counter()
+    owners = {"help@example.org": "Member Help Desk", "lchen": "Li Chen", "abrandt": "Anna Brandt",
+              "jokafor": "James Okafor", "pnovak": "Petr Novak", "mreyes": "Maria Reyes"}  # fmt: skip
+    week = tracked_in_week(demo_state)
+    assert week, "the demo tracked no member messages in its week"
+    for row in week:
+        name = owners[row.owner]
+        answered = row.answered is not None and row.answered <= now
+        expected[(name, row.kind, "received")] += 1
+        expected[(name, row.kind, "within")] += row.answered is not None and answered and row.answered <= row.due
+        expected[(name, row.kind, "open")] += not answered
+        expected[(name, row.kind, "overdue")] += not answered and row.due <= now
+    figures = [row for row in read_csv(out / "figures.csv") if row["scope"] in ("person", "shared mailbox")]
+    actual: Counter[tuple[str, str, str]] = Counter()
+    for line in figures:
+        for name, column in (("received", "received"), ("within", "answered within standard"),
+                             ("open", "still open"), ("overdue", "overdue")):  # fmt: skip
+            actual[(line["name"], line["kind"], name)] += int(line[column])
+    assert +expected == +actual
+    organisation = {row["kind"]: row for row in read_csv(out / "figures.csv") if row["scope"] == "organisation"}
+    assert len(week) == sum(int(row["received"]) for row in organisation.values())
+    listed = read_csv(out / "messages.csv")
+    assert len(week) == len(listed)
+    assert {"answered", "open", "overdue"} >= {row["state"] for row in listed}
+    assert datetime.fromisoformat(listed[0]["received (America/New_York)"])  # ISO, which Excel reads as a date
+    assert all(float(row["business hours to answer"]) >= 0 for row in listed if row["state"] == "answered")
+
+
+def test_the_page_has_both_charts_titled_labelled_and_the_standard_marked(demo_state: Path, tmp_path: Path) -> None:
+    """report.html stands alone (no external links or scripts) and holds the figures table and two inline SVG
+    charts, each with its title, axis labels and the standard's line in the legend."""
+    out = tmp_path / "report"
+    assert 0 == report(demo_state, out).returncode
+    page = html.document_fromstring((out / "report.html").read_text(encoding="utf-8"))
+    assert "Service level report: Riverside Members' Association, 2026-11-23 to 2026-11-29" == page.findtext(".//title")
+    assert [] == page.xpath("//script | //link | //img | //*[@src]")
+    assert "Li Chen" in page.xpath("string(//table)")
+    charts = page.xpath("//figure[@class='chart']")
+    assert 2 == len(charts)
+    texts = [" ".join(t.strip() for t in chart.itertext() if t.strip()) for chart in charts]
+    for title in ("On-time rate per week", "On-time rate per person"):
+        title += ", 2026-11-23 to 2026-11-29"
+        assert 1 == sum(title in text for text in texts), title
+    assert "Week beginning" in texts[0] and "Answered within the standard (%)" in texts[0]
+    assert "Person or shared mailbox" in texts[1] and "Anna Brandt" in texts[1]
+    assert all("Standard: every message answered on time (100 %)" in text for text in texts)
+    svg = etree.fromstring(etree.tostring(charts[0][0]))
+    assert f"{SVG}svg" == svg.tag or "svg" == svg.tag
+
+
+def test_a_team_or_a_person_alone(demo_state: Path, tmp_path: Path) -> None:
+    """--team lists its people and shared mailboxes only; --person only that person."""
+    team = report(demo_state, tmp_path / "team", "--team", "Benefits")
+    assert 0 == team.returncode, team.stderr
+    names = {row["name"] for row in read_csv(tmp_path / "team" / "figures.csv")}
+    assert {"Benefits", "Anna Brandt", "Petr Novak"} == names
+    person = report(demo_state, tmp_path / "person", "--person", "lchen")
+    assert 0 == person.returncode, person.stderr
+    assert {"Li Chen"} == {row["owner"] for row in read_csv(tmp_path / "person" / "messages.csv")}
+
+
+@pytest.mark.parametrize(
+    ("args", "sentence"),
+    [
+        (["--period", "fortnight"], "mailbot: The period 'fortnight' is not one of week, month, quarter, year or "
+                                    "FROM..TO (e.g. 2026-11-01..2026-11-30).\n"),
+        (["--team", "Sales"], "mailbot: Unknown team 'Sales'; choose one of: Benefits, Member Services.\n"),
+        (["--person", "nobody"], "mailbot: Unknown person 'nobody'; choose one of: abrandt, jokafor, lchen, mreyes, "
+                                 "pnovak.\n"),
+    ],
+)  # fmt: skip
+def test_a_bad_request_is_one_sentence(demo_state: Path, tmp_path: Path, args: list[str], sentence: str) -> None:
+    """A period, team or person mailbot does not know ends in one sentence and exit code 2, writing nothing."""
+    result = report(demo_state, tmp_path / "out", *args)
+    assert (2, sentence, "") == (result.returncode, result.stderr, result.stdout)
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_folder_it_cannot_write_is_one_sentence(demo_state: Path, tmp_path: Path) -> None:
+    """--out naming a file, not a folder, ends in one sentence and exit code 2."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file, not a folder")
+    result = report(demo_state, blocked)
+    assert 2 == result.returncode
+    assert f"mailbot: Cannot write the report into {blocked}: File exists.\n" == result.stderr

@@ -1,0 +1,117 @@
+"""The report's pure parts: the period a report covers, answer times in business hours, and the figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mailbot.assessment.figures import Counts, Figure, Owner, business_hours, figures, percentile
+from mailbot.assessment.period import parse_period, week_starts
+from mailbot.policy.business_time import BusinessCalendar
+
+SYDNEY = ZoneInfo("Australia/Sydney")
+BERLIN = BusinessCalendar.from_spec("Europe/Berlin", {"mon-fri": "09:00-17:00"})
+
+
+def test_a_week_is_monday_to_sunday_in_the_office_timezone() -> None:
+    """At 14:30 UTC on Sunday 29 November it is already Monday 30 November in Sydney: the week begins that day."""
+    period = parse_period("week", datetime(2026, 11, 29, 14, 30, tzinfo=UTC), SYDNEY)
+    assert (date(2026, 11, 30), date(2026, 12, 6)) == (period.first, period.last)
+    assert datetime(2026, 11, 30, tzinfo=SYDNEY) == period.start
+    assert datetime(2026, 12, 7, tzinfo=SYDNEY) == period.end
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("month", date(2026, 2, 1), date(2026, 2, 28)),
+        ("quarter", date(2026, 1, 1), date(2026, 3, 31)),
+        ("year", date(2026, 1, 1), date(2026, 12, 31)),
+        ("2026-02-10..2026-03-02", date(2026, 2, 10), date(2026, 3, 2)),
+    ],
+)
+def test_months_quarters_years_and_ranges_are_whole_days(text: str, first: date, last: date) -> None:
+    """The month, quarter and year containing 14 February 2026, and a range with both days included."""
+    period = parse_period(text, datetime(2026, 2, 14, 12, tzinfo=SYDNEY), SYDNEY)
+    assert (first, last) == (period.first, period.last)
+
+
+def test_the_fourth_quarter_ends_on_new_years_eve() -> None:
+    """The quarter of 15 November is October to December, not into the next year."""
+    period = parse_period("quarter", datetime(2026, 11, 15, 12, tzinfo=SYDNEY), SYDNEY)
+    assert (date(2026, 10, 1), date(2026, 12, 31)) == (period.first, period.last)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("fortnight", "is not one of week"),
+        ("2026-13-01..2026-12-31", "two ISO dates"),
+        ("2026-12-02..2026-12-01", "ends before"),
+    ],
+)
+def test_a_bad_period_is_one_sentence(text: str, words: str) -> None:
+    """An unknown word, a date that does not exist and a backwards range are refused, saying why."""
+    with pytest.raises(ValueError, match=words):
+        parse_period(text, datetime(2026, 11, 15, tzinfo=UTC), SYDNEY)
+
+
+def test_weeks_of_a_month_begin_on_the_monday_before_it() -> None:
+    """December 2026 touches the weeks of Mondays 30 November to 28 December."""
+    period = parse_period("month", datetime(2026, 12, 15, 12, tzinfo=SYDNEY), SYDNEY)
+    assert [date(2026, 11, 30), date(2026, 12, 7), date(2026, 12, 14), date(2026, 12, 21), date(2026, 12, 28)] == (
+        week_starts(period))  # fmt: skip
+
+
+def test_business_hours_skip_the_night_and_the_weekend() -> None:
+    """Mail at 16:00 on Friday in Berlin answered at 10:30 on Monday waited 1 + 1.5 business hours."""
+    friday, monday = datetime(2026, 12, 4, 16, tzinfo=BERLIN.tz), datetime(2026, 12, 7, 10, 30, tzinfo=BERLIN.tz)
+    assert 2.5 == business_hours(friday, monday, BERLIN)
+
+
+def test_percentiles_interpolate_between_ranks() -> None:
+    """Median and 90th percentile of 1, 2, 3, 4 hours; one value is its own percentile; none is None."""
+    assert (2.5, 3.7) == (percentile([4, 1, 3, 2], 0.5), percentile([4, 1, 3, 2], 0.9))
+    assert 7.0 == percentile([7.0], 0.9)
+    assert percentile([], 0.5) is None
+
+
+def test_on_time_is_out_of_the_messages_decided() -> None:
+    """Three answered on time out of four decided is 75 %; none decided has no rate at all."""
+    assert 75.0 == Counts(volume=6, decided=4, within=3, open=2, overdue=1).on_time_percent
+    assert Counts(volume=2, open=2).on_time_percent is None
+
+
+def test_figures_add_people_up_to_teams_and_the_organisation() -> None:
+    """Two people in one team and a shared mailbox in another: each has its rows, teams and the organisation add
+    them up, and the percentiles are taken over every answer of the group."""
+    owners = [
+        Owner("ada", "Ada", "person", "Front"),
+        Owner("bo", "Bo", "person", "Front"),
+        Owner("help@example.org", "Help", "shared mailbox", "Back"),
+    ]
+    counts = {
+        ("ada", "email"): Counts(3, 3, 2, 0, 0),
+        ("bo", "email"): Counts(2, 1, 1, 1, 0),
+        ("help@example.org", "voicemail"): Counts(1, 1, 0, 1, 1),
+    }
+    hours = {("ada", "email"): [1.0, 2.0, 12.0], ("bo", "email"): [3.0]}
+    rows = figures(owners, counts, hours, "Org")
+    by_name = {(row.scope, row.name, row.kind): row for row in rows}
+    assert Figure("organisation", "Org", "email", Counts(5, 4, 3, 1, 0), 2.5, 9.3) == by_name[
+        ("organisation", "Org", "email")]  # fmt: skip
+    assert Figure("team", "Front", "email", Counts(5, 4, 3, 1, 0), 2.5, 9.3) == by_name[("team", "Front", "email")]
+    assert Figure("team", "Back", "voicemail", Counts(1, 1, 0, 1, 1), None, None) == by_name[
+        ("team", "Back", "voicemail")]  # fmt: skip
+    assert Figure("person", "Bo", "email", Counts(2, 1, 1, 1, 0), 3.0, 3.0) == by_name[("person", "Bo", "email")]
+    assert Counts() == by_name[("person", "Ada", "voicemail")].counts
+    assert 2 * (1 + 2 + 3) == len(rows)
+
+
+def test_a_report_on_part_of_the_organisation_has_no_organisation_row() -> None:
+    """Without an organisation name only the team and its people have rows; without teams only the people."""
+    owners = [Owner("ada", "Ada", "person", "Front")]
+    assert ["team", "team", "person", "person"] == [row.scope for row in figures(owners, {}, {}, None)]
+    assert ["person", "person"] == [row.scope for row in figures(owners, {}, {}, None, teams=False)]
