@@ -4,6 +4,7 @@ black and grey only, hatched bars, markers on lines, labelled axes, a title, and
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 
 import matplotlib
@@ -21,8 +22,8 @@ STANDARD_LABEL = "Standard: every message answered on time (100 %)"
 def weekly_on_time(weeks: Sequence[str], rates: Sequence[float | None], title: str) -> str:
     """On-time rate per week (a gap where nothing was decided) against the standard's line."""
     figure, axes = pyplot.subplots(figsize=(7.5, 3.4))
-    shown = [(week, rate) for week, rate in zip(weeks, rates, strict=True) if rate is not None]
-    axes.plot([w for w, _ in shown], [r for _, r in shown], color="black", marker="o", label="Answered on time")
+    values = [math.nan if rate is None else rate for rate in rates]  # a week with nothing decided is a gap
+    axes.plot(list(weeks), values, color="black", marker="o", label="Answered on time")
     axes.axhline(STANDARD, color="dimgray", linestyle="--", linewidth=1.5, label=STANDARD_LABEL)
     _finish(axes, title, "Week beginning", "Answered within the standard (%)")
     return _svg(figure)
@@ -30,7 +31,7 @@ def weekly_on_time(weeks: Sequence[str], rates: Sequence[float | None], title: s
 
 def person_on_time(names: Sequence[str], rates: Sequence[float | None], title: str) -> str:
     """One hatched bar per person or shared mailbox (none where nothing was decided), the standard as a line."""
-    figure, axes = pyplot.subplots(figsize=(7.5, 0.9 + 0.45 * max(len(names), 1)))
+    figure, axes = pyplot.subplots(figsize=(7.5, 1.6 + 0.4 * max(len(names), 1)))
     values = [rate or 0.0 for rate in rates]
     bars = axes.barh(list(names), values, color="lightgray", edgecolor="black", hatch="//", label="Answered on time")
     for bar, rate in zip(bars, rates, strict=True):
@@ -51,7 +52,7 @@ def _finish(axes: Axes, title: str, xlabel: str, ylabel: str, *, horizontal: boo
         axes.set_xlim(0, 115)
     else:
         axes.set_ylim(0, 115)
-    axes.legend(loc="lower left", fontsize=8, frameon=True)
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8, frameon=False)
     axes.grid(axis="x" if horizontal else "y", color="lightgray", linewidth=0.5)
 
 
@@ -60,7 +61,7 @@ def _svg(figure: Figure) -> str:
     buffer = io.StringIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mailbot"}):
         figure.tight_layout()
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
     pyplot.close(figure)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
