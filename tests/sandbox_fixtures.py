@@ -2,9 +2,9 @@
 schema (shipped in mailbot/sandbox/ews_xsd), as Exchange checks requests.
 
 Fixtures: `sandbox`, `make_sandbox`; over HTTPS with the token endpoint for OAuth: `sandbox_ca` (session),
-`make_tls_sandbox`, `tls_sandbox`. Helper: `ews_account`. Commands run in a subprocess get a strict embedded
-sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.py). Requests to send by hand:
-`ENVELOPE`, `CONVERT_ID`.
+`make_tls_sandbox`, `tls_sandbox`. Helpers: `ews_account`, `quiet_scenario`. Commands run in a subprocess get a
+strict embedded sandbox through MAILBOT_SANDBOX_STRICT=1 (set for the whole session in conftest.py). Requests to
+send by hand: `ENVELOPE`, `CONVERT_ID`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from mailbot.sandbox import Organisation, SandboxCA, SandboxServer, load_scenario
 
@@ -35,6 +36,16 @@ CONVERT_ID = ENVELOPE.format(
     body='<m:ConvertId DestinationFormat="EwsId"><m:SourceIds><t:AlternateId Format="EwsId" Id="DUMMY" '
     'Mailbox="DUMMY"/></m:SourceIds></m:ConvertId>'
 )
+
+
+def quiet_scenario() -> dict[str, Any]:
+    """The example organisation's people and calendars (Li's vacation too) with empty mailboxes, for a story told
+    by injected mail alone."""
+    scenario = yaml.safe_load(EXAMPLE_SCENARIO.read_text())
+    for mailbox in scenario["mailboxes"]:
+        mailbox.pop("inbox", None)
+        mailbox.pop("sent", None)
+    return dict(scenario)
 
 
 @pytest.fixture

@@ -7,11 +7,10 @@ from Friday to Monday and James Okafor as her backup; Maria Reyes supervises bot
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+from sandbox_fixtures import quiet_scenario
 
 from mailbot.jobs import Deps
 from mailbot.jobs.digest import digest
@@ -19,7 +18,6 @@ from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.sandbox import SandboxServer
 
-ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 LI, JAMES, MARIA, HELP = ("li.chen@example.org", "james.okafor@example.org", "maria.reyes@example.org",
                           "help@example.org")  # fmt: skip
@@ -48,11 +46,7 @@ def drafts(server: SandboxServer, mailbox: str) -> list[Any]:
 
 def quiet(make_sandbox: Any) -> SandboxServer:
     """The example organisation (calendars, Li's vacation) with empty mailboxes."""
-    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
-    for mailbox in scenario["mailboxes"]:
-        mailbox.pop("inbox", None)
-        mailbox.pop("sent", None)
-    return make_sandbox(scenario)
+    return make_sandbox(quiet_scenario())
 
 
 def request_in_progress(
@@ -160,11 +154,8 @@ def test_while_the_owner_is_away_the_backup_gets_the_nudge_and_the_draft(make_sa
 def test_a_departed_colleagues_request_goes_to_whoever_answers_his_mail(make_sandbox: Any, deps_for: Any) -> None:
     """Pat's request to Petr, who left, marked In progress on Monday: on Tuesday Anna, who answers Petr's mail, is at
     a training, so Li, her backup, gets the draft and the nudge saying whose request it is; Maria gets neither."""
-    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
+    scenario = quiet_scenario()
     scenario["impersonation"].append(PETR)
-    for mailbox in scenario["mailboxes"]:
-        mailbox.pop("inbox", None)
-        mailbox.pop("sent", None)
     server = make_sandbox(scenario)
     deps = deps_for(server)
     server.org.clock.set(at("2026-11-23T09:00"))

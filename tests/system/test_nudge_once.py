@@ -7,18 +7,16 @@ Tuesday, December 1; James Okafor is her backup, and both answer the help desk's
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
+from sandbox_fixtures import quiet_scenario
 
 from mailbot.jobs import Deps
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.sandbox import SandboxServer
 
-ROOT = Path(__file__).resolve().parents[2]
 NY = ZoneInfo("America/New_York")
 LI, JAMES, HELP = "li.chen@example.org", "james.okafor@example.org", "help@example.org"
 PAT = "Pat Member <pat.member@gmail.example>"
@@ -26,15 +24,6 @@ PAT = "Pat Member <pat.member@gmail.example>"
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=NY)
-
-
-def quiet_scenario() -> dict[str, Any]:
-    """The example organisation's people and calendars, with no mail."""
-    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
-    for mailbox in scenario["mailboxes"]:
-        mailbox.pop("inbox", None)
-        mailbox.pop("sent", None)
-    return dict(scenario)
 
 
 def run(server: SandboxServer, deps: Deps, now: str) -> None:

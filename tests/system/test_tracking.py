@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from sandbox_fixtures import quiet_scenario
 
 from mailbot.errors import BackendError
 from mailbot.exchange.base import ExchangeBackend
@@ -45,15 +46,6 @@ def inbox_of(server: SandboxServer, mailbox: str) -> list[Any]:
 
 def nudges_to(server: SandboxServer, mailbox: str) -> list[str]:
     return [m.subject for m in inbox_of(server, mailbox) if m.author.email == "mailbot@example.org"]
-
-
-def quiet_scenario() -> dict[str, Any]:
-    """The example organisation with empty mailboxes, for a story told by injected mail alone."""
-    scenario = yaml.safe_load((ROOT / "config/sandbox.yaml").read_text())
-    for mailbox in scenario["mailboxes"]:
-        mailbox.pop("inbox", None)
-        mailbox.pop("sent", None)
-    return dict(scenario)
 
 
 def open_subjects(deps: Deps) -> list[str]:
