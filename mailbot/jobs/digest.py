@@ -13,7 +13,7 @@ from mailbot.errors import BackendError
 from mailbot.jobs.complaints import complaints_for
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import calendar_of, for_people, open_items
-from mailbot.jobs.presence import Whereabouts, digest_cover, route, whereabouts
+from mailbot.jobs.presence import Whereabouts, digest_cover, known_whereabouts, route
 from mailbot.jobs.progress import for_team, in_progress
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.cover import covered
@@ -61,7 +61,7 @@ def digest(
         day = now.astimezone(tz).date()
         if send and not settings.calendar_for(supervisor).is_business_day(day):
             continue  # nobody wants a service-level digest for a day the office is closed
-        sections = [_section(deps, person, items, now, failures) for person in _team(deps, supervisor)]
+        sections = [_section(deps, person, items, now, failures, places) for person in _team(deps, supervisor)]
         sections += _shared_sections(deps, supervisor, items, now, failures)
         sections = _with_week(deps, sections, answered, day, tz)
         weekly = digest_lines(deps, _team(deps, supervisor), now)
@@ -152,13 +152,18 @@ def _team(deps: Deps, supervisor: Person) -> list[Person]:
 
 
 def _section(
-    deps: Deps, person: Person, items: list[OpenItem], now: datetime, failures: dict[str, list[AuditEntry]]
+    deps: Deps,
+    person: Person,
+    items: list[OpenItem],
+    now: datetime,
+    failures: dict[str, list[AuditEntry]],
+    places: dict[str, Whereabouts],
 ) -> StaffSection:
     own = [i for i in items if i.tracked.owner_id == person.id]
-    where = whereabouts(deps, person, now)
+    where = known_whereabouts(deps, person, now, places)  # the run's reads, shared by every section and the cover
     # Who covers is who the nudges go to (presence.route): a departed person's successor, or whoever covers for
     # the successor while they are away; an away person's backup, else their supervisor.
-    acting, covering, _ = route(deps, person, now, {person.id: where})
+    acting, covering, _ = route(deps, person, now, places)
     backup = acting if covering else None
     calendar = deps.settings.calendar_for(person)
     closed = closure_reason(calendar, now.astimezone(calendar.tz).date())

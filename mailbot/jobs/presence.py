@@ -76,7 +76,7 @@ def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabout
     """
     if not owner.active:
         return _for_departed(deps, owner, now, places)
-    where = _where(deps, owner, now, places)
+    where = known_whereabouts(deps, owner, now, places)
     if not where.away:
         return owner, False, ""
     reason = f"{owner.name} is {away_words(where.return_at, ZoneInfo(owner.timezone))}"
@@ -86,9 +86,9 @@ def route(deps: Deps, owner: Person, now: datetime, places: dict[str, Whereabout
 def digest_cover(deps: Deps, supervisor: Person, now: datetime, places: dict[str, Whereabouts]) -> Cover:
     """Who reads `supervisor`'s digest now (policy/cover.py); whether the standbys are in is asked only while the
     supervisor is away."""
-    if not _where(deps, supervisor, now, places).away:
+    if not known_whereabouts(deps, supervisor, now, places).away:
         return choose_cover(supervisor, False, [])
-    standbys = [Standby(role, person, _where(deps, person, now, places).away)
+    standbys = [Standby(role, person, known_whereabouts(deps, person, now, places).away)
                 for role, pid in standby_roles(supervisor) if (person := deps.settings.person(pid)).active]  # fmt: skip
     return choose_cover(supervisor, True, standbys)
 
@@ -97,7 +97,7 @@ def _for_departed(deps: Deps, owner: Person, now: datetime, places: dict[str, Wh
     successor = _successor(deps, owner)
     if successor is None:
         return _first_active(deps, owner, owner.supervisor, owner.backup), True, departed_reason(owner, None)
-    where = _where(deps, successor, now, places)
+    where = known_whereabouts(deps, successor, now, places)
     if not where.away:
         return successor, True, departed_reason(owner, successor)
     away = away_words(where.return_at, ZoneInfo(successor.timezone))
@@ -105,7 +105,8 @@ def _for_departed(deps: Deps, owner: Person, now: datetime, places: dict[str, Wh
     return cover, True, departed_reason(owner, successor, away)
 
 
-def _where(deps: Deps, person: Person, now: datetime, places: dict[str, Whereabouts]) -> Whereabouts:
+def known_whereabouts(deps: Deps, person: Person, now: datetime, places: dict[str, Whereabouts]) -> Whereabouts:
+    """`person`'s whereabouts, read once per run: `places` keeps what was read."""
     if person.id not in places:
         places[person.id] = whereabouts(deps, person, now)
     return places[person.id]
