@@ -12,6 +12,7 @@ from mailbot.config import Settings
 from mailbot.errors import BackendError
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess, connect
 from mailbot.jobs import Deps
+from mailbot.policy.satisfaction import SurveyKeys
 from mailbot.store import open_store
 
 if TYPE_CHECKING:
@@ -30,7 +31,13 @@ def open_deps(
         store = open_store(settings.state_url(with_password=True))
         stack.callback(store.close)
         backend = stack.enter_context(open_backend(settings, clock, sandbox=sandbox))
-        yield Deps(settings, backend, store, dry_run=dry_run or settings.service.dry_run)
+        yield Deps(settings, backend, store, dry_run=dry_run or settings.service.dry_run, survey=survey_keys(settings))
+
+
+def survey_keys(settings: Settings) -> SurveyKeys | None:
+    """What signs the member survey's links, while the survey is on (see Settings.survey_secret)."""
+    secret, survey = settings.survey_secret(), settings.service.survey
+    return None if secret is None or survey is None else SurveyKeys(secret, survey.public_url)
 
 
 @contextmanager

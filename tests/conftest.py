@@ -25,6 +25,7 @@ pytest_plugins = ["sandbox_fixtures"]
 ROOT = Path(__file__).resolve().parent.parent
 # The sandbox scenario's mail arrives before the tests' first sync: they track as if mailbot went live that day.
 LIVE_SINCE = "2026-11-01"
+SURVEY_SECRET = "MAILBOT_SURVEY_SECRET"
 
 
 @pytest.fixture
@@ -43,6 +44,18 @@ def strict_sandbox() -> Iterator[None]:
         del os.environ["MAILBOT_SANDBOX_STRICT"]
     else:
         os.environ["MAILBOT_SANDBOX_STRICT"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def survey_secret() -> Iterator[None]:
+    """The key that signs member survey links, which the example's survey needs once it points at a real server."""
+    previous = os.environ.get(SURVEY_SECRET)
+    os.environ[SURVEY_SECRET] = "the tests' survey key"
+    yield
+    if previous is None:
+        del os.environ[SURVEY_SECRET]
+    else:
+        os.environ[SURVEY_SECRET] = previous
 
 
 @pytest.fixture

@@ -35,6 +35,28 @@ def connection_problems(service_file: Path, service: ServiceConfig, root: yaml.N
     return found
 
 
+def survey_problems(service_file: Path, service: ServiceConfig, survey_on: bool, root: yaml.Node | None) -> list[str]:
+    """With the member survey on: where its links lead, and (for a real server) the key that signs them."""
+    if not survey_on:
+        return []
+    if service.survey is None:
+        return [located(service_file, root, ("survey",), "policy.yaml switches the member survey on "
+                        "(satisfaction.enabled), so service.yaml needs a `survey:` section with the public_url its "
+                        "links start with and the secret that signs them.")]  # fmt: skip
+    if service.survey.secret is None:
+        if service.backend.sandbox:
+            return []  # the sandbox's members are simulated: a fixed trial key signs their links (README)
+        return [located(service_file, root, ("survey",), "the member survey needs a `secret` that signs its "
+                        "links, e.g. secret: {env: MAILBOT_SURVEY_SECRET}.")]  # fmt: skip
+    try:
+        service.survey.secret.resolve(service_file.parent)
+    except ConfigError as exc:
+        if service.backend.sandbox:
+            return []
+        return [located(service_file, root, ("survey", "secret"), str(exc))]
+    return []
+
+
 def _sandbox_problems(base: Path, backend: BackendSettings, report: Report) -> list[str]:
     """A sandbox served elsewhere: Graph reaches it only over HTTPS, trusting the CA bundle `sandbox serve` wrote."""
     url, bundle = backend.sandbox_url, backend.sandbox_ca_bundle

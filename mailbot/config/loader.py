@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import make_url
 
-from mailbot.config.connection import connection_problems
+from mailbot.config.connection import connection_problems, survey_problems
 from mailbot.config.holidays import IcsHolidays, OfficeHolidays, country_holidays
 from mailbot.config.organisation import OfficeConfig, PersonConfig, Policy, Roster, TrackingPolicy
 from mailbot.config.problems import located, read_yaml, validation_problems
@@ -23,6 +23,7 @@ from mailbot.errors import ConfigError
 from mailbot.policy.business_time import BusinessCalendar, parse_weekly_hours
 
 M = TypeVar("M", bound=BaseModel)
+SANDBOX_SURVEY_SECRET = "mailbot sandbox survey key: not for real members"  # the trial key (README)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,24 @@ class Settings:
         """The same settings with another `tracking.since` (a date or "first run"), as if policy.yaml said so."""
         tracking = TrackingPolicy.model_validate({"since": since})
         return replace(self, policy=self.policy.model_copy(update={"tracking": tracking}))
+
+    def survey_secret(self) -> str | None:
+        """The key that signs survey links, read now; None while the survey is off.
+
+        On the sandbox, whose members are simulated, an unset key falls back to a fixed trial key; anywhere else
+        a missing one is a ConfigError (`mailbot check` names it first).
+        """
+        survey = self.service.survey
+        if not self.policy.satisfaction.enabled or survey is None:
+            return None
+        try:
+            if survey.secret is None:
+                raise ConfigError("The member survey has no `secret` in service.yaml's `survey:` section.")
+            return survey.secret.resolve(self.service_file.parent).get_secret_value()
+        except ConfigError:
+            if self.service.backend.sandbox:
+                return SANDBOX_SURVEY_SECRET
+            raise
 
     def people(self) -> list[Person]:
         return [_person(p, self.policy) for p in self.roster.people]
@@ -130,6 +149,7 @@ def load_settings(
         calendars = _calendars(org_dir, policy, policy_root, problems)
     if service is not None and resolve_secrets:
         problems += connection_problems(service_file, service, root)
+        problems += survey_problems(service_file, service, policy is not None and policy.satisfaction.enabled, root)
     if problems or service is None or roster is None or policy is None:
         raise ConfigError(f"The configuration in {service_file} has problems:", problems)
     return Settings(service, roster, policy, service_file, org_dir, calendars)

@@ -244,6 +244,26 @@ class WeeklyStatusPolicy(Strict):
     )
 
 
+class SatisfactionPolicy(Strict):
+    """The optional one-question member survey ("How did we do?"), asked once per answered request."""
+
+    enabled: bool = Field(default=False, description="Ask members how we did once their request is answered.")
+    deliver: list[Literal["message", "draft"]] = Field(
+        default=["message"],
+        min_length=1,
+        description="message: a short e-mail to the member from mailbot's mailbox once the request is answered or "
+        "marked Done; draft: a line with the five links at the end of the status update drafts mailbot saves.",
+    )
+    question: str = Field(default="How did we do?", min_length=1, max_length=200)
+    delay_minutes: int = Field(
+        default=60, ge=0, le=1440,
+        description="The message waits this long after the answer, so a request marked In progress meanwhile "
+        "waits for Done instead.",
+    )  # fmt: skip
+    expires_days: int = Field(default=14, ge=1, le=90, description="The links work this many days.")
+    comment_max: int = Field(default=1000, ge=0, le=5000, description="Longest comment kept (characters).")
+
+
 class OrganisationInfo(Strict):
     name: str
     domains: list[str] = Field(min_length=1, description="Mail domains of staff; other senders are members.")
@@ -265,3 +285,4 @@ class Policy(Strict):
     automated_mail: AutomatedMail = AutomatedMail()
     absence: AbsencePolicy = AbsencePolicy()
     weekly_status: WeeklyStatusPolicy = WeeklyStatusPolicy()
+    satisfaction: SatisfactionPolicy = SatisfactionPolicy()

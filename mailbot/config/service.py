@@ -244,6 +244,29 @@ class HealthSettings(Strict):
     port: int = Field(default=9464, ge=0, le=65535)
 
 
+class SurveySettings(Strict):
+    """Where members' survey links lead: mailbot's small endpoint behind the organisation's reverse proxy."""
+
+    public_url: str = Field(
+        description="What every survey link starts with, as members reach it through the reverse proxy, e.g. "
+        "https://members.example.org/survey (the proxy passes the path on unchanged)."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `mailbot run` serves the survey on.")
+    port: int = Field(default=9465, ge=0, le=65535)
+    secret: SecretRef | None = Field(
+        default=None, description="Key that signs the links ({env: ...} or {file: ...}); keep it from changing."
+    )
+
+    _inline = field_validator("secret", mode="before")(_no_inline_secret)
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("must be an absolute http(s):// URL, e.g. https://members.example.org/survey")
+        return url.rstrip("/")
+
+
 class ServiceConfig(Strict):
     """The whole of service.yaml."""
 
@@ -256,4 +279,7 @@ class ServiceConfig(Strict):
     jobs: JobSettings = JobSettings()
     logging: LoggingSettings = LoggingSettings()
     health: HealthSettings = HealthSettings()
+    survey: SurveySettings | None = Field(
+        default=None, description="The member survey's endpoint (policy.yaml `satisfaction` switches it on)."
+    )
     dry_run: bool = Field(default=False, description="Decide and log, but change nothing in Exchange.")

@@ -15,6 +15,7 @@ from mailbot.errors import BackendError, MailbotError
 from mailbot.exchange.base import ExchangeBackend
 from mailbot.jobs.open_items import answerers_of, calendar_of
 from mailbot.policy.messages import Message
+from mailbot.policy.satisfaction import SurveyKeys
 from mailbot.store import StateStore
 
 T = TypeVar("T")
@@ -43,6 +44,7 @@ class Deps:
     dry_run: bool = False
     log: Any = field(default_factory=lambda: structlog.get_logger("mailbot.jobs"))
     progress: Progress = no_progress
+    survey: SurveyKeys | None = field(default=None, repr=False)  # signs member survey links, while the survey is on
 
 
 @dataclass

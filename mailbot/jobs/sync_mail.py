@@ -23,6 +23,7 @@ from mailbot.jobs.complaints import escalate_complaints, note_complaints
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
 from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, record_start, settle_start
 from mailbot.jobs.open_items import calendar_of, person_by_email
+from mailbot.jobs.satisfaction import send_surveys
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
 from mailbot.policy.classify import SlaRules, automated_exclusion, classify, has_category
 from mailbot.policy.horizon import before
@@ -61,6 +62,7 @@ def sync_mail(deps: Deps, now: datetime) -> JobResult:
     _close_answered(run)
     run.result.changes += record_touches(deps, run.replies, now)
     escalate_complaints(deps, now, run.result)  # in the same run that found them
+    send_surveys(deps, now, run.result)  # members whose request was answered: how did we do? (once, if policy asks)
     if run.left_out:
         line = left_out_line(deps, run.start, run.left_out)
         run.result.changes.append(line)

@@ -6,13 +6,14 @@ acts for them); all are keyed claims, so reruns, restarts and runs at the same t
 reply to the member makes a new due time with new keys. The draft goes where the person who will send it can reach
 it: a shared mailbox's own Drafts, else the recipient's (the backup's while the owner is away). It answers the
 member's latest message in the thread.
-mailbot never sends anything to members itself.
+Status updates are drafts for a person to send; the only mail mailbot itself sends members is the optional survey
+(jobs/satisfaction.py).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from mailbot.errors import BackendError
 from mailbot.jobs.deps import Deps, JobResult, duty_key, send_claimed, told
 from mailbot.jobs.open_items import answerers_of, calendar_of, mailbox_name
 from mailbot.jobs.presence import Whereabouts, route
+from mailbot.jobs.satisfaction import draft_survey
 from mailbot.policy.messages import Message
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.policy.touchpoint import TouchpointRules, draft_model, reminder_day, render_draft, update_due
@@ -114,7 +116,8 @@ def _compose(
     rules = TouchpointRules.from_settings(settings)
     model = draft_model(tp, signature, now, calendar, rules, (organisation.name, organisation.main_number),
                         latest.subject if latest else "")  # fmt: skip
-    message = render_draft(model, renderer)
+    survey = draft_survey(deps, tp, now) if latest is not None else None
+    message = render_draft(replace(model, survey=asdict(survey)) if survey else model, renderer)
     member = latest.sender if latest else tp.sender
     reply_to = latest.message_id if latest else tp.message_id
     return message, OutgoingMessage((member,), message.subject, message.html, message.text, in_reply_to=reply_to)

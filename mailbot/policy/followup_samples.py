@@ -8,6 +8,7 @@ draft that could not be saved, a shared mailbox, and member-written markup.
 from __future__ import annotations
 
 import zlib
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from mailbot.domain import Touchpoint, TrackState
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.complaint import build_escalation, complaint_view, escalation_context
 from mailbot.policy.message_samples import HOSTILE_NAME, HOSTILE_SUBJECT, JAMES, LI, MARIA, item
+from mailbot.policy.satisfaction import SurveyKeys, SurveyLine, survey_line, survey_message
 from mailbot.policy.touchpoint import TouchpointRules, draft_context, draft_model
 from mailbot.policy.touchpoint_nudge import UpdateLine, build_touchpoint_nudge, touchpoint_nudge_context
 
@@ -43,10 +45,32 @@ def draft_samples() -> list[dict[str, Any]]:
     """Li's update to Pat; one to a member without a name, signed by a shared mailbox without a phone."""
     pat = touchpoint("Question about my membership renewal")
     anonymous = touchpoint(HOSTILE_SUBJECT, "")
+    asked = replace(
+        draft_model(pat, (LI.name, LI.phone), _at(24, 10), _CALENDAR, _RULES, (_ORG, _NUMBER)),
+        survey=asdict(sample_survey_line()),
+    )
     return [
-        draft_context(draft_model(pat, (LI.name, LI.phone), _at(24, 10), _CALENDAR, _RULES, (_ORG, _NUMBER))),
+        draft_context(asked),
         draft_context(draft_model(anonymous, ("Member Help Desk", None), _at(24, 10), _CALENDAR, _RULES, (_ORG, None))),
         draft_context(draft_model(pat, (JAMES.name, None), _at(24, 10), _CALENDAR, _RULES, (_ORG, _NUMBER))),
+    ]
+
+
+def sample_survey_line() -> SurveyLine:
+    """The survey's five links as a member gets them (a made-up key and address)."""
+    keys = SurveyKeys("sample key", "https://members.example.org/survey")
+    return survey_line(keys, "Zk3t9Qw2", _at(30, 10), _NY, "How did we do?")
+
+
+def survey_samples() -> list[dict[str, Any]]:
+    """The survey to Pat about a request to Li, and to a member without a name who wrote to a shared mailbox."""
+    asked = item(LI, "Question about my membership renewal", _at(23, 9), _at(24, 9), TrackState.ON_TRACK, 0.1)
+    pat = replace(asked.tracked, sender_name="Pat Member")
+    anonymous = replace(pat, subject=HOSTILE_SUBJECT, sender_name="")
+    line = sample_survey_line()
+    return [
+        asdict(survey_message(pat, LI.name, line, (_ORG, _NUMBER))),
+        asdict(survey_message(anonymous, "Member Help Desk", line, (_ORG, None))),
     ]
 
 

@@ -311,6 +311,7 @@ SAMPLES: dict[str, Callable[[], Sequence[Context]]] = {
     "touchpoint_draft": _followup_samples("draft"),
     "touchpoint_nudge": _followup_samples("touchpoint_nudge"),
     "complaint_escalation": _followup_samples("escalation"),
+    "survey": _followup_samples("survey"),
 }
 
 

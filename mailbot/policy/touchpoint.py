@@ -104,6 +104,7 @@ class DraftModel:
     next_update_text: str  # Thursday, November 26: by when the member hears again if this goes today
     signature: dict[str, Any]  # name, phone (may be empty)
     organisation: dict[str, Any]  # name, main_number (may be empty)
+    survey: dict[str, Any] | None = None  # "How did we do?" and its five links (satisfaction.SurveyLine), if asked
 
 
 def draft_model(

@@ -31,6 +31,7 @@ from mailbot.service.metrics import Metrics
 from mailbot.service.notify import Liveness, Notifier, Watchdog, watchdog_seconds
 from mailbot.service.runner import JobRunner
 from mailbot.service.scheduler import Outcome, Scheduler, Ticker, service_plan
+from mailbot.service.survey import SurveyApp, SurveyServer
 
 TICK_SECONDS = 5  # how often the scheduler is asked what is due (job times are whole minutes)
 PROBE_SECONDS = 60  # how often Exchange is checked for /healthz
@@ -83,6 +84,7 @@ class _Service:
         cfg = self.settings.service.health
         server = HealthServer(cfg.host, cfg.port, self.health, self.metrics, self.clock).start()
         self.log.info("health server listening", url=f"http://{cfg.host}:{server.port}/healthz", port=server.port)
+        survey = self.serve_survey()
         timeout = watchdog_seconds(self.environ)
         watchdog = Watchdog(self.notifier, timeout, self.liveness).start() if timeout else None
         try:
@@ -99,7 +101,20 @@ class _Service:
             if watchdog is not None:
                 watchdog.stop()
             server.stop()
+            if survey is not None:
+                survey.stop()
         return 0
+
+    def serve_survey(self) -> SurveyServer | None:
+        """The member survey's endpoint, while the survey is on (policy.yaml `satisfaction`)."""
+        cfg, keys = self.settings.service.survey, self.deps.survey
+        if cfg is None or keys is None:
+            return None
+        policy = self.settings.policy
+        app = SurveyApp(keys, self.deps.store, self.clock, policy.organisation.name, policy.satisfaction.comment_max)
+        server = SurveyServer(app, cfg.host, cfg.port).start()
+        self.log.info("survey endpoint listening", url=server.url, public_url=cfg.public_url)
+        return server
 
     def catch_up(self) -> dict[str, Outcome]:
         """Plan every job from its last success in the store and run the missed ones once, now."""

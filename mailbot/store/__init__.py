@@ -11,7 +11,9 @@ from mailbot.store.port import (
     JobRun,
     LeftOutRecord,
     OofRecord,
+    ScoreRecord,
     StateStore,
+    SurveyRecord,
     WeeklyStatusRecord,
 )
 from mailbot.store.store import SqlStore, open_store
@@ -22,8 +24,10 @@ __all__ = [
     "JobRun",
     "LeftOutRecord",
     "OofRecord",
+    "ScoreRecord",
     "SqlStore",
     "StateStore",
+    "SurveyRecord",
     "WeeklyStatusRecord",
     "open_store",
 ]

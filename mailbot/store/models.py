@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Dialect, Index, Integer, MetaData, String, Text
+from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -213,3 +213,32 @@ class WeeklyStatusRow(Base):
     sends: Mapped[int] = mapped_column(Integer)
     status_message: Mapped[str] = mapped_column(String(32))
     changes: Mapped[str] = mapped_column(Text)  # JSON list of sentences: what the last update changed
+
+
+class SurveyRow(Base):
+    """A member survey asked about one request (once: `request_key` is unique), and until when its links work."""
+
+    __tablename__ = "survey"
+    __table_args__ = (Index("ix_survey_sent_at", "sent_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # opaque, random: what the signed links carry
+    request_key: Mapped[str] = mapped_column(String(64), unique=True)
+    mailbox: Mapped[str] = mapped_column(String(320))
+    message_id: Mapped[str] = mapped_column(String(998))
+    owner_id: Mapped[str] = mapped_column(String(255))
+    delivered: Mapped[str] = mapped_column(String(16))  # message (an e-mail to the member) or draft
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SurveyAnswerRow(Base):
+    """The member's answer to a survey: one score (the primary key keeps it single), and an optional comment."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (Index("ix_survey_answer_answered_at", "answered_at"),)
+
+    survey_id: Mapped[str] = mapped_column(String(64), ForeignKey("survey.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, server_default="")
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    commented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

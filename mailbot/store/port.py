@@ -88,6 +88,36 @@ class LeftOutRecord:
     counted_at: datetime
 
 
+@dataclass(frozen=True)
+class SurveyRecord:
+    """A survey asked about one request (`request_key`, policy.satisfaction.request_key), with its answer if any."""
+
+    id: str
+    request_key: str
+    mailbox: str
+    message_id: str
+    owner_id: str
+    delivered: str  # message or draft
+    sent_at: datetime
+    expires_at: datetime
+    score: int | None = None
+    comment: str = ""
+    answered_at: datetime | None = None
+    commented_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ScoreRecord:
+    """A score a member gave, with the request's owner, mailbox and subject (for the digest)."""
+
+    owner_id: str
+    mailbox: str
+    subject: str
+    score: int
+    comment: str
+    answered_at: datetime
+
+
 class StateStore(Protocol):
     """Everything mailbot remembers between runs. Every time passed in must be timezone-aware
     (naive ones raise ValueError); every time returned is aware UTC."""
@@ -201,6 +231,31 @@ class StateStore(Protocol):
 
     def open_complaints(self) -> list[ComplaintRecord]:
         """Complaints whose tracked message is not answered yet, oldest first (for the digest)."""
+        ...
+
+    # Member surveys
+    def add_survey(self, survey: SurveyRecord) -> bool:
+        """Record a survey asked; False (recording nothing) if its request has one already."""
+        ...
+
+    def survey_for(self, request_key: str) -> SurveyRecord | None: ...
+
+    def get_survey(self, survey_id: str) -> SurveyRecord | None: ...
+
+    def answer_survey(self, survey_id: str, score: int, at: datetime) -> bool:
+        """Record the member's score; False if the survey was answered already (the first score stays)."""
+        ...
+
+    def comment_survey(self, survey_id: str, comment: str, at: datetime) -> bool:
+        """Add the comment to an answered survey; False if it has none or was commented already."""
+        ...
+
+    def scores_since(self, since: datetime) -> list[ScoreRecord]:
+        """Every score given at or after `since`, oldest first."""
+        ...
+
+    def requests_done(self, since: datetime) -> list[tuple[str, str]]:
+        """(mailbox, message_id) of each request in progress marked Done at or after `since`, oldest first."""
         ...
 
     # Side-effect keys

@@ -32,6 +32,7 @@ from mailbot.store.models import (
     to_utc,
 )
 from mailbot.store.port import AuditEntry, JobRun, OofRecord, WeeklyStatusRecord
+from mailbot.store.surveys import SurveyStore
 
 
 def open_store(url: str, *, migrate: bool = True) -> SqlStore:
@@ -42,7 +43,7 @@ def open_store(url: str, *, migrate: bool = True) -> SqlStore:
     return SqlStore(open_engine(url, migrate=migrate))
 
 
-class SqlStore(FollowupStore, HorizonStore):
+class SqlStore(FollowupStore, HorizonStore, SurveyStore):
     """The StateStore on one SQLAlchemy engine; safe to share between threads."""
 
     def __init__(self, engine: Engine) -> None:

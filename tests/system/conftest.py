@@ -18,7 +18,7 @@ from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
 from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.jobs import Deps
-from mailbot.runtime import sandbox_access
+from mailbot.runtime import sandbox_access, survey_keys
 from mailbot.sandbox import Organisation, SandboxCA, SandboxServer
 from mailbot.store import open_store
 
@@ -68,7 +68,7 @@ def deps_for(settings: Settings, tmp_path: Path, backend_kind: str) -> Iterator[
         backend = _backend(backend_kind, server, retry_max_wait)
         store = open_store(f"sqlite:///{tmp_path / 'state.sqlite3'}")
         opened.extend([backend, store])
-        return Deps(settings, backend, store, dry_run=dry_run)
+        return Deps(settings, backend, store, dry_run=dry_run, survey=survey_keys(settings))
 
     yield make
     for thing in opened:

@@ -37,7 +37,11 @@ def production_config(example_config: Path, server: SandboxServer, ca_bundle: Pa
 
 
 def mailbot(*args: str | Path, password: str) -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "MAILBOT_EWS_PASSWORD": password}  # nothing else: no CA bundle from outside
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "MAILBOT_EWS_PASSWORD": password,
+        "MAILBOT_SURVEY_SECRET": "survey key",
+    }  # nothing else: no CA bundle from outside
     return subprocess.run([sys.executable, "-m", "mailbot", *map(str, args)], capture_output=True, text=True,
                           timeout=120, env=env)  # fmt: skip
 

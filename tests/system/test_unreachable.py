@@ -32,7 +32,11 @@ runpy.run_module("mailbot", run_name="__main__")
 
 
 def mailbot(*args: str | Path, secret: str = "") -> subprocess.CompletedProcess[str]:
-    env = {"PATH": "/usr/bin:/bin", "MAILBOT_GRAPH_CLIENT_SECRET": secret}  # nothing else: no CA bundle, no proxy
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "MAILBOT_GRAPH_CLIENT_SECRET": secret,
+        "MAILBOT_SURVEY_SECRET": "survey key",
+    }  # nothing else: no CA bundle, no proxy
     return subprocess.run([sys.executable, "-c", NO_SUCH_HOST, *map(str, args)], capture_output=True, text=True,
                           timeout=120, env=env)  # fmt: skip
 

@@ -78,12 +78,16 @@ def test_inline_password_is_refused(example_config: Path) -> None:
 
 
 def test_missing_secret_is_reported_for_a_real_server(example_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Pointing at a real Exchange makes check look for the secret and say where it looked."""
+    """Pointing at a real Exchange makes check look for the secrets (the member survey's key too, while the survey is
+    on) and say in one sentence each where it looked."""
     monkeypatch.delenv("MAILBOT_EWS_PASSWORD", raising=False)
+    monkeypatch.delenv("MAILBOT_SURVEY_SECRET", raising=False)
     edit(example_config, "sandbox: true", "sandbox: false")
-    [problem] = problems_of(example_config, resolve_secrets=True)
-    expected = "backend.ews.password: The secret in environment variable MAILBOT_EWS_PASSWORD is not set"
-    assert expected in problem
+    password, survey = problems_of(example_config, resolve_secrets=True)
+    assert "backend.ews.password: The secret in environment variable MAILBOT_EWS_PASSWORD is not set" in password
+    line = line_with(example_config, "secret: {env: MAILBOT_SURVEY_SECRET}")
+    assert (f"{example_config}:{line}: survey.secret: The secret in environment variable MAILBOT_SURVEY_SECRET is not "
+            "set; export it before starting mailbot.") == survey  # fmt: skip
 
 
 def test_secret_from_file_resolves(example_config: Path, tmp_path: Path) -> None:
