@@ -13,6 +13,7 @@ from mailbot.assessment.figures import Counts, Owner, business_hours, figures
 from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, html_page, local, write_csv
 from mailbot.assessment.period import Period, local_midnight, parse_period, week_starts
 from mailbot.assessment.query import MessageRow, messages, owner_counts
+from mailbot.assessment.satisfaction import satisfaction, satisfaction_html
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
@@ -63,10 +64,11 @@ def write_report(
                               f"On-time rate per person, {period.label}"),
     ]  # fmt: skip
     intro = _intro(settings, period, now)
+    surveys = satisfaction_html(satisfaction(engine, period.start, period.end, keys, now), names, tz)
     return _write(out, {
         "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), message_rows),
         "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
-        "report.html": lambda path: path.write_text(html_page(title, intro, table, svgs), encoding="utf-8"),
+        "report.html": lambda path: path.write_text(html_page(title, intro, table, svgs, [surveys]), encoding="utf-8"),
     })  # fmt: skip
 
 

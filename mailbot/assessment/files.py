@@ -40,8 +40,11 @@ def local(at: datetime | None, tz: ZoneInfo) -> str:
     return "" if at is None else at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def html_page(title: str, intro: Sequence[str], figures: Sequence[Figure], charts: Sequence[str]) -> str:
-    """The report page: title, a few sentences, the figures table and the charts (already SVG)."""
+def html_page(
+    title: str, intro: Sequence[str], figures: Sequence[Figure], charts: Sequence[str], sections: Sequence[str] = ()
+) -> str:
+    """The report page: title, a few sentences, the figures table, further `sections` (already HTML, escaped) and
+    the charts (already SVG)."""
     head = "".join(f"<th>{html.escape(name)}</th>" for name in FIGURE_COLUMNS)
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
@@ -52,7 +55,7 @@ def html_page(title: str, intro: Sequence[str], figures: Sequence[Figure], chart
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
         f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{paragraphs}"
-        f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{''.join(sections)}"
         f"<h2>Charts</h2>{pictures}</body></html>\n"
     )
 

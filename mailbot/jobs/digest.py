@@ -15,6 +15,7 @@ from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import calendar_of, for_people, open_items
 from mailbot.jobs.presence import Whereabouts, digest_cover, known_whereabouts, route
 from mailbot.jobs.progress import for_team, in_progress
+from mailbot.jobs.satisfaction import new_scores
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.cover import covered
 from mailbot.policy.digest import Presence, StaffSection, build_digest, closed_today, closure_reason, render_digest
@@ -75,6 +76,9 @@ def digest(
             model = build_digest(*args, owa=owa, shown_before=seen)
         team = {p.id for p in _team(deps, supervisor)}
         model = with_progress(model, progress_views(for_team(progress, team), now, tz))
+        last = _last_digest_day(deps, supervisor, day)
+        since = now - timedelta(days=(day - last).days if last else 1)
+        model = replace(model, satisfaction=new_scores(deps, team, since, now, tz))
         cover = digest_cover(deps, supervisor, now, places)
         message = render_digest(covered(model, cover, supervisor), renderer)
         keys = [key for _, key in left_out] + [_problem_key(supervisor, day, line) for line in model.problems_today]

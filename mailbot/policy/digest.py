@@ -135,6 +135,7 @@ class DigestModel:
     covering_for: str = ""  # whose digest a covering colleague reads: Maria Reyes
     scoreboard: tuple[ScoreLine, ...] = ()  # one line per section, in the sections' order: most overdue first
     problems_today: tuple[str, ...] = ()  # every IT problem line today, shown or not (the job remembers them)
+    satisfaction: tuple[str, ...] = ()  # members' new survey scores and comments since the last digest, newest first
 
 
 def build_digest(

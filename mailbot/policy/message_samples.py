@@ -7,6 +7,7 @@ nothing open, a single item, and a member who writes markup into the subject and
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest
 from mailbot.policy.horizon import left_out_view
 from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
 from mailbot.policy.progress import InProgress, progress_views, with_progress
+from mailbot.policy.satisfaction import NewScore, score_lines
 
 _NY = ZoneInfo("America/New_York")
 _ORG = "Riverside Members' Association"
@@ -112,6 +114,8 @@ def digest_samples() -> list[dict[str, Any]]:
                                                    (own_reply, (), (), ()), ([], (), (), ()))
     ]  # fmt: skip
     busy = with_progress(models[0], progress_views(_in_progress(), _at(23, 17, 15), _NY))
+    busy = replace(busy, satisfaction=score_lines([NewScore(LI.name, HOSTILE_SUBJECT, 5, "Quick & <clear>.",
+                                                            _at(23, 10, 5))], _at(23, 17, 15), _NY))  # fmt: skip
     covering = covered(busy, choose_cover(MARIA, True, [Standby("deputy", ANNA, False)]), MARIA)
     alone = covered(models[1], choose_cover(MARIA, True, [Standby("deputy", ANNA, True)]), MARIA)
     return [digest_context(model) for model in (busy, covering, alone, *models[1:])]

@@ -13,6 +13,7 @@ from werkzeug.test import Client
 
 from mailbot.assessment.satisfaction import satisfaction
 from mailbot.clock import FixedClock
+from mailbot.jobs.digest import digest
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.service.survey import SurveyApp
 
@@ -59,3 +60,5 @@ def test_an_answered_request_is_asked_once_and_the_click_counts(make_sandbox: An
     assert 200 == Client(app).get(f"/survey/{link[1]}/4").status_code
     figures = satisfaction(deps.store.engine, at("2026-11-23T00:00"), at("2026-11-24T00:00"), ["lchen", HELP])
     assert (1, 1, (0, 0, 0, 1, 0)) == (figures.sent, figures.answered, figures.scores)
+    built = digest(deps, at("2026-11-23T17:15"), send=False).details["mreyes"]
+    assert 'Li Chen: 4 of 5 (very good) for "Change of address", today at 12:00 pm' in built.message.text
