@@ -9,13 +9,20 @@ SQLite state in a temporary folder. Nothing here prints: the CLI shows the progr
 
 from __future__ import annotations
 
+import re
+import secrets
+import urllib.error
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from http import HTTPStatus
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mailbot.assessment.satisfaction import Satisfaction, satisfaction
 from mailbot.clock import FixedClock
 from mailbot.config import Settings
 from mailbot.errors import ConfigError
@@ -27,8 +34,11 @@ from mailbot.jobs.sync_mail import sync_mail
 from mailbot.jobs.weekly_status import JOB as WEEKLY_STATUS
 from mailbot.jobs.weekly_status import URGENT, weekly_status
 from mailbot.policy.messages import standalone_html
+from mailbot.policy.satisfaction import SurveyKeys
 from mailbot.runtime import open_deps, serve_sandbox
 from mailbot.sandbox import Organisation, load_scenario
+from mailbot.service.survey import SurveyApp, SurveyServer
+from mailbot.store import SqlStore
 
 DAYS = 9  # Monday to the Tuesday after, when Li is back from her vacation over the weekend
 STEP = timedelta(hours=1)
@@ -99,6 +109,43 @@ def _grant(mailbox: str, why: str) -> Act:
     return act
 
 
+def _rate(name: str, member: str, subject: str, score: int, comment: str = "") -> Act:
+    """A member answers the survey about `subject` through its link, as in their mail program: an HTTP GET of the
+    link for `score` at the survey endpoint mailbot serves, then, with a `comment`, the page's form."""
+
+    def act(org: Organisation) -> str:
+        survey = next((e.message for e in reversed(org.outbox())
+                       if member in e.recipients and subject in e.message.subject), None)  # fmt: skip
+        body = f"{survey.body_html or ''} {survey.body_text}" if survey else ""
+        found = re.search(rf"(https?://[^\s\"<>]+)/{score}\b", body)
+        if found is None:
+            return f"{name} finds no survey about {subject!r} to answer"
+        status = _http(f"{found[1]}/{score}")
+        said = f"{name} answers the survey about {subject!r}: {score} of 5"
+        if status == HTTPStatus.CONFLICT:
+            return f"{name} clicks {score} of 5 on the survey about {subject!r} too: refused (HTTP 409), the first " \
+                   "answer counts"  # fmt: skip
+        if status != HTTPStatus.OK:
+            return f"{said}, but the survey page answers HTTP {status}"
+        if comment:
+            status = _http(f"{found[1]}/comment", {"comment": comment})
+            said += f' and comments "{comment}"' + ("" if status == HTTPStatus.OK else f" (HTTP {status})")
+        return said
+
+    return act
+
+
+def _http(url: str, form: dict[str, str] | None = None) -> int:
+    """The status of a GET (or, with `form`, a POST) to the demo's own survey endpoint, never through a proxy."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(urllib.request.Request(url, data=data), timeout=30) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+
+
 def _moment(monday: date, day: int, hhmm: str, tz: ZoneInfo) -> datetime:
     hour, minute = map(int, hhmm.split(":"))
     return datetime.combine(monday + timedelta(days=day), time(hour, minute), tzinfo=tz)
@@ -150,6 +197,13 @@ def story(monday: date, tz: ZoneInfo, day_off: date) -> list[tuple[datetime, Act
         (_at(8, "08:20"), _reply(LI, "Card PIN", "The PIN letter follows separately; it should arrive this week.")),
         (_at(8, "09:05"), _reply(LI, "Re: Question about my membership renewal", "Following up for James.",
                                  inbox=JAMES)),
+        # Members answer the survey mailbot sends an hour after their request was answered (or marked Done).
+        (_at(0, "14:00"), _rate("Dana Whitfield", DANA, "Change of address", 5)),
+        (_at(0, "14:05"), _rate("Dana Whitfield", DANA, "Change of address", 1)),  # a second score: refused
+        (_at(1, "15:00"), _rate("Morgan Ellis", "m.ellis@mail.example", "Direct deposit form", 4,
+                                "Found it, thank you. A direct link would have saved me a search.")),
+        (_at(2, "15:30"), _rate("Jordan Lee", "jordan.lee@mail.example", "Lost membership card", 5)),
+        (_at(3, "10:00"), _rate("Pat Member", "pat.member@gmail.example", "Question about my membership renewal", 3)),
     ]  # fmt: skip
 
 
@@ -162,6 +216,7 @@ class DaySummary:
     oof: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     weekly: list[str] = field(default_factory=list)
+    surveys: list[str] = field(default_factory=list)  # members asked how we did
     happenings: list[str] = field(default_factory=list)
 
 
@@ -173,6 +228,7 @@ class DemoResult:
     within_deadline: int
     answered: int
     problems: list[str]
+    surveys: Satisfaction | None = None  # the member survey's week, while policy.yaml has it on
 
 
 class Demo:
@@ -232,14 +288,33 @@ class Demo:
         with (
             serve_sandbox(self.org, backend.kind, strict=backend.sandbox_strict, tls=True) as (_, access),
             open_deps(self.settings, self.clock, sandbox=access) as deps,
+            self._survey(deps) as keys,
         ):
-            yield self.org, deps
+            yield self.org, replace(deps, survey=keys)
+
+    @contextmanager
+    def _survey(self, deps: Deps) -> Iterator[SurveyKeys | None]:
+        """The member survey's endpoint as `mailbot run` serves it, on a free local port, with a key of its own:
+        the links in the demo's surveys lead there (None while policy.yaml has the survey off)."""
+        policy = self.settings.policy
+        if not policy.satisfaction.enabled:
+            yield None
+            return
+        secret = secrets.token_urlsafe(32)
+        app = SurveyApp(SurveyKeys(secret, ""), deps.store, self.clock, policy.organisation.name,
+                        policy.satisfaction.comment_max)  # fmt: skip
+        server = SurveyServer(app, "127.0.0.1", 0).start()
+        try:
+            yield SurveyKeys(secret, server.url)
+        finally:
+            server.stop()
 
     def _run_jobs(self, deps: Deps, now: datetime) -> None:
         summary = self._day(now)
         synced = run_job("sync_mail", sync_mail, deps, now)
         summary.tracked += sum(c.startswith("tracking ") for c in synced.changes)
         summary.answered += sum(c.startswith("closed ") for c in synced.changes)
+        summary.surveys += [c for c in synced.changes if c.startswith("asked ")]
         if now.minute == 0 and now.hour % 2 == 1:  # every other hour, as a service would
             summary.oof += run_job("apply_oof", apply_oof, deps, now).changes
         if now.minute == 0:
@@ -281,10 +356,15 @@ class Demo:
         tracked = deps.store.tracked_received(self.start - timedelta(days=30))
         answered = [t for t in tracked if t.answered_at is not None and t.resolution == "reply"]
         on_time = [t for t in answered if t.answered_at is not None and t.answered_at <= t.due_at]
+        surveys = None
+        if self.settings.policy.satisfaction.enabled and isinstance(deps.store, SqlStore):
+            owners = [p.id for p in self.settings.people()]
+            owners += [str(b.email).lower() for b in self.settings.roster.shared_mailboxes]
+            surveys = satisfaction(deps.store.engine, self.start - timedelta(days=30), self.clock.now(), owners)
         return DemoResult(
             days=[self._days[d] for d in sorted(self._days)], digest_path=self._digest_path,
             open_at_end=sum(t.answered_at is None for t in tracked), within_deadline=len(on_time),
-            answered=len(answered), problems=self._problems,
+            answered=len(answered), problems=self._problems, surveys=surveys,
         )  # fmt: skip
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from mailbot.assessment.satisfaction import Satisfaction
 from mailbot.config import Settings
 from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackingStart, TrackState
@@ -49,7 +50,19 @@ def describe_settings(settings: Settings, now: datetime, checked: Sequence[str] 
         f"touchpoint every {rules.touchpoint.every_business_days} business day(s)"
     )
     lines.append(f"  tracking: {_tracking(settings, now)}")
+    lines.append(f"  member survey: {_survey(settings)}")
     return "\n".join([*lines, *checked])
+
+
+def _survey(settings: Settings) -> str:
+    rule, survey = settings.policy.satisfaction, settings.service.survey
+    if not rule.enabled or survey is None:
+        return "off"
+    ways = {"message": "an e-mail once answered", "draft": "status update drafts"}
+    how = " and ".join(ways[d] for d in rule.deliver)
+    trial = survey.secret is None and settings.service.backend.sandbox
+    served = f"{survey.public_url} (served on {survey.host}:{survey.port})"
+    return f"by {how}, links at {served} for {rule.expires_days} days" + ("; trial key" if trial else "")
 
 
 def _tracking(settings: Settings, now: datetime) -> str:
@@ -202,16 +215,29 @@ def describe_demo(result: DemoResult) -> str:
         lines += [f"  * out of office: {c}" for c in day.oof]
         lines += [f"  * {c}" for c in day.nudges]
         lines += [f"  * {c}" for c in day.digests]
+        lines += [f"  * survey: {c}" for c in day.surveys]
         lines += [f"  * weekly status: {c}" for c in day.weekly]
     lines += [
         "",
         f"Answered by a reply: {result.answered} ({result.within_deadline} within the standard); "
         f"still open at the end: {result.open_at_end}.",
     ]
+    if result.surveys is not None:
+        lines.append(_surveys_line(result.surveys))
     lines += [f"Could not manage: {p}" for p in result.problems]
     if result.digest_path is not None:
         lines.append(f"Last digest (HTML): {result.digest_path}")
     return "\n".join(lines)
+
+
+def _surveys_line(surveys: Satisfaction) -> str:
+    """The demo week's member survey in a sentence: asked, answered, the average and the comments."""
+    if not surveys.sent:
+        return "Member survey: nobody was asked yet."
+    average = "" if surveys.average is None else f", average {surveys.average:.1f} of 5"
+    comments = f", {len(surveys.comments)} with a comment" if surveys.comments else ""
+    return (f"Member survey: {surveys.sent} member(s) asked how we did, {surveys.answered} answered through the "
+            f"survey links{average}{comments} (`mailbot report` shows them).")  # fmt: skip
 
 
 def describe_served_sandbox(

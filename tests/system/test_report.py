@@ -127,6 +127,27 @@ def test_the_page_has_both_charts_titled_labelled_and_the_standard_marked(demo_s
     assert f"{SVG}svg" == svg.tag or "svg" == svg.tag
 
 
+def test_member_satisfaction_counts_the_scores_members_gave_through_the_links(demo_state: Path, tmp_path: Path) -> None:
+    """The demo's members answered three surveys through the served endpoint by Wednesday (Dana 5, Morgan 4 with a
+    comment, Jordan 5); Dana's second, different click was refused and does not count. The page's section says so,
+    and agrees with the store."""
+    out = tmp_path / "report"
+    assert 0 == report(demo_state, out).returncode
+    with sqlite3.connect(demo_state) as db:
+        sent = db.execute("SELECT count(*) FROM survey").fetchone()[0]
+        given = db.execute("SELECT score, comment FROM survey_answer ORDER BY answered_at").fetchall()
+    assert [(5, ""), (4, "Found it, thank you. A direct link would have saved me a search."), (5, "")] == given
+    page = html.document_fromstring((out / "report.html").read_text(encoding="utf-8"))
+    section = page.xpath("string(//h2[.='Member satisfaction']/following-sibling::p[1])")
+    assert (
+        f"once their request was answered: {sent}; answered: 3 ({round(300 / sent, 1)}%); average score 4.7 of 5."
+        in section
+    )
+    table = page.xpath("//h2[.='Member satisfaction']/following-sibling::table[1]//td/text()")
+    assert ["members", "0", "0", "0", "1", "2"] == table
+    assert "Li Chen, 4 of 5: “Found it, thank you." in page.xpath("string(//h3[.='Comments']/following-sibling::ul)")
+
+
 def test_a_team_or_a_person_alone(demo_state: Path, tmp_path: Path) -> None:
     """--team lists its people and shared mailboxes only; --person only that person."""
     team = report(demo_state, tmp_path / "team", "--team", "Benefits")
