@@ -96,8 +96,11 @@ def metric(text: str, sample: str) -> float:
 
 @pytest.fixture
 def start(example_config: Path) -> Iterator[Callable[..., Service]]:
-    """Start `mailbot run` on a copy of the example, with the health server on a free port; killed if left running."""
-    example_config.write_text(example_config.read_text().replace("port: 9464", "port: 0"))
+    """Start `mailbot run` on a copy of the example, with the health server and the member survey's endpoint on free
+    ports; killed if left running."""
+    example_config.write_text(
+        example_config.read_text().replace("port: 9464", "port: 0").replace("port: 9465", "port: 0")
+    )
     started: list[Service] = []
 
     def make(env: dict[str, str] | None = None) -> Service:
@@ -122,6 +125,10 @@ def test_the_service_serves_health_and_metrics_and_stops_cleanly_on_sigterm(star
     assert metric(metrics, "mailbot_items_open") > 0
     assert 1 == metric(metrics, 'mailbot_job_runs_total{job="sync_mail",outcome="partial"}')  # Petr is off limits
     assert 1 == metric(metrics, "mailbot_backend_reachable")
+    survey = service.wait_for("survey endpoint listening")["url"]
+    with pytest.raises(urllib.error.HTTPError) as refused:  # the member survey is served too: a made-up link is refused
+        urllib.request.urlopen(f"{survey}/survey/not-signed/5", timeout=5)
+    assert 400 == refused.value.code
     assert 0 == service.stop()
     assert "SIGTERM" == service.wait_for("stopping")["signal"]
 
