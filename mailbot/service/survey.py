@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -54,7 +55,10 @@ class SurveyApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         request.max_content_length = MAX_BODY
-        page = self.handle(request)
+        try:
+            page = self.handle(request)
+        except RequestEntityTooLarge:
+            page = Page(413, "Too much to send", "That is more than a comment; please send a shorter one.")
         body = "" if request.method == "HEAD" else self._html(page)
         response = Response(body, page.status, content_type="text/html; charset=utf-8", headers=_HEADERS)
         return response(environ, start_response)

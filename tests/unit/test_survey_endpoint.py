@@ -78,14 +78,16 @@ def test_a_mail_scanners_head_request_records_nothing(store: SqlStore) -> None:
 
 
 def test_the_comment_is_kept_once_bounded_and_escaped_back(store: SqlStore) -> None:
-    """A comment needs a score first, is refused over the policy's length (shown back escaped) and kept once."""
+    """A comment needs a score first, is refused over the policy's length (shown back escaped) or the request size
+    limit, and is kept once."""
     web = client(store)
     early = web.post(f"/survey/{KEYS.token('s-1')}/comment", data={"comment": "Hi"}).status_code
     click(web, 4)
     long = web.post(f"/survey/{KEYS.token('s-1')}/comment", data={"comment": "<script>alert(1)</script>" * 3})
+    huge = web.post(f"/survey/{KEYS.token('s-1')}/comment", data={"comment": "x" * 70_000}).status_code
     kept = web.post(f"/survey/{KEYS.token('s-1')}/comment", data={"comment": "Quick & kind."}).status_code
     again = web.post(f"/survey/{KEYS.token('s-1')}/comment", data={"comment": "More."}).status_code
     survey = store.get_survey("s-1")
-    assert [409, 400, 200, 409] == [early, long.status_code, kept, again]
+    assert [409, 400, 413, 200, 409] == [early, long.status_code, huge, kept, again]
     assert "&lt;script&gt;" in long.text and "<script>" not in long.text
     assert "Quick & kind." == (survey.comment if survey else None)
