@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from mailbot.assessment.satisfaction import Satisfaction
 from mailbot.config import Settings
+from mailbot.config.loader import SANDBOX_SURVEY_SECRET
 from mailbot.demo import DemoResult
 from mailbot.domain import OofSettings, OofState, TrackingStart, TrackState
 from mailbot.errors import UnknownNameError
@@ -60,9 +61,10 @@ def _survey(settings: Settings) -> str:
         return "off"
     ways = {"message": "an e-mail once answered", "draft": "status update drafts"}
     how = " and ".join(ways[d] for d in rule.deliver)
-    trial = survey.secret is None and settings.service.backend.sandbox
+    trial = settings.service.backend.sandbox and settings.survey_secret() == SANDBOX_SURVEY_SECRET
     served = f"{survey.public_url} (served on {survey.host}:{survey.port})"
-    return f"by {how}, links at {served} for {rule.expires_days} days" + ("; trial key" if trial else "")
+    key = "; signed with the sandbox's trial key (no secret set)" if trial else ""
+    return f"by {how}, links at {served} for {rule.expires_days} days{key}"
 
 
 def _tracking(settings: Settings, now: datetime) -> str:
