@@ -425,13 +425,13 @@ def digest(
 )
 @click.option("--team", default=None, help="Only this team (as people.yaml spells it).")
 @click.option("--person", default=None, help="Only this person (person id).")
-@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for report.html and the CSV files.")
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder for the report files.")
 @click.option("--state", default=None, metavar="URL", help="Read this state database instead of service.yaml's.")
 @common_options
 def report_command(
     ctx: Context, period: str, team: str | None, person: str | None, out: Path, state: str | None
 ) -> None:
-    """Figures on how member mail was answered in a period: messages.csv, figures.csv and report.html."""
+    """Figures on how member mail was answered in a period: messages.csv, figures.csv, report.html and .pdf."""
     from mailbot.assessment.command import write_report
     from mailbot.store import open_store
 

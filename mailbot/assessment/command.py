@@ -1,4 +1,4 @@
-"""`mailbot report`: read the store for a period and write messages.csv, figures.csv and report.html."""
+"""`mailbot report`: read the store for a period and write messages.csv, figures.csv, report.html and report.pdf."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.assessment import charts
+from mailbot.assessment.document import Document, Section, Table
 from mailbot.assessment.figures import Counts, Owner, business_hours, figures
-from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, html_page, local, write_csv
+from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, local, write_csv
+from mailbot.assessment.page import html_page
+from mailbot.assessment.pdf import pdf_bytes
 from mailbot.assessment.period import Period, local_midnight, parse_period, week_starts
 from mailbot.assessment.query import MessageRow, messages, owner_counts
-from mailbot.assessment.satisfaction import satisfaction, satisfaction_html
+from mailbot.assessment.satisfaction import satisfaction, satisfaction_section
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
@@ -58,17 +61,22 @@ def write_report(
     weekly = _weekly(store, period, now, keys)
     per_owner = [sum((counts.get((o.key, k), Counts()) for k in ("email", "voicemail")), Counts()) for o in owners]
     title = _title(settings, period, team, person)
-    svgs = [
+    drawn = [
         charts.weekly_on_time([w for w, _ in weekly], [r for _, r in weekly], f"On-time rate per week, {period.label}"),
         charts.person_on_time([o.name for o in owners], [c.on_time_percent for c in per_owner],
                               f"On-time rate per person, {period.label}"),
     ]  # fmt: skip
-    intro = _intro(settings, period, now)
-    surveys = satisfaction_html(satisfaction(engine, period.start, period.end, keys, now), names, tz)
+    surveys = satisfaction_section(satisfaction(engine, period.start, period.end, keys, now), names, tz)
+    document = Document(title, _intro(settings, period, now), [
+        Section("Figures", tables=[Table(FIGURE_COLUMNS, figure_rows(table), keys=3)]),
+        surveys,
+        Section("Charts", charts=drawn),
+    ])  # fmt: skip
     return _write(out, {
         "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), message_rows),
         "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
-        "report.html": lambda path: path.write_text(html_page(title, intro, table, svgs, [surveys]), encoding="utf-8"),
+        "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
+        "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
     })  # fmt: skip
 
 

@@ -1,10 +1,9 @@
-"""The report's files: CSV that Excel opens cleanly (UTF-8 with BOM, ISO times, plain numbers) and one
-self-contained, printable HTML page (inline CSS and SVG, every text escaped)."""
+"""The report's CSV files, which Excel opens cleanly (UTF-8 with BOM, ISO times, plain numbers); report.html
+is page.py's and report.pdf pdf.py's."""
 
 from __future__ import annotations
 
 import csv
-import html
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -38,31 +37,3 @@ def figure_rows(figures: Sequence[Figure]) -> list[list[object]]:
 def local(at: datetime | None, tz: ZoneInfo) -> str:
     """An instant as ISO local time in `tz` without offset (Excel reads it as a date and time)."""
     return "" if at is None else at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def html_page(
-    title: str, intro: Sequence[str], figures: Sequence[Figure], charts: Sequence[str], sections: Sequence[str] = ()
-) -> str:
-    """The report page: title, a few sentences, the figures table, further `sections` (already HTML, escaped) and
-    the charts (already SVG)."""
-    head = "".join(f"<th>{html.escape(name)}</th>" for name in FIGURE_COLUMNS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if v is None else str(v))}</td>" for v in row) + "</tr>"
-        for row in figure_rows(figures)
-    )
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in intro)
-    pictures = "".join(f'<figure class="chart">{svg}</figure>' for svg in charts)
-    return (
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-        f"<style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>{paragraphs}"
-        f"<h2>Figures</h2><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{''.join(sections)}"
-        f"<h2>Charts</h2>{pictures}</body></html>\n"
-    )
-
-
-_CSS = (
-    "body{font-family:Arial,Helvetica,sans-serif;color:#000;margin:1.5em}"
-    "table{border-collapse:collapse;font-size:9pt}th,td{border:1px solid #666;padding:2px 5px;text-align:left}"
-    "th{background:#ddd}tr{page-break-inside:avoid}figure.chart{margin:1em 0;page-break-inside:avoid}"
-    "figure.chart svg{max-width:100%;height:auto}@media print{body{margin:0}h2{page-break-after:avoid}}"
-)

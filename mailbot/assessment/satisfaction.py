@@ -7,7 +7,6 @@ every figure here is a real score.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
 
+from mailbot.assessment.document import Section, Table
 from mailbot.policy.satisfaction import SCORE_WORDS, SCORES
 from mailbot.store.models import SurveyAnswerRow, SurveyRow
 
@@ -71,21 +71,19 @@ def satisfaction(
     )  # fmt: skip
 
 
-def satisfaction_html(figures: Satisfaction, names: Mapping[str, str], tz: ZoneInfo) -> str:
-    """The report page's "Member satisfaction" section (every text escaped)."""
+def satisfaction_section(figures: Satisfaction, names: Mapping[str, str], tz: ZoneInfo) -> Section:
+    """The report's "Member satisfaction" section, for report.html and report.pdf alike."""
     if not figures.sent:
-        return "<h2>Member satisfaction</h2><p>No member was asked in this period.</p>"
+        return Section("Member satisfaction", ["No member was asked in this period."])
     average = "none yet" if figures.average is None else f"{figures.average:.1f} of 5"
-    head = "".join(f"<th>{score} {SCORE_WORDS[score]}</th>" for score in SCORES)
-    cells = "".join(f"<td>{count}</td>" for count in figures.scores)
-    lines = "".join(
-        f"<li>{c.answered_at.astimezone(tz):%Y-%m-%d}, {html.escape(names.get(c.owner, c.owner))}, {c.score} of 5: "
-        f"&ldquo;{html.escape(c.text)}&rdquo;</li>"
+    table = Table(["score", *(f"{score} {SCORE_WORDS[score]}" for score in SCORES)], [["members", *figures.scores]], 1)
+    comments = [
+        f"{c.answered_at.astimezone(tz):%Y-%m-%d}, {names.get(c.owner, c.owner)}, {c.score} of 5: \u201c{c.text}\u201d"
         for c in figures.comments
-    )
-    return (
-        f"<h2>Member satisfaction</h2><p>Members asked &ldquo;How did we do?&rdquo; once their request was answered: "
-        f"{figures.sent}; answered: {figures.answered} ({figures.response_percent}%); average score {average}.</p>"
-        f"<table><thead><tr><th>score</th>{head}</tr></thead><tbody><tr><td>members</td>{cells}</tr></tbody></table>"
-        + (f"<h3>Comments</h3><ul>{lines}</ul>" if lines else "")
-    )
+    ]
+    return Section(
+        "Member satisfaction",
+        [f"Members asked \u201cHow did we do?\u201d once their request was answered: {figures.sent}; answered: "
+         f"{figures.answered} ({figures.response_percent}%); average score {average}."],
+        [table], subsections=[Section("Comments", items=comments)] if comments else (),
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree, html
+from pdf_text import images, page_texts
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-25T23:00-05:00"
@@ -146,6 +147,28 @@ def test_member_satisfaction_counts_the_scores_members_gave_through_the_links(de
     table = page.xpath("//h2[.='Member satisfaction']/following-sibling::table[1]//td/text()")
     assert ["members", "0", "0", "0", "1", "2"] == table
     assert "Li Chen, 4 of 5: “Found it, thank you." in page.xpath("string(//h3[.='Comments']/following-sibling::ul)")
+
+
+def test_the_pdf_says_what_the_page_says(demo_state: Path, tmp_path: Path) -> None:
+    """report.pdf, written beside report.html, carries the same title, intro, figures and both charts (as images),
+    with numbered pages."""
+    out = tmp_path / "report"
+    result = report(demo_state, out)
+    assert 0 == result.returncode, result.stderr
+    assert f"wrote {out / 'report.pdf'}" in result.stdout
+    pdf = (out / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-")
+    texts = page_texts(pdf)
+    page = html.document_fromstring((out / "report.html").read_text(encoding="utf-8"))
+    assert page.findtext(".//h1") == texts[0].split("\n")[0]
+    everything = " ".join(" ".join(texts).split())
+    for sentence in page.xpath("//p/text()"):
+        assert " ".join(sentence.split()) in everything
+    names = {cell.text for cell in page.xpath("//table//tr/td[2]")}
+    assert {"Li Chen", "Member Help Desk"} <= names
+    assert all(name in everything for name in names)
+    assert 2 == images(pdf)
+    assert all(f"page {n} of {len(texts)}" in " ".join(text.split()) for n, text in enumerate(texts, 1))
 
 
 def test_a_team_or_a_person_alone(demo_state: Path, tmp_path: Path) -> None:

@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot.assessment.document import Document, Section, Table
 from mailbot.assessment.figures import Counts, Figure, Owner, business_hours, figures, percentile
-from mailbot.assessment.files import html_page
+from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows
+from mailbot.assessment.page import html_page
 from mailbot.assessment.period import parse_period, week_starts
 from mailbot.policy.business_time import BusinessCalendar
 
@@ -121,7 +123,8 @@ def test_a_report_on_part_of_the_organisation_has_no_organisation_row() -> None:
 def test_the_page_escapes_names_and_titles() -> None:
     """A team named with markup is shown as text, in the title and the table, never as HTML."""
     row = Figure("team", "<b>R&D</b>", "email", Counts(1, 1, 1, 0, 0), 1.0, 1.0)
-    page = html_page("Report: <b>R&D</b>", ["Intro & more"], [row], ["<svg></svg>"])
+    table = Table(FIGURE_COLUMNS, figure_rows([row]), keys=3)
+    page = html_page(Document("Report: <b>R&D</b>", ["Intro & more"], [Section("Figures", tables=[table])]))
     assert "<b>" not in page
     assert "<title>Report: &lt;b&gt;R&amp;D&lt;/b&gt;</title>" in page
     assert "<td>&lt;b&gt;R&amp;D&lt;/b&gt;</td>" in page and "<p>Intro &amp; more</p>" in page
