@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
+from mailbot.config.assessment import AssessmentPolicy
 from mailbot.config.automated import AutomatedMail
 from mailbot.config.service import Hhmm, Strict
 from mailbot.domain import PersonStatus
@@ -286,3 +287,4 @@ class Policy(Strict):
     absence: AbsencePolicy = AbsencePolicy()
     weekly_status: WeeklyStatusPolicy = WeeklyStatusPolicy()
     satisfaction: SatisfactionPolicy = SatisfactionPolicy()
+    assessment: AssessmentPolicy = AssessmentPolicy()
