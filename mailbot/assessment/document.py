@@ -24,6 +24,14 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class Cell:
+    """A table value with a note under it in smaller type (e.g. the previous period's value and the change)."""
+
+    value: object
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Table:
     """A header and rows; the first `keys` columns name a row and are repeated when a wide table is split."""
 
@@ -52,5 +60,12 @@ class Document:
 
 
 def cell(value: object) -> str:
-    """A value as a table shows it: nothing for a value that does not exist."""
+    """A value as a table shows it: nothing for a value that does not exist; a Cell's value alone."""
+    if isinstance(value, Cell):
+        return cell(value.value)
     return "" if value is None else str(value)
+
+
+def note(value: object) -> str:
+    """A Cell's note; nothing for a plain value."""
+    return value.note if isinstance(value, Cell) else ""

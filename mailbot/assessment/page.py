@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from mailbot.assessment.document import Document, Section, Table, cell
+from mailbot.assessment.document import Document, Section, Table, cell, note
 
 
 def html_page(document: Document) -> str:
@@ -32,15 +32,21 @@ def _section(section: Section, level: int) -> str:
 def _table(table: Table) -> str:
     head = "".join(f"<th>{html.escape(name)}</th>" for name in table.header)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(cell(value))}</td>" for value in row) + "</tr>" for row in table.rows
+        "<tr>" + "".join(f"<td>{_cell(value)}</td>" for value in row) + "</tr>" for row in table.rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _cell(value: object) -> str:
+    under = note(value)
+    return html.escape(cell(value)) + (f'<br><span class="note">{html.escape(under)}</span>' if under else "")
 
 
 _CSS = (
     "body{font-family:Arial,Helvetica,sans-serif;color:#000;margin:1.5em}"
     "table{border-collapse:collapse;font-size:9pt;margin:0.5em 0}"
     "th,td{border:1px solid #666;padding:2px 5px;text-align:left}"
-    "th{background:#ddd}tr{page-break-inside:avoid}figure.chart{margin:1em 0;page-break-inside:avoid}"
+    "th{background:#ddd}tr{page-break-inside:avoid}.note{color:#444;font-size:7.5pt;white-space:nowrap}"
+    "figure.chart{margin:1em 0;page-break-inside:avoid}"
     "figure.chart svg{max-width:100%;height:auto}@media print{body{margin:0}h2,h3{page-break-after:avoid}}"
 )

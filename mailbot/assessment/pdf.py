@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib
 from fpdf import FPDF, FontFace
 
-from mailbot.assessment.document import Chart, Document, Section, Table, cell
+from mailbot.assessment.document import Chart, Document, Section, Table, cell, note
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FAMILY = "DejaVu"
@@ -101,13 +101,19 @@ def _table(pdf: FPDF, table: Table) -> None:
         ) as grid:
             grid.row([table.header[column] for column in columns])
             for values in table.rows:
-                grid.row([cell(values[column]) for column in columns])
+                grid.row([_text(values[column]) for column in columns])
         pdf.ln(3)
 
 
+def _text(value: object) -> str:
+    """A cell's text: its value, and its note (if any) on a line below."""
+    under = note(value)
+    return cell(value) + (f"\n{under}" if under else "")
+
+
 def _width(pdf: FPDF, table: Table, column: int) -> float:
-    """A column's width in mm: its widest value (up to WIDEST) or its header's widest word, with padding."""
-    values = {cell(row[column]) for row in table.rows}
+    """A column's width in mm: its widest value or note (up to WIDEST) or its header's widest word, with padding."""
+    values = {line for row in table.rows for line in _text(row[column]).split("\n")}
     widest = max((pdf.get_string_width(value) for value in values), default=0.0)
     pdf.set_font(FAMILY, "B", TABLE_POINTS)
     word = max((pdf.get_string_width(part) for part in table.header[column].split()), default=0.0)

@@ -8,7 +8,8 @@ import pytest
 from pdf_text import images, page_texts
 
 from mailbot.assessment import charts
-from mailbot.assessment.document import Document, Section, Table
+from mailbot.assessment.document import Cell, Document, Section, Table
+from mailbot.assessment.page import html_page
 from mailbot.assessment.pdf import pdf_bytes
 
 NOW = datetime(2026, 11, 25, 23, tzinfo=UTC)
@@ -60,3 +61,12 @@ def test_a_table_too_wide_for_the_page_is_split_and_repeats_its_key_columns() ->
     assert text.count("Front desk") >= 2
     assert text.count("Front desk") == text.count("voicemail")
     assert all(str(value) in text for value in range(100, 140))
+
+
+def test_a_cells_note_is_under_its_value_in_the_pdf_and_on_the_page() -> None:
+    """A figure with the previous period's value as its note shows both, the note escaped on the page."""
+    table = Table(["scope", "name", "kind", "received"], [["team", "Front", "email", Cell(12, "was 9 <+3>")]], keys=3)
+    document = Document("Notes", [], [Section("Figures", tables=[table])])
+    lines = page_texts(pdf_bytes(document, NOW))[0].split("\n")
+    assert ["12", "was 9 <+3>"] == lines[lines.index("received") + 4 : lines.index("received") + 6]
+    assert '<td>12<br><span class="note">was 9 &lt;+3&gt;</span></td>' in html_page(document)
