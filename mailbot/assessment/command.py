@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from mailbot.assessment import charts
+from mailbot.assessment.annual import assessment
 from mailbot.assessment.document import Document, Section, Table
 from mailbot.assessment.figures import Counts, Owner, business_hours, figures
 from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, local, write_csv
@@ -60,14 +61,17 @@ def write_report(
     message_rows = [_message_row(row, names, answer_hours.get(i), now, tz) for i, row in enumerate(rows)]
     weekly = _weekly(store, period, now, keys)
     per_owner = [sum((counts.get((o.key, k), Counts()) for k in ("email", "voicemail")), Counts()) for o in owners]
-    title = _title(settings, period, team, person)
+    annual = period_text == "year"
+    title = _title(settings, period, team, person, annual)
     drawn = [
         charts.weekly_on_time([w for w, _ in weekly], [r for _, r in weekly], f"On-time rate per week, {period.label}"),
         charts.person_on_time([o.name for o in owners], [c.on_time_percent for c in per_owner],
                               f"On-time rate per person, {period.label}"),
     ]  # fmt: skip
-    surveys = satisfaction_section(satisfaction(engine, period.start, period.end, keys, now), names, tz)
-    document = Document(title, _intro(settings, period, now), [
+    scores = satisfaction(engine, period.start, period.end, keys, now)
+    surveys = satisfaction_section(scores, names, tz)
+    extra = assessment(settings, engine, period, now, owners, counts, hours, calendars, scores) if annual else []
+    document = Document(title, _intro(settings, period, now), [*extra,
         Section("Figures", tables=[Table(FIGURE_COLUMNS, figure_rows(table), keys=3)]),
         surveys,
         Section("Charts", charts=drawn),
@@ -130,9 +134,9 @@ def _weekly(store: SqlStore, period: Period, now: datetime, keys: list[str]) -> 
     return rates
 
 
-def _title(settings: Settings, period: Period, team: str | None, person: str | None) -> str:
+def _title(settings: Settings, period: Period, team: str | None, person: str | None, annual: bool) -> str:
     who = settings.person(person).name if person else team or settings.policy.organisation.name
-    return f"Service level report: {who}, {period.label}"
+    return f"{'Annual assessment' if annual else 'Service level report'}: {who}, {period.label}"
 
 
 def _intro(settings: Settings, period: Period, now: datetime) -> list[str]:

@@ -8,6 +8,7 @@ wide tables split into column groups that repeat the columns naming a row; page 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -22,7 +23,8 @@ FAMILY = "DejaVu"
 SIDE, TOP, BOTTOM = 19.0, 12.0, 14.0  # mm: 297 - 2 * 19 = 259 mm of content, which Letter (279 mm) also holds
 TABLE_POINTS = 7.5
 PADDING = 1.0  # mm left and right in a table cell
-WIDEST = 45.0  # mm: a longer value (a long name) wraps within its cell
+WIDEST = 60.0  # mm: a longer value (a long name) wraps within its cell
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?( ?%)?")
 CHART_WIDTH = 175.0  # mm, a little under the charts' drawn width (7.5 in): two of the usual charts share a page
 GREY = (221, 221, 221)
 
@@ -93,7 +95,7 @@ def _table(pdf: FPDF, table: Table) -> None:
         with pdf.table(
             width=min(pdf.epw, sum(chosen)),
             col_widths=tuple(chosen),
-            text_align=tuple("LEFT" if column < table.keys else "RIGHT" for column in columns),
+            text_align=tuple("RIGHT" if _numeric(table, column) else "LEFT" for column in columns),
             align="LEFT",
             line_height=TABLE_POINTS * 0.45,
             headings_style=FontFace(emphasis="BOLD", fill_color=GREY),
@@ -103,6 +105,12 @@ def _table(pdf: FPDF, table: Table) -> None:
             for values in table.rows:
                 grid.row([_text(values[column]) for column in columns])
         pdf.ln(3)
+
+
+def _numeric(table: Table, column: int) -> bool:
+    """Whether a column holds numbers only (some may be missing): those are right-aligned."""
+    texts = [cell(row[column]) for row in table.rows]
+    return column >= table.keys and all(NUMBER.fullmatch(text) for text in texts if text not in ("", "–"))
 
 
 def _text(value: object) -> str:

@@ -206,3 +206,44 @@ def test_a_folder_it_cannot_write_is_one_sentence(demo_state: Path, tmp_path: Pa
     result = report(demo_state, blocked)
     assert 2 == result.returncode
     assert f"mailbot: Cannot write the report into {blocked}: File exists.\n" == result.stderr
+
+
+ASSESSMENT = ["Services and members served", "How satisfaction is measured and its results",
+              "Comparison with the standard and with benchmarks", "Complaints and how they were resolved",
+              "Next year's targets", "Figures", "Member satisfaction", "Charts"]  # fmt: skip
+
+
+def test_the_year_is_an_annual_assessment_in_page_and_pdf(demo_state: Path, tmp_path: Path) -> None:
+    """--period year opens with the assessment's sections in the standards' order, in report.html and report.pdf
+    alike: the year's messages and members match the database, each benchmark of policy.yaml is compared (the
+    satisfaction target with the demo members' scores), and next year's targets follow from this year's figures."""
+    out = tmp_path / "year"
+    result = report(demo_state, out, "--period", "year")
+    assert 0 == result.returncode, result.stderr
+    page = html.document_fromstring((out / "report.html").read_text(encoding="utf-8"))
+    assert "Annual assessment: Riverside Members' Association, 2026-01-01 to 2026-12-31" == page.findtext(".//h1")
+    assert ASSESSMENT == [h.text_content() for h in page.xpath("//h2")]
+    with sqlite3.connect(demo_state) as db:
+        kinds = dict(db.execute("SELECT kind, count(*) FROM tracked GROUP BY kind").fetchall())
+        members = db.execute("SELECT count(DISTINCT lower(sender)) FROM tracked WHERE kind = 'email'").fetchone()[0]
+    served = " ".join(page.xpath("//h2[1]/following-sibling::p[position() <= 2]/text()"))
+    assert f"answered {sum(kinds.values())} member messages: {kinds['email']} e-mails and {kinds['voicemail']} " \
+           "voicemails" in served  # fmt: skip
+    assert served.count(f"{members} members wrote by e-mail") == 1
+    compared = [
+        [td.text_content() for td in row.xpath("td")]
+        for row in page.xpath("//h2[3]/following-sibling::table[1]//tbody/tr")
+    ]
+    assert ["The standard", "The standard", "Board target", "Board target", "Member associations (median)",
+            "Member associations (median)"] == [row[0] for row in compared]  # fmt: skip
+    assert ["4.2", "4.7", "+0.5", "met"] == next(row[4:8] for row in compared if "satisfaction" in row[2])
+    email = next(row for row in compared if row[0] == "The standard" and row[3] == "e-mail")
+    targets = [
+        [td.text_content() for td in row.xpath("td")]
+        for row in page.xpath("//h2[5]/following-sibling::table[1]//tbody/tr")
+    ]
+    on_time = next(row for row in targets if row[0] == "answered within the standard" and row[1] == "e-mail")
+    assert on_time[2] == email[5] and float(on_time[2]) <= float(on_time[5]) <= 100
+    text = " ".join(" ".join(page_texts((out / "report.pdf").read_bytes())).split())
+    assert all(heading in text for heading in ASSESSMENT)
+    assert "answered: 3" in text and "average score: 4.7 of 5" in text
