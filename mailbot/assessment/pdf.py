@@ -2,31 +2,25 @@
 
 Landscape A4 with side margins wide enough that the content also fits US Letter; DejaVu Sans from matplotlib's
 own fonts (embedded, subset) so every name prints, whatever its script; charts as the PNGs charts.py drew;
-wide tables split into column groups that repeat the columns naming a row; page numbers in the footer.
+tables as pdf_table.py draws them; page numbers in the footer.
 """
 
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 import matplotlib
-from fpdf import FPDF, FontFace
+from fpdf import FPDF
 
-from mailbot.assessment.document import Chart, Document, Section, Table, cell, note
+from mailbot.assessment.document import Chart, Document, Section
+from mailbot.assessment.pdf_table import FAMILY, draw_table
 
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-FAMILY = "DejaVu"
 SIDE, TOP, BOTTOM = 19.0, 12.0, 14.0  # mm: 297 - 2 * 19 = 259 mm of content, which Letter (279 mm) also holds
-TABLE_POINTS = 7.5
-PADDING = 1.0  # mm left and right in a table cell
-WIDEST = 60.0  # mm: a longer value (a long name) wraps within its cell
-NUMBER = re.compile(r"[+-]?\d+(\.\d+)?( ?%)?")
 CHART_WIDTH = 175.0  # mm, a little under the charts' drawn width (7.5 in): two of the usual charts share a page
-GREY = (221, 221, 221)
 
 
 class _Pdf(FPDF):
@@ -66,7 +60,7 @@ def _section(pdf: FPDF, section: Section, level: int) -> None:
     _paragraphs(pdf, section.paragraphs)
     _paragraphs(pdf, [f"• {item}" for item in section.items])
     for table in section.tables:
-        _table(pdf, table)
+        draw_table(pdf, table)
     for chart in section.charts:
         _chart(pdf, chart)
     for sub in section.subsections:
@@ -85,61 +79,6 @@ def _paragraphs(pdf: FPDF, lines: Sequence[str]) -> None:
     for line in lines:
         pdf.multi_cell(0, 5, line, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(1.5)
-
-
-def _table(pdf: FPDF, table: Table) -> None:
-    pdf.set_font(FAMILY, size=TABLE_POINTS)
-    widths = [_width(pdf, table, column) for column in range(len(table.header))]
-    for columns in _column_groups(widths, table.keys, pdf.epw):
-        chosen = [widths[column] for column in columns]
-        with pdf.table(
-            width=min(pdf.epw, sum(chosen)),
-            col_widths=tuple(chosen),
-            text_align=tuple("RIGHT" if _numeric(table, column) else "LEFT" for column in columns),
-            align="LEFT",
-            line_height=TABLE_POINTS * 0.45,
-            headings_style=FontFace(emphasis="BOLD", fill_color=GREY),
-            padding=(0.6, PADDING),
-        ) as grid:
-            grid.row([table.header[column] for column in columns])
-            for values in table.rows:
-                grid.row([_text(values[column]) for column in columns])
-        pdf.ln(3)
-
-
-def _numeric(table: Table, column: int) -> bool:
-    """Whether a column holds numbers only (some may be missing): those are right-aligned."""
-    texts = [cell(row[column]) for row in table.rows]
-    return column >= table.keys and all(NUMBER.fullmatch(text) for text in texts if text not in ("", "–"))
-
-
-def _text(value: object) -> str:
-    """A cell's text: its value, and its note (if any) on a line below."""
-    under = note(value)
-    return cell(value) + (f"\n{under}" if under else "")
-
-
-def _width(pdf: FPDF, table: Table, column: int) -> float:
-    """A column's width in mm: its widest value or note (up to WIDEST) or its header's widest word, with padding."""
-    values = {line for row in table.rows for line in _text(row[column]).split("\n")}
-    widest = max((pdf.get_string_width(value) for value in values), default=0.0)
-    pdf.set_font(FAMILY, "B", TABLE_POINTS)
-    word = max((pdf.get_string_width(part) for part in table.header[column].split()), default=0.0)
-    pdf.set_font(FAMILY, "", TABLE_POINTS)
-    return max(min(widest, WIDEST), word) + 2 * PADDING + 0.5
-
-
-def _column_groups(widths: Sequence[float], keys: int, room: float) -> list[list[int]]:
-    """Column indexes per part: all in one when they fit the page's width, else the key columns repeated with
-    as many of the next columns as fit (at least one)."""
-    if sum(widths) <= room:
-        return [list(range(len(widths)))]
-    groups: list[list[int]] = []
-    for column in range(keys, len(widths)):
-        if not groups or sum(widths[i] for i in groups[-1]) + widths[column] > room:
-            groups.append(list(range(keys)))
-        groups[-1].append(column)
-    return groups
 
 
 def _chart(pdf: FPDF, chart: Chart) -> None:
