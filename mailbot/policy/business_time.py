@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,6 +47,8 @@ class BusinessCalendar:
     tz: ZoneInfo
     hours: Mapping[int, tuple[Interval, ...]]
     holidays: Container[date] = frozenset()
+    # Each day's open instants, worked out once: a year's report measures a quarter of a million answers.
+    _spans: dict[date, tuple[Span, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for weekday, intervals in self.hours.items():
@@ -188,6 +190,12 @@ class BusinessCalendar:
 
     def _day_spans(self, day: date) -> tuple[Span, ...]:
         """The day's open intervals as UTC instants; holidays and closed weekdays have none."""
+        found = self._spans.get(day)
+        if found is None:
+            found = self._spans[day] = self._work_out_spans(day)
+        return found
+
+    def _work_out_spans(self, day: date) -> tuple[Span, ...]:
         if day in self.holidays:
             return ()
         spans: list[Span] = []
