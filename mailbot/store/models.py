@@ -67,6 +67,7 @@ class TrackedRow(Base):
         Index("ix_tracked_answered_at_due_at", "answered_at", "due_at"),
         Index("ix_tracked_mailbox_item_id", "mailbox", "item_id"),
         Index("ix_tracked_conversation_id", "conversation_id"),
+        Index("ix_tracked_received_at_owner_id", "received_at", "owner_id"),  # reports: a period's messages
     )
 
     mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
