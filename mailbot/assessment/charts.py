@@ -14,6 +14,7 @@ matplotlib.use("Agg")
 
 from matplotlib import pyplot
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from mailbot.assessment.document import Chart
@@ -68,9 +69,16 @@ def _chart(figure: Figure, title: str) -> Chart:
     picture = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "mailbot"}):
         figure.tight_layout()
-        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches="tight")
-        dpi = min(PNG_DPI, PNG_PIXELS / max(figure.get_size_inches()))
-        figure.savefig(picture, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight")
+        # Laid out once; the crop ("tight", with savefig's padding) found once for both files. Left to savefig,
+        # each file would draw the whole figure twice: once to lay it out or measure it, once to save it.
+        figure.set_layout_engine(None)
+        canvas = figure.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # matplotlib.use("Agg") above
+        renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+        crop = figure.get_tightbbox(renderer).padded(matplotlib.rcParams["savefig.pad_inches"])
+        figure.savefig(buffer, format="svg", metadata={"Date": None}, bbox_inches=crop)
+        dpi = min(PNG_DPI, PNG_PIXELS / max(crop.width, crop.height))
+        figure.savefig(picture, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches=crop)
     pyplot.close(figure)
     text = buffer.getvalue()
     return Chart(title, text[text.index("<svg") :], picture.getvalue())
