@@ -40,6 +40,14 @@ class _Grid:
     def __init__(self, pdf: FPDF, widths: Sequence[float], right: Sequence[bool]) -> None:
         self.pdf, self.widths, self.right = pdf, widths, right
         self.left = pdf.l_margin
+        self._measured: dict[tuple[str, str], float] = {}  # a figures table repeats few distinct texts
+
+    def _measure(self, text: str) -> float:
+        key = (self.pdf.font_style, text)
+        found = self._measured.get(key)
+        if found is None:
+            found = self._measured[key] = self.pdf.get_string_width(text)
+        return found
 
     def draw(self, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
         top = self._header(header)
@@ -72,7 +80,7 @@ class _Grid:
         y, x = self.pdf.get_y(), self.left
         for found, width, right in zip(lines, self.widths, self.right, strict=True):
             for number, text in enumerate(found):
-                offset = width - PADDING - self.pdf.get_string_width(text) if right and not bold else PADDING
+                offset = width - PADDING - self._measure(text) if right and not bold else PADDING
                 self.pdf.text(x + offset, y + VERTICAL + (number + 0.78) * LINE, text)
             x += width
         self.pdf.set_y(y + height)
@@ -90,12 +98,14 @@ class _Grid:
     def _lines(self, text: str, width: float) -> list[str]:
         """The text's lines: its own line breaks, and wrapped at spaces where wider than the column."""
         room = width - 2 * PADDING
+        if "\n" not in text and self._measure(text) <= room:
+            return [text]
         lines: list[str] = []
         for paragraph in text.split("\n"):
             current = ""
             for word in paragraph.split(" "):
                 trial = f"{current} {word}" if current else word
-                if current and self.pdf.get_string_width(trial) > room:
+                if current and self._measure(trial) > room:
                     lines.append(current)
                     current = word
                 else:
