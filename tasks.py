@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Developer tasks with nothing but Python: `python3 tasks.py demo` and `python3 tasks.py test`.
+"""Developer tasks with nothing but Python: `python3 tasks.py demo` and `python3 tasks.py test`
+(and for developers, `python3 tasks.py bench`).
 
 Each task first makes .venv from the hashed lock (requirements.lock) if it is missing or stale.
 """
@@ -53,6 +54,11 @@ def task_test(args: list[str]) -> None:
     run(BIN / "python", "-m", "pytest", *(args or ["-q"]))
 
 
+def task_bench(args: list[str]) -> None:
+    """Developers: time a year's report of a 200-person organisation on SQLite and PostgreSQL (see benchmarks/)."""
+    run(BIN / "python", ROOT / "benchmarks" / "report_bench.py", *args)
+
+
 def task_lock(args: list[str]) -> None:
     """Maintainers: re-pin requirements.lock (with hashes) after changing dependencies in pyproject.toml."""
     run(BIN / "python", "-m", "pip", "install", "--quiet", "uv")
@@ -60,7 +66,7 @@ def task_lock(args: list[str]) -> None:
         "--python-version", "3.11", "--quiet", "-o", "requirements.lock", *args)  # fmt: skip
 
 
-TASKS = {"demo": task_demo, "test": task_test, "lock": task_lock}
+TASKS = {"demo": task_demo, "test": task_test, "bench": task_bench, "lock": task_lock}
 
 
 def main() -> None:
