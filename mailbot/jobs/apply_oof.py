@@ -8,7 +8,16 @@ from datetime import datetime
 from mailbot.domain import OofSettings, OofState, Person
 from mailbot.errors import MailboxError
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
-from mailbot.policy.absence import Decision, OofPlan, calendar_span, decide, find_absences, fingerprint, plan_oof
+from mailbot.policy.absence import (
+    Decision,
+    OofPlan,
+    calendar_span,
+    covers,
+    decide,
+    find_absences,
+    fingerprint,
+    plan_oof,
+)
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.store import OofRecord
 
@@ -84,7 +93,21 @@ def apply_person(deps: Deps, person: Person, now: datetime, renderer: TemplateRe
         and deps.store.claim(f"oof-manual:{person.id}:{fingerprint(current)}", now)
     ):
         deps.store.audit(now, "mailbot", "oof_left_manual", person.id, _describe(current), None, decision.why)
+    if not deps.dry_run and plan.action != "redirect":
+        _note_absence(deps, person, plan, decision.settings if done and decision.settings else current, now)
     return PersonOutcome(person, plan, current, decision, done)
+
+
+def _note_absence(deps: Deps, person: Person, plan: OofPlan, reply: OofSettings, now: datetime) -> None:
+    """For the report: the absence the plan is about, and whether the reply now in place (mailbot's or the
+    person's own) covers its start; absences not yet begun that the calendar no longer shows are forgotten."""
+    absence = plan.absence
+    if absence is None:
+        deps.store.forget_absences(person.id, now)
+        return
+    with deps.store.transaction():
+        deps.store.forget_absences(person.id, now, keep=absence.start)
+        deps.store.note_absence(person.id, absence.start, absence.end, now, covered=covers(reply, absence))
 
 
 def _carry_out(

@@ -16,6 +16,7 @@ from mailbot.errors import BackendError
 from mailbot.jobs.deps import Deps, JobResult
 from mailbot.jobs.open_items import answerers_of, calendar_of, open_item
 from mailbot.policy.complaint import (
+    ESCALATED,
     ComplaintRules,
     ComplaintView,
     build_escalation,
@@ -64,7 +65,7 @@ def escalate_complaints(deps: Deps, now: datetime, result: JobResult) -> None:
             continue
         view = _view(deps, tracked, owners, record.reason, now)
         if all([_escalate(deps, record, view, supervisor, now, renderer, result) for supervisor in supervisors]):
-            _settle(deps, record, now, "sent to " + ", ".join(s.name for s in supervisors))
+            _settle(deps, record, now, ESCALATED + ", ".join(s.name for s in supervisors))
 
 
 def complaints_for(deps: Deps, supervisor: Person, now: datetime) -> list[ComplaintView]:

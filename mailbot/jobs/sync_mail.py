@@ -27,7 +27,7 @@ from mailbot.jobs.satisfaction import send_surveys
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
 from mailbot.policy.classify import SlaRules, automated_exclusion, classify, has_category
 from mailbot.policy.horizon import before
-from mailbot.policy.sla import deadline_for, find_answer
+from mailbot.policy.sla import deadline_for, first_answer
 
 JOB = "sync_mail"
 FIRST_SYNC = "first sync"  # how progress reports name the phases of the first sync ("first sync (inboxes)")
@@ -255,15 +255,15 @@ def _close_answered(run: _Run) -> None:
     answered = []
     for t in store.open_tracked() if run.replies else []:
         # Only replies close items here; categories were handled while syncing the inbox.
-        at = find_answer(replace(t, categories=()), run.replies, run.rules, run.now)
-        if at is not None:
-            answered.append((t, at))
+        found = first_answer(replace(t, categories=()), run.replies, run.rules, run.now)
+        if found is not None:
+            answered.append((t, *found))
     if run.deps.dry_run:
-        run.result.changes += [f"would close {t.subject!r} in {t.mailbox}: answered" for t, _ in answered]
+        run.result.changes += [f"would close {t.subject!r} in {t.mailbox}: answered" for t, _, _ in answered]
         return
     with store.transaction():
-        for t, at in answered:
-            if store.mark_answered(t.mailbox, t.message_id, at, "reply"):
+        for t, at, by in answered:
+            if store.mark_answered(t.mailbox, t.message_id, at, "reply", by):
                 run.result.changes.append(f"closed {t.subject!r} in {t.mailbox}: answered")
         _skip(run, run.sent_skipped)
         for mailbox, state in run.sent_states.items():

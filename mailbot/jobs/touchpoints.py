@@ -12,8 +12,9 @@ from datetime import datetime
 
 from mailbot.domain import MailItem, Touchpoint, Tracked
 from mailbot.jobs.deps import Deps
+from mailbot.jobs.open_items import calendar_of
 from mailbot.policy.classify import SlaRules, has_category
-from mailbot.policy.touchpoint import TouchpointRules, latest_touch
+from mailbot.policy.touchpoint import TouchpointRules, touches, update_due
 
 # An owner who sets the mark again, takes Done off again or moves the message back into the inbox means it:
 # the clock restarts. One ended through another message of its thread stays ended when its own message is
@@ -63,16 +64,31 @@ def stop_removed(deps: Deps, mailbox: str, deleted: Sequence[str], now: datetime
 
 
 def record_touches(deps: Deps, replies: Sequence[MailItem], now: datetime) -> list[str]:
-    """Every reply to a member whose request is followed restarts its clock at the reply's time."""
+    """Every reply to a member whose request is followed restarts its clock at the reply's time. For the report,
+    the update that was due is noted with the first of those replies: also for a request this run ended (marked
+    Done in the same run as its last reply was read), whose update _end noted as not given."""
     if deps.dry_run or not replies:
         return []
     sla = SlaRules.from_settings(deps.settings)
+    rules = TouchpointRules.from_settings(deps.settings)
     changes = []
     for tp in deps.store.touchpoints():
-        at = latest_touch(tp, replies, sla)
-        if at is not None and deps.store.touch(tp.mailbox, tp.message_id, at):
-            changes.append(f"{tp.sender} heard about {tp.subject!r}: the next update is due a full interval later")
+        given = touches(tp, replies, sla)
+        if not given:
+            continue
+        with deps.store.transaction():
+            if deps.store.touch(tp.mailbox, tp.message_id, given[-1]):
+                deps.store.note_update(tp, _due(deps, tp, rules), given[0], now)
+                changes.append(f"{tp.sender} heard about {tp.subject!r}: the next update is due a full interval later")
+    for tp in deps.store.touchpoints_ended_at(now):
+        given = touches(tp, replies, sla)
+        if given and _due(deps, tp, rules) <= now:
+            deps.store.note_update(tp, _due(deps, tp, rules), given[0], now)
     return changes
+
+
+def _due(deps: Deps, tp: Touchpoint, rules: TouchpointRules) -> datetime:
+    return update_due(tp.last_touch_at, calendar_of(deps.settings, tp.mailbox), rules)
 
 
 def _start(deps: Deps, tracked: Tracked, now: datetime, rules: TouchpointRules) -> list[str]:
@@ -98,6 +114,9 @@ def _end(deps: Deps, tp: Touchpoint, now: datetime, reason: str, why: str) -> li
         return [f"would stop following {tp.subject!r} in {tp.mailbox}: {why}"]
     if not deps.store.end_touchpoint(tp.mailbox, tp.message_id, now, reason):
         return []
+    due = _due(deps, tp, TouchpointRules.from_settings(deps.settings))
+    if due <= now:  # the member was owed an update when the request ended (record_touches fills in a last reply)
+        deps.store.note_update(tp, due, None, now)
     deps.store.audit(now, "mailbot", "touchpoint_ended", tp.message_id, tp.subject, None, why)
     return [f"stopped following {tp.subject!r} in {tp.mailbox}: {why}"]
 

@@ -246,6 +246,17 @@ def decide(plan: OofPlan, current: OofSettings, ours: str | None, *, now: dateti
     return Decision("unchanged", None, f"No automatic reply is on, none needed ({plan.why}).")
 
 
+def covers(reply: OofSettings, absence: Absence) -> bool:
+    """Whether `reply` answers mail from the absence's start on: on, or scheduled from then (to the minute, as
+    Exchange keeps it) or earlier to a later end. For the report's absences covered before they began."""
+    if reply.state is OofState.ENABLED:
+        return True
+    if reply.state is not OofState.SCHEDULED or reply.start is None:
+        return False
+    start = _utc(absence.start)
+    return _utc(reply.start) < start + timedelta(minutes=1) and (reply.end is None or _utc(reply.end) > start)
+
+
 def _own_reply_covered(plan: OofPlan, current: OofSettings, now: datetime) -> bool:
     """After an absence ends, before the office opens again: the person's own scheduled reply ran during it.
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # type only: policy stays importable without the config layer
     from mailbot.config.loader import Settings
 
 __all__ = [
+    "ESCALATED",
     "ComplaintRules",
     "ComplaintView",
     "EscalationModel",
@@ -34,6 +35,8 @@ __all__ = [
 ]
 
 _SUBJECT_LIMIT = 120
+# How a settled complaint's outcome begins when its supervisors were e-mailed (the report counts those).
+ESCALATED = "sent to "
 
 
 @dataclass(frozen=True)

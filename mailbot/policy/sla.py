@@ -32,6 +32,7 @@ __all__ = [
     "classify",
     "deadline_for",
     "find_answer",
+    "first_answer",
     "owner_of",
     "reply_times",
     "state_of",
@@ -117,16 +118,27 @@ def age(received_at: datetime, now: datetime, calendar: BusinessCalendar) -> tim
 
 def find_answer(tracked: Trackable, candidates: Sequence[MailItem], rules: SlaRules, now: datetime) -> datetime | None:
     """When `tracked` was answered: the earliest staff reply in its thread, else `now` if marked done."""
-    replies = reply_times(tracked, candidates, rules)
+    found = first_answer(tracked, candidates, rules, now)
+    return None if found is None else found[0]
+
+
+def first_answer(
+    tracked: Trackable, candidates: Sequence[MailItem], rules: SlaRules, now: datetime
+) -> tuple[datetime, str] | None:
+    """When `tracked` was answered and by whom: the earliest staff reply in its thread and the mailbox whose Sent
+    Items held it (lower case; of two copies at once, one not filed under the From address names the person
+    who sent as a shared mailbox), else `now` and "" if marked done."""
+    replies = [c for c in candidates if _in_thread(c, tracked) and _answers(c, tracked, rules)]
     if replies:
-        return min(replies, key=_utc)
+        first = min(replies, key=lambda c: (_utc(_reply_time(c)), _same(c.mailbox, c.sender)))
+        return _reply_time(first), first.mailbox.strip().lower()
     # The owner may answer by phone or in person and mark it done. Only copies in the same mailbox: a
     # colleague on Cc filing their own copy as Done has not answered for the owner.
     copies = [
         c.categories for c in candidates if c.message_id == tracked.message_id and _same(c.mailbox, tracked.mailbox)
     ]
     if any(has_category(categories, rules.done_category) for categories in [tracked.categories, *copies]):
-        return now
+        return now, ""
     return None
 
 

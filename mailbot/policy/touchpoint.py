@@ -32,6 +32,7 @@ __all__ = [
     "latest_touch",
     "reminder_day",
     "render_draft",
+    "touches",
     "update_due",
 ]
 
@@ -81,8 +82,15 @@ def latest_touch(touchpoint: Touchpoint, replies: Sequence[MailItem], sla: SlaRu
 
     A reply counts as for the SLA: from staff, addressed to the member, written by a person, in the thread.
     """
-    later = [at for at in reply_times(touchpoint, replies, sla) if _utc(at) > _utc(touchpoint.last_touch_at)]
-    return max(later, key=_utc) if later else None
+    later = touches(touchpoint, replies, sla)
+    return later[-1] if later else None
+
+
+def touches(touchpoint: Touchpoint, replies: Sequence[MailItem], sla: SlaRules) -> list[datetime]:
+    """The staff replies to the member in the touchpoint's conversation later than its last touch, earliest first:
+    the first is the update that was due, the last restarts the clock."""
+    return sorted((at for at in reply_times(touchpoint, replies, sla) if _utc(at) > _utc(touchpoint.last_touch_at)),
+                  key=_utc)  # fmt: skip
 
 
 def draft_subject(subject: str) -> str:

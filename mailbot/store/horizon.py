@@ -82,7 +82,7 @@ class HorizonStore:
                 TrackedRow.answered_at.is_not(None),
                 TrackedRow.resolution == resolution,
             )
-            .values(answered_at=None, resolution="")
+            .values(answered_at=None, resolution="", answered_by="")
             .returning(TrackedRow.mailbox)
             .execution_options(synchronize_session=False)
         )

@@ -85,6 +85,8 @@ class TrackedRow(Base):
     sender_name: Mapped[str] = mapped_column(Text, server_default="")
     resolution: Mapped[str] = mapped_column(String(32), server_default="")
     web_link: Mapped[str] = mapped_column(Text, server_default="")
+    # Whose Sent Items held the first answer (a person's or a shared mailbox's address); "" when unknown.
+    answered_by: Mapped[str] = mapped_column(String(320), server_default="")
 
 
 class TouchpointRow(Base):
@@ -109,6 +111,33 @@ class TouchpointRow(Base):
     last_touch_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str] = mapped_column(String(32))
+
+
+class TouchpointUpdateRow(Base):
+    """A status update a followed request fell due for, and when the member got it (None: not before it ended)."""
+
+    __tablename__ = "touchpoint_update"
+    __table_args__ = (Index("ix_touchpoint_update_due_at", "due_at"),)
+
+    mailbox: Mapped[str] = mapped_column(String(320), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(998), primary_key=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    owner_id: Mapped[str] = mapped_column(String(255))
+    given_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AbsenceRow(Base):
+    """An absence seen on a person's calendar, and when an automatic reply covering its start was first in place."""
+
+    __tablename__ = "absence"
+    __table_args__ = (Index("ix_absence_start", "start"),)
+
+    person_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    end: Mapped[datetime] = mapped_column(UTCDateTime)
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    covered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ComplaintRow(Base):

@@ -185,8 +185,11 @@ class StateStore(Protocol):
         """Every tracked message answered (by a reply or marked Done) at or after `since` (the digest's week)."""
         ...
 
-    def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
-        """Record the first answer; False if the message is unknown or was already answered."""
+    def mark_answered(
+        self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply", by: str = ""
+    ) -> bool:
+        """Record the first answer (`by`: whose Sent Items held it, for the report); False if the message is unknown
+        or was already answered."""
         ...
 
     def reopen(self, mailbox: str, message_id: str, resolution: str) -> bool:
@@ -214,6 +217,25 @@ class StateStore(Protocol):
 
     def end_touchpoint(self, mailbox: str, message_id: str, at: datetime, reason: str) -> bool:
         """Stop following a touchpoint (done, unmarked, removed); False if it is not followed."""
+        ...
+
+    # History for the report
+    def note_update(self, touchpoint: Touchpoint, due_at: datetime, given_at: datetime | None, at: datetime) -> None:
+        """Record the update `touchpoint` fell due for at `due_at`: given at `given_at`, or None when it ended without
+        one; a later call with a given time fills a None in."""
+        ...
+
+    def touchpoints_ended_at(self, at: datetime) -> list[Touchpoint]:
+        """The touchpoints ended at exactly `at` (by the run of that moment)."""
+        ...
+
+    def note_absence(self, person_id: str, start: datetime, end: datetime, at: datetime, *, covered: bool) -> None:
+        """Record an absence seen at `at`, and whether an automatic reply covering its start is in place then (the
+        first such moment is kept)."""
+        ...
+
+    def forget_absences(self, person_id: str, after: datetime, keep: datetime | None = None) -> None:
+        """Forget the person's recorded absences starting after `after`, except the one starting at `keep`."""
         ...
 
     # Complaints

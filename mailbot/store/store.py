@@ -19,6 +19,7 @@ from mailbot.domain import MessageKind, Tracked
 from mailbot.errors import StoreError
 from mailbot.store.engine import SQLITE_BUSY_SECONDS, WRITE_TRANSACTION, current_revision, open_engine, safe_url
 from mailbot.store.followups import FollowupStore
+from mailbot.store.history import HistoryStore
 from mailbot.store.horizon import HorizonStore
 from mailbot.store.models import (
     AuditRow,
@@ -43,7 +44,7 @@ def open_store(url: str, *, migrate: bool = True) -> SqlStore:
     return SqlStore(open_engine(url, migrate=migrate))
 
 
-class SqlStore(FollowupStore, HorizonStore, SurveyStore):
+class SqlStore(FollowupStore, HorizonStore, SurveyStore, HistoryStore):
     """The StateStore on one SQLAlchemy engine; safe to share between threads."""
 
     def __init__(self, engine: Engine) -> None:
@@ -162,7 +163,9 @@ class SqlStore(FollowupStore, HorizonStore, SurveyStore):
         with self._session() as s:
             return [_tracked(row) for row in s.scalars(query)]
 
-    def mark_answered(self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply") -> bool:
+    def mark_answered(
+        self, mailbox: str, message_id: str, at: datetime, resolution: str = "reply", by: str = ""
+    ) -> bool:
         statement = (
             update(TrackedRow)
             .where(
@@ -170,7 +173,7 @@ class SqlStore(FollowupStore, HorizonStore, SurveyStore):
                 TrackedRow.message_id == message_id,
                 TrackedRow.answered_at.is_(None),
             )
-            .values(answered_at=to_utc(at, "answer time"), resolution=resolution)
+            .values(answered_at=to_utc(at, "answer time"), resolution=resolution, answered_by=by)
             .execution_options(synchronize_session=False)
         )
         with self._session() as s:

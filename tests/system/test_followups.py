@@ -11,12 +11,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandbox_fixtures import quiet_scenario
+from sqlalchemy import select
 
 from mailbot.jobs import Deps
 from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
 from mailbot.jobs.sync_mail import sync_mail
 from mailbot.sandbox import SandboxServer
+from mailbot.store.models import TouchpointUpdateRow
 
 NY = ZoneInfo("America/New_York")
 LI, JAMES, MARIA, HELP = ("li.chen@example.org", "james.okafor@example.org", "maria.reyes@example.org",
@@ -114,6 +116,26 @@ def test_sending_the_update_restarts_the_clock_and_done_ends_it(make_sandbox: An
     step(server, deps, at("2026-11-25T12:00"), sync_mail, nudge)
     step(server, deps, at("2026-11-30T15:00"), sync_mail, nudge)
     assert ([], 2) == (deps.store.touchpoints(), len(from_mailbot(server, LI)))
+
+
+def test_each_update_is_recorded_for_the_report_with_when_the_member_got_it(make_sandbox: Any, deps_for: Any) -> None:
+    """Due Tuesday 10:05, Li's update goes at 11:00: late. Due Wednesday 11:00, her last reply goes at 10:30 and she
+    marks the request Done; mailbot sees both only at 11:30, after that due time: that update was on time."""
+    server = quiet(make_sandbox)
+    deps = deps_for(server)
+    message = request_in_progress(server, deps, "2026-11-23T09:00", "2026-11-23T10:00", "2026-11-23T10:05")
+    for sent, seen in (("2026-11-24T11:00", "2026-11-24T11:05"), ("2026-11-25T10:30", "2026-11-25T11:30")):
+        server.org.clock.set(at(sent))
+        server.org.send(LI, [PAT], "Re: Pension transfer", "<p>News on your transfer.</p>",
+                        in_reply_to="<pension-1@gmail.example>")  # fmt: skip
+        if seen.startswith("2026-11-25"):
+            server.org.set_categories(LI, message.item_id, ["In progress", "Done"])
+        step(server, deps, at(seen), sync_mail)
+    with deps.store.engine.connect() as db:
+        updates = db.execute(select(TouchpointUpdateRow.due_at, TouchpointUpdateRow.given_at)).all()
+    assert [(at("2026-11-24T10:05"), at("2026-11-24T11:00")), (at("2026-11-25T11:00"), at("2026-11-25T10:30"))] == (
+        sorted(updates))  # fmt: skip
+    assert [] == deps.store.touchpoints()
 
 
 def test_done_on_a_later_message_of_the_thread_or_taking_the_mark_off_ends_it(make_sandbox: Any, deps_for: Any) -> None:

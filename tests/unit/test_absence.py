@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from mailbot.config import Settings, load_settings
 from mailbot.config.organisation import AbsencePolicy
 from mailbot.domain import Absence, CalendarEvent, ExternalAudience, OofSettings, OofState, Person, ShowAs
-from mailbot.policy.absence import OofPlan, calendar_span, decide, find_absences, fingerprint, plan_oof
+from mailbot.policy.absence import OofPlan, calendar_span, covers, decide, find_absences, fingerprint, plan_oof
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.templates import TemplateRenderer
 
@@ -382,3 +382,22 @@ def test_the_fingerprint_sees_a_minute_moved() -> None:
     reply = planned(vacation_plan())
     assert reply.end is not None
     assert fingerprint(reply) != fingerprint(replace(reply, end=reply.end + timedelta(minutes=1)))
+
+
+def test_a_reply_covers_an_absence_from_its_start() -> None:
+    """For the report: a reply on, or scheduled from the absence's start (to the minute) or earlier to a later
+    end, covers it; one starting later, ending by its start, or off does not."""
+    day = date(2026, 11, 25)
+    absence = Absence("mreyes", at(day), at(day, 23))
+    scheduled = OofSettings(OofState.SCHEDULED, start=at(day, 0, 0) + timedelta(seconds=30), end=at(day, 23))
+    assert [True, True, True, False, False, False] == [
+        covers(reply, absence)
+        for reply in (
+            scheduled,
+            replace(scheduled, start=at(day) - timedelta(days=1)),
+            OofSettings(OofState.ENABLED),
+            replace(scheduled, start=at(day, 9)),
+            replace(scheduled, start=at(day) - timedelta(days=1), end=at(day)),
+            OofSettings(OofState.DISABLED),
+        )
+    ]

@@ -21,6 +21,7 @@ from mailbot.policy.sla import (
     classify,
     deadline_for,
     find_answer,
+    first_answer,
     owner_of,
     state_of,
     thread_state,
@@ -343,6 +344,16 @@ def test_a_colleague_reply_answers() -> None:
 def test_a_reply_sent_as_the_shared_mailbox_answers() -> None:
     """A reply sent as help@ itself answers."""
     assert ny(12, 1, 11) == find_answer(mail(), [reply(ny(12, 1, 11), sender=HELP)], RULES, ny(12, 1, 12))
+
+
+def test_the_first_answer_names_whose_sent_items_held_it() -> None:
+    """Li sent as help@ from her own Outlook: her Sent Items and help@'s both hold the reply; the answer is hers.
+    A later reply from James does not change it, and a message marked Done names nobody."""
+    mine = reply(ny(12, 1, 11), sender=HELP, mailbox=LI)
+    copy = reply(ny(12, 1, 11), sender=HELP, mailbox=HELP)
+    later = reply(ny(12, 1, 12), sender=JAMES)
+    assert (ny(12, 1, 11), LI) == first_answer(mail(), [later, copy, mine], RULES, ny(12, 1, 13))
+    assert (ny(12, 1, 13), "") == first_answer(mail(categories=("Done",)), [], RULES, ny(12, 1, 13))
 
 
 def test_a_reply_before_the_member_message_does_not_answer() -> None:

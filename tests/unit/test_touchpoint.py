@@ -23,6 +23,7 @@ from mailbot.policy.touchpoint import (
     latest_touch,
     reminder_day,
     render_draft,
+    touches,
     update_due,
 )
 from mailbot.policy.touchpoint_nudge import UpdateLine, build_touchpoint_nudge, drafts_text, render_touchpoint_nudge
@@ -111,6 +112,13 @@ def test_a_later_touch_never_brings_the_update_forward(touch: datetime, minutes:
 def test_the_latest_reply_to_the_member_is_the_touch() -> None:
     """Of two replies after the mark, the later one restarts the clock."""
     assert at(24, 11) == latest_touch(touchpoint(), [reply(at(23, 15)), reply(at(24, 11))], SLA)
+
+
+def test_the_first_new_reply_is_the_update_that_was_due() -> None:
+    """For the report: of the replies since the last touch, the earliest is the update given, the latest the new
+    touch; none before the last touch counts."""
+    replies = [reply(at(24, 11)), reply(at(23, 9, 30)), reply(at(23, 15))]
+    assert [at(23, 15), at(24, 11)] == touches(touchpoint(), replies, SLA)
 
 
 def test_replies_from_before_the_last_touch_are_not_new_touches() -> None:
