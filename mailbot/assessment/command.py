@@ -25,7 +25,7 @@ from mailbot.store import SqlStore
 
 MESSAGE_COLUMNS = (
     "mailbox", "owner", "kind", "received", "due", "first answer", "resolution", "business hours to answer",
-    "within standard", "state",
+    "within standard", "state", "answered by",
 )  # fmt: skip
 
 
@@ -58,6 +58,9 @@ def write_report(
     whole = settings.policy.organisation.name if team is None and person is None else None
     table = figures(owners, counts, hours, whole, teams=person is None)
     names = {owner.key: owner.name for owner in owners}
+    # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
+    names |= {p.email: p.name for p in settings.people()}
+    names |= {str(box.email).lower(): box.name for box in settings.roster.shared_mailboxes}
     message_rows = [_message_row(row, names, answer_hours.get(i), now, tz) for i, row in enumerate(rows)]
     weekly = _weekly(store, period, now, keys)
     per_owner = [sum((counts.get((o.key, k), Counts()) for k in ("email", "voicemail")), Counts()) for o in owners]
@@ -118,6 +121,7 @@ def _message_row(
     return [
         row.mailbox, names.get(row.owner, row.owner), row.kind, local(row.received_at, tz), local(row.due_at, tz),
         local(answer, tz), row.resolution if answer is not None else "", hours, within, state,
+        names.get(row.answered_by, row.answered_by) if answer is not None else "",
     ]  # fmt: skip
 
 

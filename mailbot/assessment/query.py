@@ -31,6 +31,7 @@ class MessageRow:
     due_at: datetime
     answered_at: datetime | None
     resolution: str
+    answered_by: str = ""  # whose Sent Items held the first answer (an address); "" when unknown
 
 
 def owner_counts(
@@ -67,7 +68,16 @@ def messages(engine: Engine, start: datetime, end: datetime, owners: Collection[
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [
-        MessageRow(row.mailbox, row.owner_id, row.kind, row.received_at, row.due_at, row.answered_at, row.resolution)
+        MessageRow(
+            row.mailbox,
+            row.owner_id,
+            row.kind,
+            row.received_at,
+            row.due_at,
+            row.answered_at,
+            row.resolution,
+            row.answered_by,
+        )
         for row in rows
     ]
 

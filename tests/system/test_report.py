@@ -171,6 +171,17 @@ def test_the_pdf_says_what_the_page_says(demo_state: Path, tmp_path: Path) -> No
     assert all(f"page {n} of {len(texts)}" in " ".join(text.split()) for n, text in enumerate(texts, 1))
 
 
+def test_messages_name_who_sent_the_first_answer(demo_state: Path, tmp_path: Path) -> None:
+    """A member's message to the help desk on the Sunday before the demo's week was answered by James from his own
+    mailbox: messages.csv names him; Li's own answers name her; a voicemail closed as Done names nobody."""
+    out = tmp_path / "both"
+    assert 0 == report(demo_state, out, "--period", "2026-11-16..2026-11-29").returncode
+    listed = read_csv(out / "messages.csv")
+    answered = {(row["owner"], row["answered by"]) for row in listed if row["resolution"] == "reply"}
+    assert {("Member Help Desk", "James Okafor"), ("Li Chen", "Li Chen")} <= answered
+    assert {""} == {row["answered by"] for row in listed if row["resolution"] == "done"}
+
+
 def test_a_team_or_a_person_alone(demo_state: Path, tmp_path: Path) -> None:
     """--team lists its people and shared mailboxes only; --person only that person."""
     team = report(demo_state, tmp_path / "team", "--team", "Benefits")
