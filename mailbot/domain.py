@@ -96,7 +96,7 @@ class MailItem:
     kind: ItemKind = ItemKind.MESSAGE
     preview: str = ""  # the opening of the body as text, as the server keeps it (Graph: 255 characters, EWS: 256)
     auto_response_suppress: int | None = None  # PidTagAutoResponseSuppress, Exchange's copy of X-Auto-Response-Suppress
-    web_link: str = ""  # Graph's webLink: the message in Outlook on the web (EWS has none; see policy/links.py)
+    web_link: str = ""  # the message in Outlook on the web: Graph's webLink, EWS's WebClientReadFormQueryString
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class Tracked:
     item_id: str = ""
     sender_name: str = ""
     resolution: str = ""  # how it stopped being open: reply, done, no_reply_needed, removed
-    web_link: str = ""  # Graph's webLink; "" on EWS, whose link the digest builds from item_id
+    web_link: str = ""  # the message in Outlook on the web, as synced (MailItem.web_link); "" in rows synced before
 
 
 @dataclass(frozen=True)

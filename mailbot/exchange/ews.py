@@ -17,7 +17,7 @@ from mailbot.errors import BackendError, MailboxError
 from mailbot.exchange import ews_mapping as em
 from mailbot.exchange.base import Folder, SandboxAccess, register
 from mailbot.exchange.ews_errors import idempotent, translated
-from mailbot.exchange.ews_read import ChangedIds, fetch, mail_item
+from mailbot.exchange.ews_read import ChangedIds, fetch, mail_item, owa_address
 from mailbot.exchange.ews_throttle import RetryPolicy
 from mailbot.exchange.ews_tls import TrustAdapter, trust
 from mailbot.exchange.reach import EWS_KEYS, SANDBOX_KEYS, Keys, Server
@@ -77,7 +77,6 @@ class EwsBackend:
             max_connections=connection.max_connections,
         )
         self._autodiscover = connection.endpoint is None
-        self.endpoint = connection.endpoint  # the digest links items to Outlook on the web on this host
         keys = connection.keys
         self._where = Server("EWS", connection.endpoint or "the autodiscovered EWS endpoint", keys.address,
                              keys.ca_bundle)  # fmt: skip
@@ -136,8 +135,9 @@ class EwsBackend:
             changed_ids = [(i.id, i.changekey) for kind, i in changes if kind in ("create", "update")]
             deleted = tuple(i.id for kind, i in changes if kind == "delete")
             items = [i for i in fetch(account, changed_ids) if _is_item(i)]
+        owa = owa_address(account.protocol.service_endpoint)
         return SyncBatch(
-            items=tuple(mail_item(mailbox, folder, item) for item in items),
+            items=tuple(mail_item(mailbox, folder, item, owa) for item in items),
             deleted=deleted,
             state=service.sync_state,
             more=not service.includes_last_item_in_range,
@@ -150,7 +150,7 @@ class EwsBackend:
             [item] = fetch(account, [(item_id, None)])
             if not _is_item(item):
                 raise MailboxError(mailbox, f"message {item_id} not found: {item}")
-        return mail_item(mailbox, "inbox", item)
+        return mail_item(mailbox, "inbox", item, owa_address(account.protocol.service_endpoint))
 
     def send(self, mailbox: str, message: OutgoingMessage) -> None:
         with translated(mailbox, self._where):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 import exchangelib
 from exchangelib.extended_properties import ExtendedProperty
@@ -27,6 +28,7 @@ from mailbot.domain import ItemKind, MailItem
 MESSAGE_FIELDS = [
     "subject", "sender", "author", "to_recipients", "cc_recipients", "datetime_received", "datetime_sent",
     "conversation_id", "message_id", "in_reply_to", "references", "headers", "categories", "item_class",
+    "web_client_read_form_query_string",
 ]  # fmt: skip
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -118,9 +120,10 @@ def item_kind(item: Any) -> ItemKind:
     return ItemKind.OTHER  # a generic Item, or a contact, task or appointment someone moved into the folder
 
 
-def mail_item(mailbox: str, folder: str, read: Read) -> MailItem:
+def mail_item(mailbox: str, folder: str, read: Read, owa: str = "") -> MailItem:
     """A MailItem from any item: properties its type lacks (a post's recipients, everything a message has that a
-    generic item has not) read as empty."""
+    generic item has not) read as empty. `owa` is Outlook on the web's address (https://host/owa/), which an
+    Exchange 2010 link (a bare query string) is read against."""
     item = read.item
     sender = _get(item, "author") or _get(item, "sender")
     recipients = [*(_get(item, "to_recipients") or ()), *(_get(item, "cc_recipients") or ())]
@@ -138,7 +141,25 @@ def mail_item(mailbox: str, folder: str, read: Read) -> MailItem:
         categories=tuple(_get(item, "categories") or ()), message_class=_get(item, "item_class") or "IPM.Note",
         folder=folder, kind=item_kind(item), preview=read.preview,
         auto_response_suppress=read.auto_response_suppress,
+        web_link=web_link(_get(item, "web_client_read_form_query_string"), owa),
     )  # fmt: skip
+
+
+def web_link(read_form: str | None, owa: str) -> str:
+    """The item in Outlook on the web from WebClientReadFormQueryString: Exchange 2013 (CU3) and later give the whole
+    URL; Exchange 2010 a query string to append to OWA's address ('?ae=Item&a=Open&t=IPM.Note&id=...'); '' when the
+    server gave none, or only a query string with no OWA address to put it on (autodiscover gave no endpoint)."""
+    value = (read_form or "").strip()
+    if urlsplit(value).scheme in ("http", "https"):
+        return value
+    return owa + value if value.startswith("?") and owa else ""
+
+
+def owa_address(ews_endpoint: str | None) -> str:
+    """Outlook on the web beside an EWS endpoint: https://mail.example.org/EWS/Exchange.asmx gives
+    https://mail.example.org/owa/ (both are virtual directories of the same Client Access server)."""
+    parts = urlsplit(ews_endpoint or "")
+    return f"{parts.scheme}://{parts.netloc}/owa/" if parts.scheme in ("http", "https") and parts.netloc else ""
 
 
 def aware(value: Any) -> datetime:

@@ -23,7 +23,7 @@ from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.progress import progress_views, with_progress
 from mailbot.policy.templates import TemplateRenderer
-from mailbot.policy.triage import WeekAnswers, owa_host
+from mailbot.policy.triage import WeekAnswers
 from mailbot.store import AuditEntry
 
 JOB = "digest"
@@ -54,7 +54,6 @@ def digest(
     places: dict[str, Whereabouts] = {}
     renderer = TemplateRenderer(settings.templates_dir)
     answered = deps.store.tracked_answered(now - timedelta(days=8))  # every office's week began since
-    owa = owa_host(getattr(deps.backend, "endpoint", None)) if deps.backend.kind == "ews" else ""
     for supervisor in supervisors(deps):
         if (only is not None and supervisor.id != only) or (office is not None and supervisor.office != office):
             continue
@@ -70,10 +69,10 @@ def digest(
         left_out = _left_out(deps, supervisor)
         args = (supervisor, sections, day, tz, settings.policy.organisation.name, weekly, complaints,
                 [view for view, _ in left_out])  # fmt: skip
-        model = build_digest(*args, owa=owa)
+        model = build_digest(*args)
         seen = _problems_shown(deps, supervisor, day, model.problems_today)
         if seen:
-            model = build_digest(*args, owa=owa, shown_before=seen)
+            model = build_digest(*args, shown_before=seen)
         team = {p.id for p in _team(deps, supervisor)}
         model = with_progress(model, progress_views(for_team(progress, team), now, tz))
         last = _last_digest_day(deps, supervisor, day)

@@ -141,7 +141,7 @@ class DigestModel:
 def build_digest(
     supervisor: Person, sections: Sequence[StaffSection], day: date, tz: ZoneInfo, organisation_name: str,
     weekly_status: Sequence[str] = (), complaints: Sequence[ComplaintView] = (),
-    left_out: Sequence[LeftOutView] = (), *, owa: str = "", shown_before: frozenset[str] = frozenset(),
+    left_out: Sequence[LeftOutView] = (), *, shown_before: frozenset[str] = frozenset(),
 ) -> DigestModel:  # fmt: skip
     """The digest for `day` in the office zone `tz`: the scoreboard, then everyone's items, most overdue first (ties:
     active staff by name, then the departed); what needs attention last.
@@ -149,11 +149,11 @@ def build_digest(
     `weekly_status` lines say whose weekly status went out this week (jobs/weekly_status.digest_lines);
     `complaints` are the unanswered ones of the supervisor's people (jobs/complaints.complaints_for);
     `left_out` counts, per mailbox, the older mail left out when tracking started (until a digest showed it);
-    `owa` is the Outlook on the web host for EWS item links; `shown_before` are the IT problem lines the reader's
-    last digest showed: an unchanged one is left out, a new or changed one shown.
+    `shown_before` are the IT problem lines the reader's last digest showed: an unchanged one is left out, a new or
+    changed one shown.
     """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
-    views = tuple(sorted((_section_view(s, day, tz, owa) for s in ordered), key=_score_key))
+    views = tuple(sorted((_section_view(s, day, tz) for s in ordered), key=_score_key))
     problems = tuple(line for s in ordered for line in _problems(s))
     attention = tuple(line for s in ordered for line in _missing_reply(s))
     attention += tuple(line for line in problems if line not in shown_before)
@@ -203,11 +203,11 @@ def _score_key(view: SectionView) -> tuple[int, int, int, bool, str]:
     return score_order(view.overdue_count, view.due_soon_count, view.open_count, view.departed, view.name)
 
 
-def _linked(item: OpenItem, day: date, tz: ZoneInfo, own: str, owa: str) -> ItemView:
-    return replace(item_view(item, day, tz, own), link=item_link(item.tracked, owa))
+def _linked(item: OpenItem, day: date, tz: ZoneInfo, own: str) -> ItemView:
+    return replace(item_view(item, day, tz, own), link=item_link(item.tracked))
 
 
-def _section_view(section: StaffSection, day: date, tz: ZoneInfo, owa: str) -> SectionView:
+def _section_view(section: StaffSection, day: date, tz: ZoneInfo) -> SectionView:
     person, presence = section.person, section.presence
     emails = sorted((e for e in section.emails if e.state is not TrackState.ANSWERED), key=sort_key)
     voicemails = sorted((v for v in section.voicemails if _not_returned(v, day, tz)), key=sort_key)
@@ -227,8 +227,8 @@ def _section_view(section: StaffSection, day: date, tz: ZoneInfo, owa: str) -> S
         due_soon_count=sum(item.state is TrackState.DUE_SOON for item in listed),
         on_time=rate_text(section.week),
         nothing_open=not listed,
-        emails=tuple(_linked(item, day, tz, own, owa) for item in emails),
-        voicemails=tuple(_linked(item, day, tz, own, owa) for item in voicemails),
+        emails=tuple(_linked(item, day, tz, own) for item in emails),
+        voicemails=tuple(_linked(item, day, tz, own) for item in voicemails),
         problems=tuple(one_line(problem) for problem in section.problems),
     )
 

@@ -7,11 +7,11 @@ rate (answered within the standard out of answered this week). Sections follow i
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from mailbot.domain import Tracked
 
-__all__ = ["ScoreLine", "WeekAnswers", "item_link", "owa_host", "rate_text", "score_order"]
+__all__ = ["ScoreLine", "WeekAnswers", "item_link", "rate_text", "score_order"]
 
 
 @dataclass(frozen=True)
@@ -48,18 +48,8 @@ def score_order(
     return -overdue, -due_soon, -open_count, departed, name.casefold()
 
 
-def owa_host(endpoint: str | None) -> str:
-    """The Outlook on the web host of an EWS endpoint (https://mail.example.org/EWS/Exchange.asmx: mail.example.org);
-    '' when there is none (autodiscover), so items then go without a link."""
-    return urlsplit(endpoint).netloc if endpoint else ""
-
-
-def item_link(tracked: Tracked, host: str) -> str:
-    """Where the message opens in Outlook on the web: Graph's own webLink; on EWS the OWA read link built from the
-    EWS item id on the server's host (the form Graph's webLink takes, https://host/owa/?ItemID=...; Microsoft's
-    WebClientReadFormQueryString reference: the OWA item id is the URL-encoded EWS id); '' if neither."""
-    if tracked.web_link.startswith("https://"):
-        return tracked.web_link
-    if not (host and tracked.item_id):
-        return ""
-    return f"https://{host}/owa/?ItemID={quote(tracked.item_id, safe='')}&exvsurl=1&viewmodel=ReadMessageItem"
+def item_link(tracked: Tracked) -> str:
+    """Where the message opens in Outlook on the web, as the server told it at sync time (Graph's webLink, EWS's
+    WebClientReadFormQueryString; tracked.web_link); '' for a row synced before links were kept, or anything but a
+    web address (no other scheme reaches a reader's mail client)."""
+    return tracked.web_link if urlsplit(tracked.web_link).scheme in ("http", "https") else ""

@@ -84,7 +84,11 @@ class EwsApp:
             injected = self._inject_fault(operation)
             if isinstance(injected, Response):
                 return injected
-            payload = injected if injected is not None else self._dispatch(operation, principal, headers, body)
+            payload = (
+                injected
+                if injected is not None
+                else self._dispatch(operation, principal, headers, body, request.host_url)
+            )
             status = 200
         except SoapFault as error:
             payload, status = fault(error), 500
@@ -111,12 +115,13 @@ class EwsApp:
             raise SoapFault("ErrorSchemaValidation", f"The request failed schema validation: {found[0]}")
         raise SoapFault("ErrorInternalServerError", f"The sandbox's answer broke the EWS schema: {found[0]}")
 
-    def _dispatch(self, operation: str, principal: str, headers: list[Element], body: Element) -> Element:
+    def _dispatch(self, operation: str, principal: str, headers: list[Element], body: Element, host: str) -> Element:
         handler = OPERATIONS.get(operation)
         if handler is None:
             raise SoapFault("ErrorSchemaValidation", f"The request failed schema validation: the sandbox does "
                             f"not implement the operation {operation!r}.")  # fmt: skip
-        call = Call.start(self.org, principal, headers, body)
+        # Outlook on the web lives beside EWS on an Exchange server: its item links point there.
+        call = Call.start(self.org, principal, headers, body, owa=host.rstrip("/") + "/owa/")
         try:
             return handler(call)
         except SoapFault:

@@ -22,9 +22,10 @@ class Call:
     impersonated: str | None
     timezone: str
     body: Element
+    owa: str = ""  # https://host/owa/: Outlook on the web beside the EWS endpoint the request reached
 
     @classmethod
-    def start(cls, org: Organisation, principal: str, headers: list[Element], body: Element) -> Call:
+    def start(cls, org: Organisation, principal: str, headers: list[Element], body: Element, owa: str = "") -> Call:
         """Check the SOAP headers: an ExchangeImpersonation the account may not use is refused outright."""
         impersonated = None
         zone = "UTC"
@@ -34,7 +35,7 @@ class Call:
             elif header.tag == q("t:TimeZoneContext"):
                 definition = header.find(q("t:TimeZoneDefinition"))
                 zone = IANA_ZONES.get(definition.get("Id", "") if definition is not None else "", "UTC")
-        return cls(org, principal, impersonated, zone, body)
+        return cls(org, principal, impersonated, zone, body, owa)
 
     def mailbox(self, named: str | None = None) -> str:
         """The mailbox an operation acts on: the one the request names, else the impersonated one, else the
@@ -71,7 +72,7 @@ class Call:
         return self.mailbox(owner)
 
     def where(self, mailbox: str, folder: str) -> Where:
-        return Where(self.org.folder_id(mailbox, folder), self.org.mailbox(mailbox).address)
+        return Where(self.org.folder_id(mailbox, folder), self.org.mailbox(mailbox).address, self.owa)
 
 
 def _impersonated(org: Organisation, header: Element) -> str:

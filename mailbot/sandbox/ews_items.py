@@ -86,6 +86,7 @@ class Where:
 
     folder_id: str
     owner: Address
+    owa: str = ""  # Outlook on the web on the server the request reached (https://host/owa/), for item links
 
 
 Value = str | int | bool | datetime | Element | list[Element] | None

@@ -9,6 +9,7 @@ and a Sender but no recipients, a generic t:Item none of a message's properties.
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import quote
 
 from mailbot.sandbox.ews_items import (
     Shape,
@@ -65,6 +66,14 @@ def _properties(item: StoredMessage) -> dict[tuple[int, str], str | None]:
             (0x3FDF, "Integer"): None if suppress is None else str(suppress)}  # fmt: skip
 
 
+def read_form(item: StoredMessage, where: Where) -> str | None:
+    """WebClientReadFormQueryString as Exchange 2013 CU3 and later return it: the whole Outlook on the web URL that
+    opens the item, its id the URL-encoded EWS id (Microsoft's reference); none without a known OWA address."""
+    if not where.owa:
+        return None
+    return f"{where.owa}?ItemID={quote(item.item_id, safe='')}&exvsurl=1&viewmodel=ReadMessageItem"
+
+
 def _uid(item: StoredMessage) -> str:
     return _UID_PREFIX + hashlib.sha256(item.message_id.encode()).hexdigest()[:32].upper()
 
@@ -107,6 +116,7 @@ _ITEM: Fields = [
     ("LastModifiedName", lambda m, w, s: w.owner.name),
     ("LastModifiedTime", lambda m, w, s: m.modified_at),
     ("IsAssociated", lambda m, w, s: False),
+    ("WebClientReadFormQueryString", lambda m, w, s: read_form(m, w)),
     ("ConversationId", lambda m, w, s: item_id("ConversationId", m.conversation_id, None)),
     ("Preview", lambda m, w, s: m.body_text[:256] or None),  # Exchange 2013 on: the body's first 256 characters
     ("TextBody", lambda m, w, s: body("TextBody", m.body_text, None, "Text")),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -345,6 +346,14 @@ class TestSync:
         state = backend.sync_folder(LI, "inbox", None).state
         with pytest.raises(SyncStateInvalid):
             backend.sync_folder(LI, "inbox", state[:-6] + "AAAAAA")
+
+    def test_each_message_comes_with_its_link_in_outlook_on_the_web(self, backend: ExchangeBackend) -> None:
+        """Every synced message carries the address that opens it in Outlook on the web, naming it by its own id
+        (EWS's WebClientReadFormQueryString, Graph's webLink)."""
+        items = backend.sync_folder(JAMES, "inbox", None).items
+        links = [urlsplit(i.web_link) for i in items]
+        opened = [parse_qs(link.query).get("ItemID", [""])[0] for link in links]
+        assert ([i.item_id for i in items], {("/owa/",)}) == (opened, {(link.path,) for link in links})
 
     def test_get_message_returns_details(self, backend: ExchangeBackend) -> None:
         """One message can be fetched by id with the same details as in a sync."""

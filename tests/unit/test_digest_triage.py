@@ -14,7 +14,7 @@ from mailbot.domain import MessageKind, Person, Tracked, TrackState
 from mailbot.policy.digest import DigestModel, OpenItem, Presence, StaffSection, build_digest, render_digest
 from mailbot.policy.message_samples import ANNA, JAMES, LI, MARIA, PETR, digest_samples
 from mailbot.policy.templates import TemplateRenderer
-from mailbot.policy.triage import WeekAnswers, item_link, owa_host, rate_text
+from mailbot.policy.triage import WeekAnswers, item_link, rate_text
 
 SHIPPED = Path(__file__).resolve().parents[2] / "message_templates"
 NY = ZoneInfo("America/New_York")
@@ -44,8 +44,8 @@ def section(
     return StaffSection(person, emails, (), IN, problems, week)
 
 
-def digest(*sections: StaffSection, shown_before: frozenset[str] = frozenset(), owa: str = "") -> DigestModel:
-    return build_digest(MARIA, sections, DAY, NY, "Riverside", owa=owa, shown_before=shown_before)
+def digest(*sections: StaffSection, shown_before: frozenset[str] = frozenset()) -> DigestModel:
+    return build_digest(MARIA, sections, DAY, NY, "Riverside", shown_before=shown_before)
 
 
 OVERDUE, SOON, CALM = TrackState.OVERDUE, TrackState.DUE_SOON, TrackState.ON_TRACK
@@ -95,26 +95,29 @@ def test_an_it_problem_shown_in_the_last_digest_is_not_repeated_unchanged() -> N
     ) == (first.attention, again.attention, changed.attention, missing.attention)
 
 
-def test_each_item_links_to_the_message_in_outlook_on_the_web() -> None:
-    """Graph's webLink as it is; on EWS the OWA read link from the url-encoded item id on the server's host."""
+def test_each_item_links_to_the_message_as_the_server_gave_it_at_sync_time() -> None:
+    """The link synced with the message (Graph's webLink, EWS's read form), none for a row synced without one, and
+    nothing but a web address ever becomes a link."""
     graph = item("a", OVERDUE, web_link="https://outlook.office365.com/owa/?ItemID=AAMk%2B&exvsurl=1").tracked
-    ews = item("b", OVERDUE, item_id="AAMkA+b/c==").tracked
-    expected = [
-        "https://outlook.office365.com/owa/?ItemID=AAMk%2B&exvsurl=1",
-        "https://mail.example.org/owa/?ItemID=AAMkA%2Bb%2Fc%3D%3D&exvsurl=1&viewmodel=ReadMessageItem",
-        "",
-    ]
-    host = owa_host("https://mail.example.org/EWS/Exchange.asmx")
-    assert expected == [item_link(graph, host), item_link(ews, host), item_link(ews, owa_host(None))]
+    ews = item("b", OVERDUE, item_id="AAMkA+b/c==", web_link="https://mail.example.org/owa/?ItemID=AAMkA%2Bb").tracked
+    old, hostile = (
+        item("c", OVERDUE, item_id="AAMkA+b/c==").tracked,
+        item("d", OVERDUE, web_link="javascript:x").tracked,
+    )
+    expected = ["https://outlook.office365.com/owa/?ItemID=AAMk%2B&exvsurl=1",
+                "https://mail.example.org/owa/?ItemID=AAMkA%2Bb", "", ""]  # fmt: skip
+    assert expected == [item_link(t) for t in (graph, ews, old, hostile)]
 
 
 def test_the_link_is_on_the_subject_in_html_and_on_its_own_line_in_text() -> None:
-    """Both forms carry the item's link."""
+    """Both forms carry the item's link; an item synced without one shows its subject unlinked."""
     link = "https://mail.example.org/owa/?ItemID=X%3D&exvsurl=1&viewmodel=ReadMessageItem"
-    one = StaffSection(LI, (item("Refund", OVERDUE, item_id="X="),), (), IN)
-    message = render_digest(digest(one, owa="mail.example.org"), TemplateRenderer(SHIPPED))
+    one = StaffSection(LI, (item("Refund", OVERDUE, web_link=link), item("Old", OVERDUE)), (), IN)
+    message = render_digest(digest(one), TemplateRenderer(SHIPPED))
     anchors = [(a.get("href"), a.text_content()) for a in lxml_html.fromstring(message.html).iter("a")]
-    assert ((link, "Refund") in anchors, f"            {link}" in message.text.splitlines()) == (True, True)
+    unlinked = [href for href, text in anchors if text == "Old"]
+    in_text = f"            {link}" in message.text.splitlines()
+    assert ((link, "Refund") in anchors, in_text, [], "Old" in message.html) == (True, True, unlinked, True)
 
 
 def test_markup_in_a_subject_or_name_is_escaped_in_html_and_plain_in_text() -> None:
