@@ -3,16 +3,17 @@ keeps to what Outlook renders on a 390 px phone."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from digest_layout import HOSTILE_NAMES, HOSTILE_SUBJECTS, RTL, hostile_digest, outlook_problems
 from lxml import html as lxml_html
 
 from mailbot.domain import MessageKind, Person, Tracked, TrackState
 from mailbot.policy.digest import DigestModel, OpenItem, Presence, StaffSection, build_digest, render_digest
 from mailbot.policy.message_samples import ANNA, JAMES, LI, MARIA, PETR, digest_samples
+from mailbot.policy.messages import one_line
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.policy.triage import WeekAnswers, item_link, rate_text
 
@@ -20,7 +21,6 @@ SHIPPED = Path(__file__).resolve().parents[2] / "message_templates"
 NY = ZoneInfo("America/New_York")
 DAY = date(2026, 11, 23)  # a Monday
 IN = Presence(False, "none", None, None)
-PHONE = 390
 
 
 def at(day: int, hour: int) -> datetime:
@@ -141,35 +141,47 @@ def test_markup_in_a_subject_or_name_is_escaped_in_html_and_plain_in_text() -> N
     )
 
 
-def _outlook_problems(html: str) -> list[str]:
-    """What breaks the Outlook-safe rules: a <style> block, flex or grid, an unstyled cell, a fixed width too wide."""
-    tree = lxml_html.fromstring(f"<html><body>{html}</body></html>")
-    found = [f"<style> block: {s.text_content()[:40]}" for s in tree.iter("style")]
-    for element in tree.iter():
-        style = (element.get("style") or "").replace(" ", "").lower()
-        if re.search(r"display:(inline-)?(flex|grid)", style):
-            found.append(f"{element.tag} uses flex or grid")
-        if element.tag in ("td", "th") and not style:
-            found.append(f"{element.tag} without inline style")
-        widths = [int(w) for w in re.findall(r"(?:^|;)(?:min-)?width:(\d+)px", style)]
-        if element.get("width", "").isdigit():
-            widths.append(int(element.get("width")))
-        found += [f"{element.tag} is {w}px wide" for w in widths if w > PHONE]
-    return found
-
-
 def test_every_shipped_digest_sample_is_outlook_safe_and_fits_a_phone() -> None:
-    """No <style> block, no flex or grid, every table cell styled inline, no fixed width above 390 px."""
+    """No <style> block or class, no flex, grid, position or float, no background image, every table cell styled
+    inline and breaking long strings, no fixed width above 390 px."""
     renderer = TemplateRenderer(SHIPPED)
-    found = [problem for ctx in digest_samples() for problem in _outlook_problems(renderer.render("digest", ctx).html)]
+    found = [problem for ctx in digest_samples() for problem in outlook_problems(renderer.render("digest", ctx).html)]
     assert [] == found
 
 
+def test_a_digest_of_hostile_member_text_stays_outlook_safe() -> None:
+    """Markup, quotes, right-to-left text and unbroken strings in subjects and names change nothing in the layout."""
+    assert [] == outlook_problems(render_digest(hostile_digest(), TemplateRenderer(SHIPPED)).html)
+
+
 def test_the_outlook_check_finds_what_outlook_drops() -> None:
-    """The check itself catches a style block, flex, an unstyled cell and a fixed wide table."""
-    bad = '<style>.x{}</style><div style="display: flex"></div><table width="600"><tr><td>a</td></tr></table>'
-    assert ["<style> block: .x{}", "div uses flex or grid", "table is 600px wide", "td without inline style"] == (
-        _outlook_problems(bad)
+    """The check itself catches each thing Outlook drops or a phone cannot fit."""
+    bad = ('<style>.x{}</style><div class="x" style="display: flex"></div><table width="600"><tr><td>a</td>'
+           '<td style="padding: 1px">b</td></tr></table><div style="max-width: 300px; float: left"></div>'
+           '<p style="position: absolute; background: url(x.png)" onclick="x()"></p>')  # fmt: skip
+    assert [
+        "<style> block: .x{}", "div has a class", "div uses flex or grid", "table is 600px wide",
+        "td without inline style", "td does not break long strings", "div uses float", "div uses max-width",
+        "p has onclick", "p uses position", "p has a background image",
+    ] == outlook_problems(bad)  # fmt: skip
+
+
+def test_member_text_is_escaped_as_text_and_never_becomes_markup() -> None:
+    """Every hostile subject and name reads as itself (bidi overrides taken out, long ones shortened); no script,
+    no event attribute, and every link is a web or mail address."""
+    message = render_digest(hostile_digest(), TemplateRenderer(SHIPPED))
+    tree = lxml_html.fromstring(message.html)
+    text = " ".join(tree.text_content().split())
+    shown = [one_line(t, 200) for t in (*HOSTILE_SUBJECTS, *HOSTILE_NAMES)]
+    hrefs = {a.get("href", "").partition(":")[0] for a in tree.iter("a")}
+    attributes = [name for e in tree.iter() for name in e.attrib if name.lower().startswith("on")]
+    assert ([], [], [], {"https", "mailto"}, False, True) == (
+        [t for t in shown if t not in text],
+        tree.findall(".//script"),
+        attributes,
+        hrefs,
+        "\u202e" in message.html + message.text,
+        RTL in text,
     )
 
 
