@@ -214,8 +214,19 @@ class OofSettings:
 
 
 @dataclass(frozen=True)
+class InlineImage:
+    """An image the HTML body shows in place (<img src="cid:{content_id}">), sent as an inline attachment, which
+    Outlook shows where remote images are blocked."""
+
+    content_id: str  # without angle brackets, as the cid: URL names it
+    name: str  # the file name a client offers when saving it: on-time.png
+    content_type: str  # image/png
+    content: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
-    """A message mailbot sends or drafts; always both HTML and plain text."""
+    """A message mailbot sends or drafts; always both HTML and plain text, and the images the HTML shows inline."""
 
     to: tuple[str, ...]
     subject: str
@@ -223,6 +234,7 @@ class OutgoingMessage:
     text: str
     cc: tuple[str, ...] = ()
     in_reply_to: str | None = None
+    inline: tuple[InlineImage, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,8 @@ class ExchangeBackend(Protocol):
         ...
 
     def send(self, mailbox: str, message: OutgoingMessage) -> None:
-        """Send as `mailbox`, keeping a copy in its Sent Items."""
+        """Send as `mailbox`, keeping a copy in its Sent Items; `message.inline` images go as inline attachments
+        (content id, inline flag) that the HTML shows by cid:."""
         ...
 
     def save_draft(self, mailbox: str, message: OutgoingMessage) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import exchangelib
+from exchangelib.attachments import FileAttachment
 
 from mailbot.domain import CalendarEvent, ExternalAudience, OofSettings, OofState, OutgoingMessage, ShowAs
 from mailbot.exchange.ews_read import aware
@@ -65,13 +66,18 @@ def ews_oof(settings: OofSettings) -> Any:
 
 
 def message(account: Any, folder: Any, message: OutgoingMessage) -> Any:
-    """An exchangelib Message for `account`, to be saved into or sent from `folder`."""
-    return exchangelib.Message(
+    """An exchangelib Message for `account`, to be saved into or sent from `folder`, its inline images attached
+    (created with the item in one CreateItem from Exchange 2013 on; exchangelib attaches them after saving on 2010)."""
+    item = exchangelib.Message(
         account=account, folder=folder, subject=message.subject, body=exchangelib.HTMLBody(message.html),
         to_recipients=[exchangelib.Mailbox(email_address=a) for a in message.to],
         cc_recipients=[exchangelib.Mailbox(email_address=a) for a in message.cc] or None,
         in_reply_to=message.in_reply_to,
     )  # fmt: skip
+    for image in message.inline:
+        item.attach(FileAttachment(name=image.name, content_type=image.content_type, content_id=image.content_id,
+                                   is_inline=True, content=image.content))  # fmt: skip
+    return item
 
 
 def ews_dt(at: datetime) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import quote
@@ -195,6 +196,13 @@ def message(outgoing: OutgoingMessage) -> dict[str, Any]:
     }
     if outgoing.in_reply_to:
         data["singleValueExtendedProperties"] = [{"id": f"String {IN_REPLY_TO}", "value": outgoing.in_reply_to}]
+    if outgoing.inline:  # within sendMail's own limits: under 3 MB each, 4 MB for the whole request
+        data["attachments"] = [
+            {"@odata.type": "#microsoft.graph.fileAttachment", "name": image.name, "contentType": image.content_type,
+             "contentBytes": base64.b64encode(image.content).decode("ascii"), "contentId": image.content_id,
+             "isInline": True}
+            for image in outgoing.inline
+        ]  # fmt: skip
     return data
 
 

@@ -1,10 +1,14 @@
 """The admin API: JSON over HTTP on localhost for demos and tests to steer the sandbox from outside.
 
+GET /admin/mailboxes/<email>/<folder> and /admin/outbox show each message with its attachments (name, content type,
+content id, inline flag, and the content in base64).
+
 No authentication: it answers loopback clients only.
 """
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import ipaddress
 import json
@@ -172,6 +176,8 @@ def _json(value: Any, status: int = 200) -> Response:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, bytes):  # an attachment's content
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, timedelta):

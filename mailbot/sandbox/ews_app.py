@@ -38,6 +38,7 @@ OPERATIONS: dict[str, Operation] = {
     "ResolveNames": ews_misc.resolve_names,
     "GetServerTimeZones": ews_misc.get_server_time_zones,
 }
+MAX_REQUEST = 150 * 1024 * 1024  # maxAllowedContentLength in the web.config of Exchange 2016's EWS virtual directory
 _BUSY = "The server cannot service this request right now. Try again later."
 # Exchange serves its schema beside the endpoint; clients and tools read it there.
 _SCHEMA_FILES = {"/ews/services.wsdl": "services.wsdl", "/ews/messages.xsd": "messages.xsd",
@@ -72,6 +73,9 @@ class EwsApp:
         principal = self._authenticate(request)
         if isinstance(principal, Response):
             return principal
+        if len(data) > MAX_REQUEST:  # IIS request filtering, before EWS sees the request
+            return Response("HTTP Error 404.13 - Not Found: the request filtering module denies a request that "
+                            "exceeds the request content length.\n", 404, content_type="text/plain")  # fmt: skip
         if schema_file is not None:
             return Response((SCHEMA_DIR / schema_file).read_bytes(), content_type="text/xml; charset=utf-8")
         started = time.monotonic()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 
 from mailbot.sandbox import ews_items as items
@@ -28,12 +29,14 @@ from mailbot.sandbox.records import (
     MailFolder,
     Occurrence,
     SandboxError,
+    StoredAttachment,
     StoredMessage,
 )
 
 _FREE_BUSY = {"Free": "free", "Tentative": "tentative", "Busy": "busy", "OOF": "oof",
               "WorkingElsewhere": "working_elsewhere", "NoData": "busy"}  # fmt: skip
 _MAX_SYNC_CHANGES = 512  # Exchange's ceiling for MaxChangesReturned
+MAX_MESSAGE_SIZE = 10 * 1024 * 1024  # Exchange 2016's default MaxSendSize for the organisation
 
 
 def render(call: Call, mailbox: str, item: StoredMessage | CalendarEntry | Occurrence, shape: items.Shape) -> Element:
@@ -174,15 +177,38 @@ def _create_message(call: Call, node: Element, mailbox: str, folder: str, dispos
     categories = [s.text or "" for s in node.iter(q("t:String")) if s.getparent().tag == q("t:Categories")]
     subject = child_text(node, "t:Subject") or ""
     html_body, text_body = (content, "") if is_html else (None, content)
+    attached = _attachments(node)
+    if len(content.encode()) + sum(a.size for a in attached) > MAX_MESSAGE_SIZE:
+        raise EwsError("ErrorMessageSizeExceeded", "The message exceeds the maximum supported size.")
     if disposition == "SaveOnly":
         target: MailFolder = folder if folder in MAIL_FOLDERS else "drafts"
         return call.org.save_draft(sender, to, subject, html_body, text_body, cc=cc, in_reply_to=in_reply_to,
-                                   references=references, categories=categories, folder=target)  # fmt: skip
+                                   references=references, categories=categories, folder=target,
+                                   attachments=attached)  # fmt: skip
     if not to and not cc and not bcc:
         raise EwsError("ErrorInvalidRecipients", "At least one recipient is required, but none were found.")
     call.org.send(sender, to, subject, html_body, text_body, cc=cc, bcc=bcc, in_reply_to=in_reply_to,
-                  references=references, categories=categories, save_copy=disposition == "SendAndSaveCopy")  # fmt: skip
+                  references=references, categories=categories, save_copy=disposition == "SendAndSaveCopy",
+                  attachments=attached)  # fmt: skip
     return None  # Exchange returns no item id for sent messages
+
+
+def _attachments(node: Element) -> tuple[StoredAttachment, ...]:
+    """The t:FileAttachment elements created with the item (the schema has checked their shape and base64); item
+    attachments (a message inside a message) the sandbox does not keep."""
+    holder = node.find(q("t:Attachments"))
+    if holder is None:
+        return ()
+    if holder.find(q("t:ItemAttachment")) is not None:
+        raise EwsError("ErrorInvalidRequest", "The sandbox keeps file attachments only, not item attachments.")
+    found = []
+    for entry in holder.findall(q("t:FileAttachment")):
+        name, kind = child_text(entry, "t:Name") or "", child_text(entry, "t:ContentType")
+        content = base64.b64decode(child_text(entry, "t:Content") or "")
+        inline = child_text(entry, "t:IsInline") in ("true", "1")
+        found.append(StoredAttachment(name, kind or "application/octet-stream", content,
+                                      child_text(entry, "t:ContentId"), inline))  # fmt: skip
+    return tuple(found)
 
 
 def _create_event(call: Call, node: Element, mailbox: str) -> CalendarEntry:

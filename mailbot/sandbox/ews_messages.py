@@ -25,6 +25,7 @@ from mailbot.sandbox.ews_items import (
     strings,
 )
 from mailbot.sandbox.ews_xml import Element, el, sub
+from mailbot.sandbox.ids import attachment_id
 from mailbot.sandbox.item_types import ItemType, response_type
 from mailbot.sandbox.records import StoredMessage
 
@@ -66,6 +67,26 @@ def _properties(item: StoredMessage) -> dict[tuple[int, str], str | None]:
             (0x3FDF, "Integer"): None if suppress is None else str(suppress)}  # fmt: skip
 
 
+def _attachments(item: StoredMessage) -> Element | None:
+    """t:Attachments as GetItem returns them: each file's id, name, type, content id, size and inline flag, without
+    its content (which GetAttachment returns)."""
+    if not item.attachments:
+        return None
+    node = el("t:Attachments")
+    for number, attachment in enumerate(item.attachments):
+        entry = sub(node, "t:FileAttachment")
+        sub(entry, "t:AttachmentId", Id=attachment_id(item.item_id, number))
+        sub(entry, "t:Name", attachment.name)
+        sub(entry, "t:ContentType", attachment.content_type)
+        if attachment.content_id:
+            sub(entry, "t:ContentId", attachment.content_id)
+        sub(entry, "t:Size", attachment.size)
+        sub(entry, "t:LastModifiedTime", item.modified_at)
+        sub(entry, "t:IsInline", attachment.is_inline)
+        sub(entry, "t:IsContactPhoto", False)
+    return node
+
+
 def read_form(item: StoredMessage, where: Where) -> str | None:
     """WebClientReadFormQueryString as Exchange 2013 CU3 and later return it: the whole Outlook on the web URL that
     opens the item, its id the URL-encoded EWS id (Microsoft's reference); none without a known OWA address."""
@@ -92,6 +113,7 @@ _ITEM: Fields = [
     ("Subject", lambda m, w, s: m.subject),
     ("Sensitivity", lambda m, w, s: "Normal"),
     ("Body", lambda m, w, s: body("Body", m.body_text, m.body_html, s.body_type)),
+    ("Attachments", lambda m, w, s: _attachments(m)),
     ("DateTimeReceived", lambda m, w, s: m.received_at),
     ("Size", lambda m, w, s: m.size),
     ("Categories", lambda m, w, s: strings("Categories", m.categories)),
@@ -109,7 +131,7 @@ _ITEM: Fields = [
     ("ReminderMinutesBeforeStart", lambda m, w, s: 0),
     ("DisplayCc", lambda m, w, s: "; ".join(a.name or a.email for a in m.cc)),
     ("DisplayTo", lambda m, w, s: "; ".join(a.name or a.email for a in m.to)),
-    ("HasAttachments", lambda m, w, s: False),
+    ("HasAttachments", lambda m, w, s: m.has_attachments),
     ("ExtendedProperty", lambda m, w, s: extended(_properties(m), s)),
     ("Culture", lambda m, w, s: "en-US"),
     ("EffectiveRights", lambda m, w, s: rights()),

@@ -19,8 +19,10 @@ _PREFIXES = {"s": SOAP, "m": M, "t": T, "e": E}
 SERVER_VERSION = {"MajorVersion": "15", "MinorVersion": "1", "MajorBuildNumber": "2507",
                   "MinorBuildNumber": "6", "Version": "V2017_07_11"}  # fmt: skip
 
-# Requests are untrusted input: no entity expansion, no network, no DTD games.
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+# Requests are untrusted input: no entity expansion, no network, no DTD games. A file attachment's base64 is one
+# text node of up to Exchange's message size (tens of MB), beyond libxml2's default 10 MB: huge_tree lifts that,
+# and the request's length is capped before parsing (ews_app.MAX_REQUEST), as IIS caps it for EWS.
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True,
                          remove_blank_text=True)  # fmt: skip
 
 # lxml ships without type hints (mypy sees it as Any), so elements are typed loosely under one name.

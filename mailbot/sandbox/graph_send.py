@@ -4,16 +4,26 @@ POST .../permanentDelete purges it (the Recoverable Items purges folder, out of 
 
 Threading headers travel as MAPI properties (PidTagInReplyToId 0x1042, PidTagInternetReferences 0x1039), because
 Graph lets clients set only their own X- headers through internetMessageHeaders.
+
+File attachments may come with the message (fileAttachment: name, contentType, contentBytes, contentId, isInline)
+within Graph's documented limits: each under 3 MB (larger ones need an upload session) and the whole request at most
+4 MB; beyond them Graph answers 413 RequestEntityTooLarge.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass
 from typing import Any
 
 from mailbot.sandbox.graph_mail import IN_REPLY_TO, INTERNET_REFERENCES, property_tag, render
 from mailbot.sandbox.graph_wire import Call, GraphError, Reply, store_id
-from mailbot.sandbox.records import Address
+from mailbot.sandbox.records import Address, StoredAttachment
+
+ATTACHMENT_LIMIT = 3 * 1024 * 1024  # an attachment posted with the message must be smaller (message-post-attachments)
+REQUEST_LIMIT = 4 * 1024 * 1024  # Graph's ceiling for a request body
+_FILE = "#microsoft.graph.fileAttachment"
 
 
 @dataclass(frozen=True)
@@ -30,6 +40,7 @@ class Outgoing:
     references: tuple[str, ...]
     categories: tuple[str, ...]
     headers: tuple[tuple[str, str], ...]
+    attachments: tuple[StoredAttachment, ...] = ()
 
     @property
     def has_recipients(self) -> bool:
@@ -49,6 +60,7 @@ def send_mail(call: Call) -> Reply:
         call.user, outgoing.to, outgoing.subject, outgoing.html, outgoing.text, cc=outgoing.cc, bcc=outgoing.bcc,
         in_reply_to=outgoing.in_reply_to, references=outgoing.references, categories=outgoing.categories,
         headers=outgoing.headers, save_copy=save is not False and str(save).lower() != "false",
+        attachments=outgoing.attachments,
     )  # fmt: skip
     return Reply(202)
 
@@ -58,7 +70,7 @@ def create_draft(call: Call) -> Reply:
     draft = call.org.save_draft(
         call.user, outgoing.to, outgoing.subject, outgoing.html, outgoing.text, cc=outgoing.cc,
         in_reply_to=outgoing.in_reply_to, references=outgoing.references, categories=outgoing.categories,
-        headers=outgoing.headers,
+        headers=outgoing.headers, attachments=outgoing.attachments,
     )  # fmt: skip
     return Reply(201, {"@odata.context": call.context("messages/$entity"), **render(call, draft, None)})
 
@@ -76,7 +88,11 @@ def permanent_delete(call: Call) -> Reply:
 
 
 def parse(call: Call, message: dict[str, Any]) -> Outgoing:
-    """Read Graph's message JSON, refusing what Graph refuses (a non-X- header, sending as someone else)."""
+    """Read Graph's message JSON, refusing what Graph refuses (a non-X- header, sending as someone else, a request or
+    attachment over Graph's size limits)."""
+    if len(call.request.get_data()) > REQUEST_LIMIT:
+        raise GraphError(413, "RequestEntityTooLarge", "The request body is larger than the 4 MB Microsoft Graph "
+                         "accepts; attach large files through an upload session.")  # fmt: skip
     sender = _addresses(message.get("from") and [message["from"]], "from")
     if sender and sender[0].email.lower() != call.user:
         raise GraphError(403, "ErrorSendAsDenied", "The user account which was used to submit this request does not "
@@ -93,6 +109,7 @@ def parse(call: Call, message: dict[str, Any]) -> Outgoing:
         in_reply_to=properties.get(IN_REPLY_TO), references=tuple((properties.get(INTERNET_REFERENCES) or "").split()),
         categories=tuple(str(c) for c in message.get("categories") or []),
         headers=_headers(message.get("internetMessageHeaders") or []),
+        attachments=file_attachments(message.get("attachments") or []),
     )  # fmt: skip
 
 
@@ -133,4 +150,29 @@ def _headers(value: Any) -> tuple[tuple[str, str], ...]:
             raise GraphError(400, "InvalidInternetMessageHeader", f"The internet message header name '{name}' "
                              "should start with 'x-' or 'X-'.")  # fmt: skip
         found.append((name, str(entry.get("value", ""))))
+    return tuple(found)
+
+
+def file_attachments(value: Any) -> tuple[StoredAttachment, ...]:
+    """File attachments sent with the message, as Graph reads them: base64 content, each under 3 MB."""
+    if not isinstance(value, list):
+        raise GraphError(400, "RequestBodyRead", "attachments must be a list.")
+    found = []
+    for entry in value:
+        kind = entry.get("@odata.type") if isinstance(entry, dict) else None
+        if kind != _FILE:
+            raise GraphError(400, "RequestBodyRead", f"The sandbox takes only {_FILE} with a message, not {kind!r}.")
+        name, content = entry.get("name"), entry.get("contentBytes")
+        if not isinstance(name, str) or not name or not isinstance(content, str):
+            raise GraphError(400, "ErrorInvalidParameter", "A fileAttachment needs a name and contentBytes.")
+        try:
+            data = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise GraphError(400, "RequestBodyRead", f"The contentBytes of '{name}' are not base64.") from None
+        if len(data) >= ATTACHMENT_LIMIT:
+            raise GraphError(413, "RequestEntityTooLarge", f"The attachment '{name}' is 3 MB or larger; attach it "
+                             "through an upload session (createUploadSession).")  # fmt: skip
+        content_id, inline = entry.get("contentId"), entry.get("isInline", False)
+        found.append(StoredAttachment(name, str(entry.get("contentType") or "application/octet-stream"), data,
+                                      str(content_id) if content_id else None, inline is True))  # fmt: skip
     return tuple(found)

@@ -12,7 +12,7 @@ import hashlib
 import json
 import os
 import uuid
-from base64 import b64encode
+from base64 import b64decode, b64encode
 from collections import Counter
 from dataclasses import replace
 from typing import TypeVar
@@ -38,6 +38,12 @@ def item_id(seed: str | None = None, *where: str) -> str:
     folder), since one message delivered to several mailboxes is one item in each."""
     body = _RANDOM + os.urandom(_ITEM_BYTES) if seed is None else _SEEDED + _digest(seed, *where)[:_ITEM_BYTES]
     return b64encode(_ITEM_PREFIX + body).decode()
+
+
+def attachment_id(item: str, number: int) -> str:
+    """The id of an item's `number`th attachment: the item's store id and the attachment's place, as Exchange
+    derives it, so it is as stable as the item's id."""
+    return b64encode(_digest("attachment", item, str(number))[:8] + b64decode(item)).decode()
 
 
 def message_id(address: str, seed: str | None = None, *what: str) -> str:

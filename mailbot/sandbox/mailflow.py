@@ -26,6 +26,7 @@ from mailbot.sandbox.records import (
     OofConfig,
     OutboxEntry,
     StatusMessage,
+    StoredAttachment,
     StoredMessage,
 )
 
@@ -147,6 +148,7 @@ class MailFlow:
         message_class: str | None = None,
         item_type: str | None = None,
         seed: str | None = None,
+        attachments: Iterable[StoredAttachment] = (),
     ) -> StoredMessage:
         """Send as a mailbox: a copy in its Sent Items, internal recipients' Inboxes, the rest to the outbox.
 
@@ -164,7 +166,9 @@ class MailFlow:
                 in_reply_to=in_reply_to, references=tuple(references), extra=tuple(headers), item_class=item_class,
                 item_id=ids.item_id(seed, owner.email, "sentitems"),
             )  # fmt: skip
-            sent = ids.stamped(replace(sent, is_read=True, categories=tuple(categories)))
+            sent = ids.stamped(
+                replace(sent, is_read=True, categories=tuple(categories), attachments=tuple(attachments))
+            )  # every copy keeps the attachments
             if save_copy:
                 self._store(sent)
             outside: list[str] = []
@@ -194,6 +198,7 @@ class MailFlow:
         categories: Iterable[str] = (),
         folder: MailFolder = "drafts",
         headers: Iterable[tuple[str, str]] = (),
+        attachments: Iterable[StoredAttachment] = (),
     ) -> StoredMessage:
         """A message in the mailbox's Drafts (or another folder), for a person to finish and send."""
         with self.lock:
@@ -204,7 +209,11 @@ class MailFlow:
                 at=self.clock.now(), message_id=ids.message_id(owner.email), in_reply_to=in_reply_to,
                 references=tuple(references), extra=tuple(headers),
             )  # fmt: skip
-            return self._store(replace(draft, is_draft=True, is_read=True, categories=tuple(categories)))
+            return self._store(
+                replace(
+                    draft, is_draft=True, is_read=True, categories=tuple(categories), attachments=tuple(attachments)
+                )
+            )
 
     def _compose(self, **fields: Any) -> StoredMessage:
         # A reply joins the thread of the first message it names that we know; anything else starts a new one.

@@ -90,6 +90,21 @@ class Mailbox:
 
 
 @dataclass(frozen=True)
+class StoredAttachment:
+    """A file attached to a message, kept as sent; inline ones are images its HTML shows by cid:<content_id>."""
+
+    name: str
+    content_type: str
+    content: bytes = field(repr=False)
+    content_id: str | None = None
+    is_inline: bool = False
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+
+@dataclass(frozen=True)
 class StoredMessage:
     """One message in one folder of one mailbox (each recipient's copy is its own item, as in Exchange)."""
 
@@ -119,10 +134,18 @@ class StoredMessage:
     is_draft: bool = False
     importance: Literal["Low", "Normal", "High"] = "Normal"
     auto_response_suppress: int | None = None  # PidTagAutoResponseSuppress (mailgen.suppress_property)
+    attachments: tuple[StoredAttachment, ...] = ()
 
     @property
     def size(self) -> int:
-        return len(self.body_text.encode()) + len((self.body_html or "").encode()) + 512
+        body = len(self.body_text.encode()) + len((self.body_html or "").encode()) + 512
+        return body + sum(a.size for a in self.attachments)
+
+    @property
+    def has_attachments(self) -> bool:
+        """What Exchange reports as HasAttachments (Graph: hasAttachments): attachments a reader sees as files;
+        inline images the body shows do not count."""
+        return any(not a.is_inline for a in self.attachments)
 
     def header(self, name: str) -> str | None:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)

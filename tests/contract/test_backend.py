@@ -8,6 +8,7 @@ from the sandbox's identity platform.
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -17,9 +18,10 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+import requests
 from sandbox_fixtures import EXAMPLE_SCENARIO
 
-from mailbot.domain import ExternalAudience, ItemKind, OofSettings, OofState, OutgoingMessage, ShowAs
+from mailbot.domain import ExternalAudience, InlineImage, ItemKind, OofSettings, OofState, OutgoingMessage, ShowAs
 from mailbot.errors import BackendError, MailboxAccessDenied, MailboxError, SyncStateInvalid
 from mailbot.exchange.base import ExchangeBackend, SandboxAccess
 from mailbot.exchange.ews import EwsBackend, EwsConnection
@@ -27,6 +29,7 @@ from mailbot.exchange.graph import GraphBackend, sandbox_connection
 from mailbot.runtime import sandbox_access
 from mailbot.sandbox import SandboxServer
 from mailbot.sandbox.item_types import ITEM_TYPES
+from mailbot.sandbox.records import StoredAttachment
 from mailbot.service.counting import CountingBackend
 from mailbot.service.metrics import Metrics
 
@@ -41,6 +44,10 @@ KINDS = {"Message": ItemKind.MESSAGE, "Item": ItemKind.OTHER, "PostItem": ItemKi
          "MeetingCancellation": ItemKind.MEETING, "MeetingMessage": ItemKind.MEETING,
          "SharingMessage": ItemKind.SHARING}  # fmt: skip
 # The sandbox's faults for throttling in each of the ways Exchange words it (Graph: 429 with Retry-After).
+# A 2 x 1 px grey PNG, as small as an image gets.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAAAAAA6fptVAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
+)
 THROTTLING = ("exceeded_connection_count", "server_busy", "wrapped_server_busy")
 
 
@@ -436,6 +443,49 @@ class TestSending:
         backend.delete_draft(JAMES, item_id)
         with pytest.raises(MailboxError, match=JAMES):
             backend.delete_draft(JAMES, item_id)
+
+
+class TestInlineImages:
+    def test_an_inline_image_travels_with_the_message_and_is_kept_as_sent(
+        self, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """An image the HTML shows by cid: reaches James's inbox and Li's Sent Items as an inline attachment with its
+        content id, type and bytes, and does not count as a file attachment (HasAttachments, hasAttachments)."""
+        image = InlineImage("chart@mailbot", "chart.png", "image/png", PNG)
+        html = '<p><img src="cid:chart@mailbot" width="2" height="1" alt="On time this week"></p>'
+        backend.send(LI, OutgoingMessage((JAMES,), "With a chart", html, "On time this week", inline=(image,)))
+        copies = [m for box, folder in ((JAMES, "inbox"), (LI, "sentitems")) for m in sandbox.org.messages(box, folder)
+                  if m.subject == "With a chart"]  # fmt: skip
+        kept = StoredAttachment("chart.png", "image/png", PNG, "chart@mailbot", True)
+        assert ([(kept,), (kept,)], [False, False], [True, True]) == (
+            [m.attachments for m in copies], [m.has_attachments for m in copies],
+            ['src="cid:chart@mailbot"' in (m.body_html or "") for m in copies],
+        )  # fmt: skip
+
+    def test_the_admin_api_shows_a_messages_attachments(self, backend: ExchangeBackend, sandbox: SandboxServer) -> None:
+        """Tests and demos outside the process see each attachment's name, content id, inline flag and content."""
+        image = InlineImage("chart@mailbot", "chart.png", "image/png", PNG)
+        backend.send(
+            LI, OutgoingMessage((JAMES,), "With a chart", '<img src="cid:chart@mailbot">', "", inline=(image,))
+        )
+        inbox = requests.get(
+            f"{sandbox.admin_url}/mailboxes/{JAMES}/inbox", timeout=5, verify=str(sandbox.ca_bundle_path or "") or True
+        ).json()
+        [attachments] = [m["attachments"] for m in inbox if m["subject"] == "With a chart"]
+        expected = [{"name": "chart.png", "content_type": "image/png", "content": base64.b64encode(PNG).decode(),
+                     "content_id": "chart@mailbot", "is_inline": True}]  # fmt: skip
+        assert expected == attachments
+
+    def test_an_image_over_the_servers_limit_is_refused_for_that_mailbox(
+        self, kind: str, backend: ExchangeBackend, sandbox: SandboxServer
+    ) -> None:
+        """Graph takes attachments under 3 MB with sendMail, Exchange 2016 messages up to 10 MB: beyond, the send
+        fails for that mailbox and nothing is delivered."""
+        size = 3 * 1024 * 1024 if kind == "graph" else 10 * 1024 * 1024 + 1
+        image = InlineImage("big@mailbot", "big.png", "image/png", b"\x89PNG" + bytes(size - 4))
+        with pytest.raises(MailboxError, match=f"{LI}: (ErrorMessageSizeExceeded|RequestEntityTooLarge)"):
+            backend.send(LI, OutgoingMessage((JAMES,), "Too big", '<img src="cid:big@mailbot">', "", inline=(image,)))
+        assert [] == [m for m in sandbox.org.messages(JAMES, "inbox") if m.subject == "Too big"]
 
 
 class TestStatusMessage:

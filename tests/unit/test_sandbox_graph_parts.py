@@ -1,4 +1,5 @@
-"""The Graph front end's parts on their own: zone names, REST ids, dateTimeTimeZone text, concurrency slots."""
+"""The Graph front end's parts on their own: zone names, REST ids, dateTimeTimeZone text, concurrency slots, and
+attachments sent with a message."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mailbot.sandbox.graph_send import ATTACHMENT_LIMIT
+from mailbot.sandbox.graph_send import file_attachments as attachments
 from mailbot.sandbox.graph_throttle import MailboxSlots
 from mailbot.sandbox.graph_time import date_time_zone, parse_date_time_zone, windows_name, zone
 from mailbot.sandbox.graph_wire import GraphError, rest_id, store_id
@@ -69,3 +72,33 @@ def test_mailbox_slots_refuse_the_fifth_and_count_it_in_the_peak() -> None:
         pass
     assert (429, {"Retry-After": "1"}, 5, 1) == (refused.value.status, refused.value.headers, slots.peak("li@x"),
                                                  slots.peak("anna@x"))  # fmt: skip
+
+
+def _file(content: bytes, **more: object) -> dict[str, object]:
+    return {"@odata.type": "#microsoft.graph.fileAttachment", "name": "chart.png", "contentType": "image/png",
+            "contentBytes": base64.b64encode(content).decode(), **more}  # fmt: skip
+
+
+def test_attachments_sent_with_a_message_are_read_as_graph_reads_them() -> None:
+    """An inline image keeps its content id and flag; a file without isInline is a file attachment."""
+    read = attachments([_file(b"png", contentId="chart@mailbot", isInline=True), _file(b"csv")])
+    assert [("chart@mailbot", True, b"png"), (None, False, b"csv")] == [
+        (a.content_id, a.is_inline, a.content) for a in read
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "status", "code"),
+    [
+        (_file(bytes(ATTACHMENT_LIMIT)), 413, "RequestEntityTooLarge"),
+        ({"@odata.type": "#microsoft.graph.itemAttachment", "name": "x"}, 400, "RequestBodyRead"),
+        ({**_file(b""), "contentBytes": "not base64!"}, 400, "RequestBodyRead"),
+        ({**_file(b""), "name": ""}, 400, "ErrorInvalidParameter"),
+    ],
+)
+def test_an_attachment_graph_would_refuse_is_refused(entry: dict[str, object], status: int, code: str) -> None:
+    """3 MB or more (Graph wants an upload session then), another kind of attachment, content that is not base64,
+    and a file without a name are each refused with Graph's status and code."""
+    with pytest.raises(GraphError) as refused:
+        attachments([entry])
+    assert (status, code) == (refused.value.status, refused.value.code)
