@@ -395,7 +395,11 @@ def digest(
         raise click.UsageError("Choose one of --print or --send.")
     settings = ctx.settings(resolve_secrets=True)
     result = _run_job(
-        ctx, settings, JOB, lambda d, now: digest_job(d, now, send=send, only=supervisor), dry_run=dry_run or print_
+        ctx,
+        settings,
+        JOB,
+        lambda d, now: digest_job(d, now, send=send, only=supervisor, charts=send or html_dir is not None),
+        dry_run=dry_run or print_,
     )
     for built in result.details.values():
         if print_:

@@ -18,7 +18,15 @@ from mailbot.jobs.progress import for_team, in_progress
 from mailbot.jobs.satisfaction import new_scores
 from mailbot.jobs.weekly_status import digest_lines
 from mailbot.policy.cover import covered
-from mailbot.policy.digest import Presence, StaffSection, build_digest, closed_today, closure_reason, render_digest
+from mailbot.policy.digest import (
+    Presence,
+    StaffSection,
+    build_digest,
+    closed_today,
+    closure_reason,
+    render_digest,
+    with_chart,
+)
 from mailbot.policy.horizon import LeftOutView, left_out_view
 from mailbot.policy.messages import Message, OpenItem
 from mailbot.policy.progress import progress_views, with_progress
@@ -42,10 +50,12 @@ class Digest:
 
 
 def digest(
-    deps: Deps, now: datetime, *, send: bool = True, only: str | None = None, office: str | None = None
-) -> JobResult:
+    deps: Deps, now: datetime, *, send: bool = True, only: str | None = None, office: str | None = None,
+    charts: bool = True,
+) -> JobResult:  # fmt: skip
     """Build (and, with `send`, mail) each supervisor's digest (or only those of the supervisors in `office`, whose
-    end of day it is); a supervisor gets at most one a day."""
+    end of day it is); a supervisor gets at most one a day. `charts`: draw the HTML's chart of this week's on-time
+    rate (left out when only the text is wanted: drawing takes matplotlib a moment)."""
     result = JobResult(JOB)
     settings = deps.settings
     items = open_items(settings, deps.store, now)
@@ -79,7 +89,8 @@ def digest(
         since = now - timedelta(days=(day - last).days if last else 1)
         model = replace(model, satisfaction=new_scores(deps, team, since, now, tz))
         cover = digest_cover(deps, supervisor, now, places)
-        message = render_digest(covered(model, cover, supervisor), renderer)
+        model, images = with_chart(model, day) if charts else (model, ())
+        message = render_digest(covered(model, cover, supervisor), renderer, images)
         keys = [key for _, key in left_out] + [_problem_key(supervisor, day, line) for line in model.problems_today]
         sent = send and not deps.dry_run and _send(deps, supervisor, day, message, now, result, keys, cover.recipient)
         result.details[supervisor.id] = Digest(supervisor, day, message, sent, cover.recipient)
@@ -274,7 +285,8 @@ def _send(
                 return False
             for once in shown:
                 store.claim(once, now, to.email)
-            deps.backend.send(sender, OutgoingMessage((to.email,), message.subject, message.html, message.text))
+            outgoing = OutgoingMessage((to.email,), message.subject, message.html, message.text, inline=message.inline)
+            deps.backend.send(sender, outgoing)
             store.audit(now, "mailbot", "digest_sent", supervisor.id, None, message.subject, f"digest for {day}")
     except BackendError as exc:
         result.problems.append(f"digest{whose} to {to.name} not sent: {exc}")

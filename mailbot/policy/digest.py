@@ -12,10 +12,11 @@ from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from mailbot.domain import Person, TrackState
+from mailbot.domain import InlineImage, Person, TrackState
 from mailbot.policy.away import NO_RETURN
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.complaint import ComplaintView
+from mailbot.policy.digest_chart import ChartView, week_chart
 from mailbot.policy.horizon import LeftOutView
 from mailbot.policy.messages import (
     ItemView,
@@ -45,6 +46,7 @@ __all__ = [
     "build_digest",
     "digest_context",
     "render_digest",
+    "with_chart",
 ]
 
 Reply = Literal["mailbot", "own", "missing", "none"]
@@ -136,6 +138,7 @@ class DigestModel:
     scoreboard: tuple[ScoreLine, ...] = ()  # one line per section, in the sections' order: most overdue first
     problems_today: tuple[str, ...] = ()  # every IT problem line today, shown or not (the job remembers them)
     satisfaction: tuple[str, ...] = ()  # members' new survey scores and comments since the last digest, newest first
+    chart: ChartView | None = None  # this week's on-time rate per person as an inline image (with_chart)
 
 
 def build_digest(
@@ -153,7 +156,8 @@ def build_digest(
     changed one shown.
     """
     ordered = sorted(sections, key=lambda s: (not s.person.active, s.person.name.casefold(), s.person.id))
-    views = tuple(sorted((_section_view(s, day, tz) for s in ordered), key=_score_key))
+    ranked = sorted(((_section_view(s, day, tz), s.week) for s in ordered), key=lambda pair: _score_key(pair[0]))
+    views = tuple(view for view, _ in ranked)
     problems = tuple(line for s in ordered for line in _problems(s))
     attention = tuple(line for s in ordered for line in _missing_reply(s))
     attention += tuple(line for line in problems if line not in shown_before)
@@ -181,9 +185,7 @@ def build_digest(
         weekly_status=tuple(weekly_status),
         complaints=tuple(complaints),
         left_out=tuple(left_out),
-        scoreboard=tuple(
-            ScoreLine(v.name, v.departed, v.open_count, v.overdue_count, v.due_soon_count, v.on_time) for v in views
-        ),
+        scoreboard=tuple(_score_line(view, week) for view, week in ranked),
         problems_today=problems,
     )
 
@@ -193,10 +195,25 @@ def digest_context(model: DigestModel) -> dict[str, Any]:
     return asdict(model)
 
 
-def render_digest(model: DigestModel, renderer: TemplateRenderer) -> Message:
-    """The digest message from the digest.html.j2 and digest.txt.j2 templates."""
+def with_chart(model: DigestModel, day: date) -> tuple[DigestModel, tuple[InlineImage, ...]]:
+    """The digest with its chart of this week's on-time rate per person, and the image its HTML shows by cid: (none
+    before anyone answered anything this week)."""
+    chart = week_chart(model.scoreboard, day)
+    if chart is None:
+        return model, ()
+    view, image = chart
+    return replace(model, chart=view), (image,)
+
+
+def render_digest(model: DigestModel, renderer: TemplateRenderer, inline: tuple[InlineImage, ...] = ()) -> Message:
+    """The digest message from the digest.html.j2 and digest.txt.j2 templates, with the images its HTML shows."""
     rendered = renderer.render("digest", digest_context(model))
-    return Message(model.subject, rendered.html, rendered.text)
+    return Message(model.subject, rendered.html, rendered.text, inline)
+
+
+def _score_line(view: SectionView, week: WeekAnswers) -> ScoreLine:
+    return ScoreLine(view.name, view.departed, view.open_count, view.overdue_count, view.due_soon_count, view.on_time,
+                     week.answered, week.on_time)  # fmt: skip
 
 
 def _score_key(view: SectionView) -> tuple[int, int, int, bool, str]:

@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 from mailbot.domain import MessageKind, Person, PersonStatus, Touchpoint, Tracked, TrackState
 from mailbot.policy.complaint import ComplaintView, complaint_view
 from mailbot.policy.cover import Standby, choose_cover, covered
-from mailbot.policy.digest import OpenItem, Presence, StaffSection, build_digest, digest_context
+from mailbot.policy.digest import (
+    OpenItem,
+    Presence,
+    StaffSection,
+    WeekAnswers,
+    build_digest,
+    digest_context,
+    with_chart,
+)
 from mailbot.policy.horizon import left_out_view
 from mailbot.policy.nudge import NudgeLine, build_nudge, nudge_context
 from mailbot.policy.progress import InProgress, progress_views, with_progress
@@ -83,8 +91,8 @@ def _sections() -> list[StaffSection]:
     back = _at(24, 8)
     problem = "mailbot could not manage the automatic reply: the service account may not impersonate this mailbox"
     return [
-        StaffSection(JAMES, (fresh, overdue, soon), (), Presence(True, "mailbot", back, LI)),
-        StaffSection(LI, (hostile,), (call,), Presence(False, "none", None, None)),
+        StaffSection(JAMES, (fresh, overdue, soon), (), Presence(True, "mailbot", back, LI), week=WeekAnswers(3, 1)),
+        StaffSection(LI, (hostile,), (call,), Presence(False, "none", None, None), week=WeekAnswers(5, 4)),
         StaffSection(ANNA, (), (), Presence(True, "missing", back, LI), (problem,)),
         StaffSection(PETR, (left,), (), Presence(True, "none", None, ANNA)),
     ]
@@ -113,7 +121,7 @@ def digest_samples() -> list[dict[str, Any]]:
         for sections, weekly, complaints, left in ((_sections(), _WEEKLY, _complaints(), left_out), (quiet, (), (), ()),
                                                    (own_reply, (), (), ()), ([], (), (), ()))
     ]  # fmt: skip
-    busy = with_progress(models[0], progress_views(_in_progress(), _at(23, 17, 15), _NY))
+    busy = with_progress(with_chart(models[0], _DAY)[0], progress_views(_in_progress(), _at(23, 17, 15), _NY))
     busy = replace(busy, satisfaction=score_lines([NewScore(LI.name, HOSTILE_SUBJECT, 5, "Quick & <clear>.",
                                                             _at(23, 10, 5))], _at(23, 17, 15), _NY))  # fmt: skip
     covering = covered(busy, choose_cover(MARIA, True, [Standby("deputy", ANNA, False)]), MARIA)

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from mailbot.domain import MessageKind, Person, Tracked, TrackState
+from mailbot.domain import InlineImage, MessageKind, Person, Tracked, TrackState
 from mailbot.policy.templates import date_text, person_context, time_text
 
 _STATE_ORDER = {TrackState.OVERDUE: 0, TrackState.DUE_SOON: 1, TrackState.ON_TRACK: 2, TrackState.ANSWERED: 3}
@@ -34,6 +34,7 @@ class Message:
     subject: str
     html: str
     text: str
+    inline: tuple[InlineImage, ...] = ()  # images the HTML shows by cid:, sent as inline attachments
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,16 @@ def _utc(at: datetime) -> datetime:
 
 
 def standalone_html(message: Message) -> str:
-    """The message as a whole HTML page (mail bodies are fragments; a file opened in a browser needs a head)."""
+    """The message as a whole HTML page (mail bodies are fragments; a file opened in a browser needs a head), its
+    inline images as data: URLs in place of the cid: ones a mail client resolves from the attachments."""
+    from base64 import b64encode
     from html import escape
 
+    body = message.html
+    for image in message.inline:
+        data = f"data:{image.content_type};base64,{b64encode(image.content).decode('ascii')}"
+        body = body.replace(f'src="cid:{escape(image.content_id)}"', f'src="{data}"')
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(message.subject)}</title>\n</head>\n<body>\n{message.html}\n</body>\n</html>\n"
+        f"<title>{escape(message.subject)}</title>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
     )

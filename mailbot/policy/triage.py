@@ -32,6 +32,8 @@ class ScoreLine:
     overdue: int
     due_soon: int
     on_time: str  # 80% (4 of 5), or — when nothing was answered this week
+    answered: int = 0  # answered this week
+    answered_on_time: int = 0  # of those, answered within the standard
 
 
 def rate_text(week: WeekAnswers) -> str:

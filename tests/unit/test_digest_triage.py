@@ -11,9 +11,17 @@ from digest_layout import HOSTILE_NAMES, HOSTILE_SUBJECTS, RTL, hostile_digest, 
 from lxml import html as lxml_html
 
 from mailbot.domain import MessageKind, Person, Tracked, TrackState
-from mailbot.policy.digest import DigestModel, OpenItem, Presence, StaffSection, build_digest, render_digest
+from mailbot.policy.digest import (
+    DigestModel,
+    OpenItem,
+    Presence,
+    StaffSection,
+    build_digest,
+    render_digest,
+    with_chart,
+)
 from mailbot.policy.message_samples import ANNA, JAMES, LI, MARIA, PETR, digest_samples
-from mailbot.policy.messages import one_line
+from mailbot.policy.messages import one_line, standalone_html
 from mailbot.policy.templates import TemplateRenderer
 from mailbot.policy.triage import WeekAnswers, item_link, rate_text
 
@@ -192,3 +200,17 @@ def test_items_are_stacked_in_one_column_so_the_due_time_is_never_cut_off() -> N
     cells = [td for td in tree.iter("td") if f"{LI.id}-0" in td.text_content() and not td.findall(".//td")]
     [due] = [view.due for view in model.sections[0].emails]
     assert [1, True] == [len(cells), due in cells[0].text_content()]
+
+
+def test_the_chart_shows_by_cid_with_alt_text_and_a_saved_file_shows_it_in_place() -> None:
+    """The HTML names the chart's inline image by cid:, 360 px wide with its alt text; the message carries the image;
+    a digest written to a file (--html, the demo) has the picture itself as a data: URL."""
+    charted, images = with_chart(digest(section(LI, OVERDUE, week=WeekAnswers(5, 4))), DAY)
+    message = render_digest(charted, TemplateRenderer(SHIPPED), images)
+    [img] = lxml_html.fromstring(message.html).iter("img")
+    saved = standalone_html(message)
+    assert charted.chart is not None
+    assert (f"cid:{images[0].content_id}", charted.chart.alt, "360", images, "cid:" in saved, True) == (
+        img.get("src"), img.get("alt"), img.get("width"), message.inline, "cid:" in saved,
+        'src="data:image/png;base64,' in saved,
+    )  # fmt: skip
