@@ -33,6 +33,7 @@ OPERATIONS: dict[str, Operation] = {
     "CreateItem": ews_mail.create_item,
     "UpdateItem": ews_mail.update_item,
     "DeleteItem": ews_mail.delete_item,
+    "GetAttachment": ews_mail.get_attachment,
     "GetUserOofSettingsRequest": ews_misc.get_user_oof_settings,
     "SetUserOofSettingsRequest": ews_misc.set_user_oof_settings,
     "ResolveNames": ews_misc.resolve_names,

@@ -1,4 +1,4 @@
-"""EWS item operations: GetItem, SyncFolderItems, CreateItem, UpdateItem and DeleteItem."""
+"""EWS item operations: GetItem, SyncFolderItems, CreateItem, UpdateItem, DeleteItem and GetAttachment."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from mailbot.sandbox.ews_xml import (
     response_message,
     sub,
 )
+from mailbot.sandbox.ids import attachment_of
 from mailbot.sandbox.records import (
     FOLDERS,
     MAIL_FOLDERS,
@@ -36,6 +37,7 @@ from mailbot.sandbox.records import (
 _FREE_BUSY = {"Free": "free", "Tentative": "tentative", "Busy": "busy", "OOF": "oof",
               "WorkingElsewhere": "working_elsewhere", "NoData": "busy"}  # fmt: skip
 _MAX_SYNC_CHANGES = 512  # Exchange's ceiling for MaxChangesReturned
+_NO_ATTACHMENT = "The attachment could not be found."
 MAX_MESSAGE_SIZE = 10 * 1024 * 1024  # Exchange 2016's default MaxSendSize for the organisation
 
 
@@ -278,3 +280,28 @@ def delete_item(call: Call) -> Element:
         call.org.delete_item(mailbox, item_id, hard=hard)
 
     return each_item(call, "DeleteItem", children(call.body, "m:ItemIds"), answer)
+
+
+def get_attachment(call: Call) -> Element:
+    """Each attachment asked for with its content; one that is not there fails only its own message."""
+    response = el("m:GetAttachmentResponse")
+    messages = sub(response, "m:ResponseMessages")
+    for node in children(call.body, "m:AttachmentIds"):
+        message = response_message("GetAttachment")
+        try:
+            found = attachment_of(node.get("Id", ""))
+            if found is None:
+                raise ItemNotFound(node.get("Id", ""))
+            item_id, number = found
+            item = call.org.get_item(call.item_owner(item_id), item_id)
+            if not isinstance(item, StoredMessage) or number >= len(item.attachments):
+                raise ItemNotFound(node.get("Id", ""))
+            sub(message, "m:Attachments").append(ews_messages.file_attachment(item, number, content=True))
+        except ItemNotFound:
+            message = response_message("GetAttachment", EwsError("ErrorAttachmentNotFound", _NO_ATTACHMENT))
+            sub(message, "m:Attachments")
+        except EwsError as error:
+            message = response_message("GetAttachment", error)
+            sub(message, "m:Attachments")
+        messages.append(message)
+    return response

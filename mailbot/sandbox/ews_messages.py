@@ -8,6 +8,7 @@ and a Sender but no recipients, a generic t:Item none of a message's properties.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from urllib.parse import quote
 
@@ -73,18 +74,27 @@ def _attachments(item: StoredMessage) -> Element | None:
     if not item.attachments:
         return None
     node = el("t:Attachments")
-    for number, attachment in enumerate(item.attachments):
-        entry = sub(node, "t:FileAttachment")
-        sub(entry, "t:AttachmentId", Id=attachment_id(item.item_id, number))
-        sub(entry, "t:Name", attachment.name)
-        sub(entry, "t:ContentType", attachment.content_type)
-        if attachment.content_id:
-            sub(entry, "t:ContentId", attachment.content_id)
-        sub(entry, "t:Size", attachment.size)
-        sub(entry, "t:LastModifiedTime", item.modified_at)
-        sub(entry, "t:IsInline", attachment.is_inline)
-        sub(entry, "t:IsContactPhoto", False)
+    for number in range(len(item.attachments)):
+        node.append(file_attachment(item, number))
     return node
+
+
+def file_attachment(item: StoredMessage, number: int, *, content: bool = False) -> Element:
+    """The item's `number`th attachment as t:FileAttachment, with its content in base64 for GetAttachment."""
+    attachment = item.attachments[number]
+    entry = el("t:FileAttachment")
+    sub(entry, "t:AttachmentId", Id=attachment_id(item.item_id, number))
+    sub(entry, "t:Name", attachment.name)
+    sub(entry, "t:ContentType", attachment.content_type)
+    if attachment.content_id:
+        sub(entry, "t:ContentId", attachment.content_id)
+    sub(entry, "t:Size", attachment.size)
+    sub(entry, "t:LastModifiedTime", item.modified_at)
+    sub(entry, "t:IsInline", attachment.is_inline)
+    sub(entry, "t:IsContactPhoto", False)
+    if content:
+        sub(entry, "t:Content", base64.b64encode(attachment.content).decode("ascii"))
+    return entry
 
 
 def read_form(item: StoredMessage, where: Where) -> str | None:

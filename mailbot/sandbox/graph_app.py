@@ -50,6 +50,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "users/{user}/mailboxSettings/automaticRepliesSetting", graph_settings.get_automatic_replies),
     ("GET", "users/{user}/mailFolders/{folder}/messages/delta", graph_mail.delta),
     ("GET", "users/{user}/messages/{id}", graph_mail.get_message),
+    ("GET", "users/{user}/messages/{id}/attachments", graph_mail.list_attachments),
+    ("GET", "users/{user}/messages/{id}/attachments/{attachment}", graph_mail.get_attachment),
     ("POST", "users/{user}/messages", graph_send.create_draft),
     ("DELETE", "users/{user}/messages/{id}", graph_send.delete_message),
     ("POST", "users/{user}/messages/{id}/permanentDelete", graph_send.permanent_delete),

@@ -1,4 +1,5 @@
-"""Messages on Graph: GET a message (with $select and expanded MAPI properties) and a mail folder's delta.
+"""Messages on Graph: GET a message (with $select and expanded MAPI properties), its attachments, and a mail
+folder's delta.
 
 A delta round's $skiptoken and $deltatoken are the organisation's own sync states, so a token from another
 folder, mailbox or sandbox instance is refused (410 SyncStateNotFound) just as EWS refuses it.
@@ -6,6 +7,7 @@ folder, mailbox or sandbox instance is refused (410 SyncStateNotFound) just as E
 
 from __future__ import annotations
 
+import base64
 import html
 import re
 from typing import Any
@@ -24,6 +26,7 @@ from mailbot.sandbox.graph_wire import (
     select_suffix,
     store_id,
 )
+from mailbot.sandbox.ids import attachment_id, attachment_of
 from mailbot.sandbox.records import MAIL_FOLDERS, Address, InvalidSyncState, MailFolder, StoredMessage
 
 # Every property of Graph's message resource, for $select; internetMessageHeaders only when selected.
@@ -51,6 +54,43 @@ def get_message(call: Call) -> Reply:
     names = call.selected(MESSAGE_PROPERTIES, "message")
     body = {"@odata.context": call.context(f"messages{select_suffix(names)}/$entity"), **render(call, item, names)}
     return Reply(200, body, applied(_body_preference(call)))
+
+
+def list_attachments(call: Call) -> Reply:
+    """GET .../messages/{id}/attachments: each fileAttachment with its content, as Graph lists them."""
+    item = _message(call)
+    value = [attachment(item, number) for number in range(len(item.attachments))]
+    return Reply(200, {"@odata.context": call.context(f"messages('{call.params['id']}')/attachments"), "value": value})
+
+
+def get_attachment(call: Call) -> Reply:
+    """GET .../messages/{id}/attachments/{attachment}: one fileAttachment with its content."""
+    item = _message(call)
+    found = attachment_of(store_id(call.params["attachment"]))
+    if found is None or found[0] != item.item_id or found[1] >= len(item.attachments):
+        raise GraphError(404, "ErrorItemNotFound", NOT_FOUND)
+    body = {"@odata.context": call.context(f"messages('{call.params['id']}')/attachments/$entity"),
+            **attachment(item, found[1])}  # fmt: skip
+    return Reply(200, body)
+
+
+def attachment(item: StoredMessage, number: int) -> dict[str, Any]:
+    """The message's `number`th attachment as Graph's fileAttachment resource."""
+    kept = item.attachments[number]
+    return {
+        "@odata.type": "#microsoft.graph.fileAttachment", "@odata.mediaContentType": kept.content_type,
+        "id": rest_id(attachment_id(item.item_id, number)), "lastModifiedDateTime": timestamp(item.modified_at),
+        "name": kept.name, "contentType": kept.content_type, "size": kept.size, "isInline": kept.is_inline,
+        "contentId": kept.content_id, "contentLocation": None,
+        "contentBytes": base64.b64encode(kept.content).decode("ascii"),
+    }  # fmt: skip
+
+
+def _message(call: Call) -> StoredMessage:
+    item = call.org.get_item(call.user, store_id(call.params["id"]))
+    if not isinstance(item, StoredMessage):
+        raise GraphError(404, "ErrorItemNotFound", NOT_FOUND)
+    return item
 
 
 def delta(call: Call) -> Reply:
@@ -106,7 +146,7 @@ def message(item: StoredMessage, folder_id: str, as_text: bool = False) -> dict[
         "categories": list(item.categories),
         "receivedDateTime": timestamp(item.received_at),
         "sentDateTime": timestamp(item.sent_at),
-        "hasAttachments": False,
+        "hasAttachments": item.has_attachments,  # inline images do not count (Graph's documentation)
         "internetMessageId": item.message_id,
         "subject": item.subject,
         "bodyPreview": item.body_text[:255],

@@ -23,6 +23,7 @@ from mailbot.sandbox.records import CalendarEntry, StoredMessage
 _ITEM_PREFIX = b"\x00\x03\x24\x00"
 _CONVERSATION_PREFIX = b"\x00\x04\x24\x00\x10\x00"
 _FOLDER_PREFIX = b"\x00\x2e\x00\x00"
+_ATTACHMENT_PREFIX = b"\x00\x05\x24\x00"
 _CHANGE_KEY_PREFIX = b"\x09\x00\x00\x00\x16\x00\x00\x00"
 _RANDOM, _SEEDED = b"\x00", b"\x01"  # after the item prefix: which space an item id comes from
 _ITEM_BYTES = 27
@@ -41,9 +42,20 @@ def item_id(seed: str | None = None, *where: str) -> str:
 
 
 def attachment_id(item: str, number: int) -> str:
-    """The id of an item's `number`th attachment: the item's store id and the attachment's place, as Exchange
+    """The id of an item's `number`th attachment: the attachment's place and the item's store id, as Exchange
     derives it, so it is as stable as the item's id."""
-    return b64encode(_digest("attachment", item, str(number))[:8] + b64decode(item)).decode()
+    return b64encode(_ATTACHMENT_PREFIX + bytes([number]) + b64decode(item)).decode()
+
+
+def attachment_of(attachment: str) -> tuple[str, int] | None:
+    """(item id, number) an attachment id names, or None for an id that is not one of ours."""
+    try:
+        raw = b64decode(attachment, validate=True)
+    except ValueError:
+        return None
+    if not raw.startswith(_ATTACHMENT_PREFIX) or len(raw) <= len(_ATTACHMENT_PREFIX) + 1:
+        return None
+    return b64encode(raw[len(_ATTACHMENT_PREFIX) + 1 :]).decode(), raw[len(_ATTACHMENT_PREFIX)]
 
 
 def message_id(address: str, seed: str | None = None, *what: str) -> str:

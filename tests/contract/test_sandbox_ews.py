@@ -471,3 +471,26 @@ def test_admin_api_adds_moves_and_removes_an_absence(sandbox: SandboxServer) -> 
     assert [date(2026, 12, 14)] == absences()
     requests.delete(path, timeout=5).raise_for_status()
     assert [] == absences()
+
+
+# -- attachments ---------------------------------------------------------------------------------------------
+
+
+def test_an_inline_image_is_kept_and_read_back_as_exchange_returns_it(sandbox: SandboxServer) -> None:
+    """A message sent with an inline image arrives with it: GetItem lists it (not as a file: HasAttachments is
+    false) and GetAttachment returns its content."""
+    from exchangelib import FileAttachment, HTMLBody, Mailbox
+
+    li, james = ews_account(sandbox, LI), ews_account(sandbox, JAMES)
+    message = Message(account=li, folder=li.sent, subject="Chart", body=HTMLBody('<img src="cid:c@m">'),
+                      to_recipients=[Mailbox(email_address=JAMES)])  # fmt: skip
+    message.attach(FileAttachment(name="c.png", content_type="image/png", content_id="c@m", is_inline=True,
+                                  content=b"\x89PNG chart"))  # fmt: skip
+    message.send_and_save()
+    [stored] = [m for m in sandbox.org.messages(JAMES, "inbox") if m.subject == "Chart"]
+    [item] = list(james.fetch(ids=[(stored.item_id, None)]))
+    [attachment] = item.attachments
+    assert (False, "c.png", "c@m", True, 10, b"\x89PNG chart") == (
+        item.has_attachments, attachment.name, attachment.content_id, attachment.is_inline, attachment.size,
+        attachment.content,
+    )  # fmt: skip

@@ -676,3 +676,22 @@ def test_an_answer_names_the_user_as_the_path_does(graph: Graph) -> None:
     anna = object_id(graph, ANNA)
     answer = graph.get(f"/users/{anna}/{REPLIES}").json()
     assert f"{graph.server.graph_url}/$metadata#users('{anna}')/{REPLIES}" == answer["@odata.context"]
+
+
+def test_an_inline_image_sent_with_sendmail_is_kept_and_listed_as_graph_lists_it(graph: Graph) -> None:
+    """The fileAttachment arrives with the message: hasAttachments stays false for an inline image, and the message's
+    attachments (and each by its id) come back with name, content id, inline flag and content."""
+    picture = {"@odata.type": "#microsoft.graph.fileAttachment", "name": "c.png", "contentType": "image/png",
+               "contentBytes": "iVBORw0=", "contentId": "c@m", "isInline": True}  # fmt: skip
+    message = {"subject": "Chart", "body": {"contentType": "HTML", "content": '<img src="cid:c@m">'},
+               "toRecipients": [{"emailAddress": {"address": JAMES}}], "attachments": [picture]}  # fmt: skip
+    assert 202 == graph.post(f"/users/{LI}/sendMail", {"message": message}).status_code
+    [stored] = [m for m in graph.server.org.messages(JAMES, "inbox") if m.subject == "Chart"]
+    path = f"/users/{JAMES}/messages/{rest_id(stored.item_id)}"
+    [listed] = graph.get(f"{path}/attachments").json()["value"]
+    one = graph.get(f"{path}/attachments/{listed['id']}").json()
+    keys = ("name", "contentType", "contentBytes", "contentId", "isInline", "size")
+    assert (False, ["c.png", "image/png", "iVBORw0=", "c@m", True, 5], listed["id"], 404) == (
+        graph.get(path).json()["hasAttachments"], [listed[k] for k in keys], one["id"],
+        graph.get(f"{path}/attachments/AAAA").status_code,
+    )  # fmt: skip
