@@ -59,7 +59,7 @@ def hostile_digest() -> DigestModel:
 def outlook_problems(html: str) -> list[str]:
     """What breaks the Outlook-safe rules: a <style> block or stylesheet, a class (its rules live in <style>),
     flex or grid, position, float, max-width on a div, a background image, a script, an unstyled cell, a fixed
-    width wider than the phone, and a cell that would not break a long unbroken string."""
+    width wider than the phone, and a cell holding a long word that it would not break (a phone would widen)."""
     tree = lxml_html.fromstring(f"<html><body>{html}</body></html>")
     found = [f"<style> block: {s.text_content()[:40]}" for s in tree.iter("style")]
     found += [f"<{e.tag}> element" for e in tree.iter("script", "link", "iframe", "object", "embed", "form")]
@@ -79,7 +79,7 @@ def outlook_problems(html: str) -> list[str]:
             found.append(f"{tag} has a background image")
         if tag in ("td", "th") and not style:
             found.append(f"{tag} without inline style")
-        elif tag in ("td", "th") and "overflow-wrap:anywhere" not in style:
+        elif tag in ("td", "th") and _long_word(element.text_content()) and "overflow-wrap:anywhere" not in style:
             found.append(f"{tag} does not break long strings")
         widths = [int(w) for w in re.findall(r"(?:^|;)(?:min-)?width:(\d+)px", style)]
         if element.get("width", "").isdigit():
@@ -88,8 +88,13 @@ def outlook_problems(html: str) -> list[str]:
     return found
 
 
+def _long_word(text: str) -> bool:
+    """Text with a word longer than the scoreboard's headings and numbers, which keep their words whole."""
+    return any(len(word) > 12 for word in text.split())
+
+
 _MEASURE = """<script>
-const width = document.documentElement.clientWidth, wide = [], seen = {};
+const width = document.documentElement.clientWidth, wide = [], seen = {}, lines = {};
 for (const e of document.body.querySelectorAll('*')) {
   const r = e.getBoundingClientRect();
   if (r.width && (r.right > width + 0.5 || r.left < -0.5)) wide.push(e.tagName + ' to ' + Math.round(r.right) + 'px');
@@ -100,8 +105,13 @@ for (const text of NEEDLES) {
   seen[text] = holders.map(e => { const r = e.getBoundingClientRect();
     return r.width > 0 && r.height > 0 && r.left >= -0.5 && r.right <= width + 0.5; });
 }
+for (const word of WHOLE) {  // how many lines each element holding just this word takes: 1 unless broken
+  const holders = [...document.body.querySelectorAll('*:not(script)')].filter(e => e.textContent.trim() === word);
+  lines[word] = holders.map(e => { const range = document.createRange(); range.selectNodeContents(e);
+    return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; });
+}
 document.body.setAttribute('data-measured', JSON.stringify({width, scroll: document.documentElement.scrollWidth,
-  wide: wide.slice(0, 5), seen}));
+  wide: wide.slice(0, 5), seen, lines}));
 </script>"""
 _FRAME = """<!DOCTYPE html><html><body style="margin: 0"><iframe id="phone" src="digest.html"
 style="width: {phone}px; height: 30000px; border: 0"></iframe><script>
@@ -110,15 +120,17 @@ window.onload = () => document.body.setAttribute('data-measured',
 </script></body></html>"""
 
 
-def measure_on_phone(html: str, needles: list[str]) -> dict[str, object]:
+def measure_on_phone(html: str, needles: list[str], whole: list[str]) -> dict[str, object]:
     """Render the digest as a 390 px phone shows it (in a frame that wide, in headless Chromium; the window is
-    that wide too) and measure: the page's scroll width, elements reaching past the screen, and for each needle
-    whether every element holding it is on screen."""
+    that wide too) and measure: the page's scroll width, elements reaching past the screen, for each needle
+    whether every element holding it is on screen, and for each of the `whole` words the lines each element holding
+    just that word takes (1: not broken)."""
     with tempfile.TemporaryDirectory() as folder:
         where = Path(folder)
         page = (f'<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"></head><body style="margin: 0">{html}'
-                f"<script>const NEEDLES = {json.dumps(needles)};</script>{_MEASURE}</body></html>")  # fmt: skip
+                f"<script>const NEEDLES = {json.dumps(needles)}, WHOLE = {json.dumps(whole)};</script>{_MEASURE}"
+                "</body></html>")  # fmt: skip
         (where / "digest.html").write_text(page, encoding="utf-8")
         (where / "phone.html").write_text(_FRAME.format(phone=PHONE), encoding="utf-8")
         done = subprocess.run(

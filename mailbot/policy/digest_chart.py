@@ -57,7 +57,7 @@ def _draw(rows: Sequence[ScoreLine]) -> tuple[bytes, int]:
     from matplotlib.figure import Figure
     from PIL import Image
 
-    height = round(66 + 26 * len(rows))
+    height = round(74 + 28 * len(rows))
     figure = Figure(figsize=(WIDTH / 100, height / 100), dpi=_DPI)
     axes = figure.add_subplot()
     rates = [100 * line.answered_on_time / line.answered for line in rows]
@@ -71,18 +71,18 @@ def _draw(rows: Sequence[ScoreLine]) -> tuple[bytes, int]:
             xytext=(3, 0),
             textcoords="offset points",
             va="center",
-            fontsize=6.5,
+            fontsize=8,
             color="black",
             bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6},
         )  # clear of the standard's line
-    axes.set_yticks(range(len(rows)), names, fontsize=6.5)
+    axes.set_yticks(range(len(rows)), names, fontsize=8)
     axes.invert_yaxis()  # the scoreboard's order, top down
     axes.set_xlim(0, 165)  # room for the value after a full bar
-    axes.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"], fontsize=6)
+    axes.set_xticks([0, 25, 50, 75, 100], ["0", "25", "50", "75", "100"], fontsize=7)
     axes.axvline(100, color="dimgray", linestyle="--", linewidth=0.6)
     axes.annotate("standard", (100, 1), xycoords=("data", "axes fraction"), xytext=(0, 1), textcoords="offset points",
-                  ha="center", va="bottom", fontsize=5.5, color="dimgray")  # fmt: skip
-    axes.set_xlabel("Answered on time this week (%)", fontsize=6.5)
+                  ha="center", va="bottom", fontsize=7, color="dimgray")  # fmt: skip
+    axes.set_xlabel("Answered on time this week (%)", fontsize=8)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
     figure.tight_layout(pad=0.3)

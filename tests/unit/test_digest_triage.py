@@ -165,7 +165,8 @@ def test_a_digest_of_hostile_member_text_stays_outlook_safe() -> None:
 def test_the_outlook_check_finds_what_outlook_drops() -> None:
     """The check itself catches each thing Outlook drops or a phone cannot fit."""
     bad = ('<style>.x{}</style><div class="x" style="display: flex"></div><table width="600"><tr><td>a</td>'
-           '<td style="padding: 1px">b</td></tr></table><div style="max-width: 300px; float: left"></div>'
+           '<td style="padding: 1px">member-written-subject</td></tr></table>'
+           '<div style="max-width: 300px; float: left"></div>'
            '<p style="position: absolute; background: url(x.png)" onclick="x()"></p>')  # fmt: skip
     assert [
         "<style> block: .x{}", "div has a class", "div uses flex or grid", "table is 600px wide",
