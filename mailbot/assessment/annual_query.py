@@ -13,11 +13,11 @@ from datetime import datetime
 
 from sqlalchemy import Engine, and_, case, func, select
 
+from mailbot.policy.complaint import ESCALATED
 from mailbot.store.models import ComplaintRow, TrackedRow
 
 T = TrackedRow.__table__.c
 C = ComplaintRow.__table__.c
-ESCALATED = "sent to "  # jobs/complaints.py settles an escalated complaint as "sent to <supervisors>"
 
 
 @dataclass(frozen=True)

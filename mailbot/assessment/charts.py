@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import matplotlib
 
@@ -16,6 +16,7 @@ from matplotlib import pyplot
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from mailbot.assessment.document import Chart
 
@@ -50,11 +51,66 @@ def person_on_time(names: Sequence[str], rates: Sequence[float | None], title: s
     return _chart(figure, title)
 
 
-def _finish(axes: Axes, title: str, xlabel: str, ylabel: str, *, horizontal: bool = False) -> None:
+def response_times(
+    email: Sequence[float], voicemail: Sequence[float], limits: Sequence[tuple[float, str]], title: str
+) -> Chart:
+    """How many first answers took how many business hours, e-mail (light, hatched) and voicemail (dark) side by
+    side, the standard's limits as labelled vertical lines; the last bar holds everything beyond the axis."""
+    figure, axes = pyplot.subplots(figsize=(7.5, 3.4))
+    top = max([*(hours for hours, _ in limits), 1.0]) * 2
+    width = max(1.0, math.ceil(top / 16))
+    edges = [width * n for n in range(math.ceil(top / width) + 1)]
+    data = [[min(value, edges[-1] - width / 2) for value in values] for values in (email, voicemail)]
+    _, _, bars = axes.hist(data, bins=edges, color=["lightgray", "dimgray"], edgecolor="black",
+                           label=["E-mail", "Voicemail"])  # fmt: skip
+    for container, hatch in zip(bars, ("//", ""), strict=True):  # type: ignore[arg-type]
+        for patch in container:
+            patch.set_hatch(hatch)
+    for (hours, label), style in zip(limits, ("--", ":"), strict=False):
+        axes.axvline(hours, color="black", linestyle=style, linewidth=1.5, label=label)
+    axes.set_xlim(0, edges[-1])
+    _finish(axes, title, f"Business hours to first answer ({width:g} h per bar; the last bar: that or more)",
+            "Messages answered", scale=False)  # fmt: skip
+    return _chart(figure, title)
+
+
+def volume_by_weekday_hour(
+    counts: Mapping[tuple[int, int], int], open_hours: Collection[tuple[int, int]], zone: str, title: str
+) -> Chart:
+    """Messages received per weekday (rows) and hour of the day (columns) in `zone`, darker for more, the count in
+    each cell; the office's opening hours outlined."""
+    grid = [[counts.get((day, hour), 0) for hour in range(24)] for day in range(7)]
+    figure, axes = pyplot.subplots(figsize=(7.5, 3.4))
+    image = axes.imshow(grid, cmap="Greys", aspect="auto", vmin=0, vmax=max(1, *(max(row) for row in grid)))
+    darkest = max(1, *(max(row) for row in grid))
+    for day, row in enumerate(grid):
+        for hour, value in enumerate(row):
+            if value:
+                axes.text(hour, day, str(value), ha="center", va="center", fontsize=6,
+                          color="white" if value > darkest / 2 else "black")  # fmt: skip
+    for index, (day, hour) in enumerate(sorted(open_hours)):
+        axes.add_patch(Rectangle((hour - 0.5, day - 0.5), 1, 1, fill=False, edgecolor="black", linewidth=0.8,
+                                 label="Office hours" if index == 0 else None))  # fmt: skip
+    axes.set_xticks(range(0, 24, 2))
+    axes.set_yticks(range(7), list(WEEKDAYS))
+    figure.colorbar(image, ax=axes, label="Messages received", fraction=0.04)
+    axes.set_title(title)
+    axes.set_xlabel(f"Hour of the day ({zone})")
+    axes.set_ylabel("Weekday")
+    axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), fontsize=8, frameon=False)
+    return _chart(figure, title)
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _finish(axes: Axes, title: str, xlabel: str, ylabel: str, *, horizontal: bool = False, scale: bool = True) -> None:
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
-    if horizontal:
+    if not scale:
+        pass
+    elif horizontal:
         axes.set_xlim(0, 115)
     else:
         axes.set_ylim(0, 115)

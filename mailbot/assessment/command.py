@@ -2,20 +2,33 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine
+
 from mailbot.assessment import charts
 from mailbot.assessment.annual import assessment
-from mailbot.assessment.document import Document, Section, Table
-from mailbot.assessment.figures import Counts, Owner, business_hours, figures
-from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, local, write_csv
+from mailbot.assessment.document import Chart, Document, Section
+from mailbot.assessment.figures import (
+    OVERDUE_AT_END_OF_DAY,
+    Counts,
+    Figure,
+    Hours,
+    Owner,
+    business_hours,
+    figures,
+    overdue_at_end_of_day,
+    with_previous,
+)
+from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, figure_tables, local, write_csv
 from mailbot.assessment.page import html_page
 from mailbot.assessment.pdf import pdf_bytes
-from mailbot.assessment.period import Period, local_midnight, parse_period, week_starts
+from mailbot.assessment.period import Period, local_midnight, parse_period, previous_period, week_starts
 from mailbot.assessment.query import MessageRow, messages, owner_counts
 from mailbot.assessment.satisfaction import satisfaction, satisfaction_section
 from mailbot.config import Settings
@@ -25,7 +38,7 @@ from mailbot.store import SqlStore
 
 MESSAGE_COLUMNS = (
     "mailbox", "owner", "kind", "received", "due", "first answer", "resolution", "business hours to answer",
-    "within standard", "state", "answered by",
+    "within standard", "state", "answered by", "complaint",
 )  # fmt: skip
 
 
@@ -44,38 +57,30 @@ def write_report(
     except ValueError as exc:
         raise ReportError(str(exc)) from None
     owners = _owners(settings, team, person)
-    calendars = _calendars(settings)
-    keys = [owner.key for owner in owners]
-    engine = store.engine
-    rows = messages(engine, period.start, period.end, keys)
-    hours: dict[tuple[str, str], list[float]] = defaultdict(list)
-    answer_hours: dict[int, float] = {}
-    for index, row in enumerate(rows):
-        if row.answered_at is not None and row.answered_at <= now:
-            answer_hours[index] = business_hours(row.received_at, row.answered_at, calendars[row.owner])
-            hours[(row.owner, row.kind)].append(answer_hours[index])
-    counts = owner_counts(engine, period.start, period.end, now, keys)
     whole = settings.policy.organisation.name if team is None and person is None else None
-    table = figures(owners, counts, hours, whole, teams=person is None)
+    measure = _Measure(store.engine, now, owners, _calendars(settings), whole, teams=person is None)
+    current, before = measure(period), measure(previous_period(period_text, period, tz))
+    table = with_previous(current.table, before.table)
     names = {owner.key: owner.name for owner in owners}
     # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
     names |= {p.email: p.name for p in settings.people()}
     names |= {str(box.email).lower(): box.name for box in settings.roster.shared_mailboxes}
-    message_rows = [_message_row(row, names, answer_hours.get(i), now, tz) for i, row in enumerate(rows)]
-    weekly = _weekly(store, period, now, keys)
-    per_owner = [sum((counts.get((o.key, k), Counts()) for k in ("email", "voicemail")), Counts()) for o in owners]
+    listed = zip(current.rows, current.hours, strict=True)
+    message_rows = [_message_row(row, names, hours, now, tz) for row, hours in listed]
     annual = period_text == "year"
     title = _title(settings, period, team, person, annual)
-    drawn = [
-        charts.weekly_on_time([w for w, _ in weekly], [r for _, r in weekly], f"On-time rate per week, {period.label}"),
-        charts.person_on_time([o.name for o in owners], [c.on_time_percent for c in per_owner],
-                              f"On-time rate per person, {period.label}"),
-    ]  # fmt: skip
-    scores = satisfaction(engine, period.start, period.end, keys, now)
+    drawn = _charts(settings, store, period, now, owners, current)
+    intro = _intro(settings, period, previous_period(period_text, period, tz), now)
+    keys = [owner.key for owner in owners]
+    scores = satisfaction(store.engine, period.start, period.end, keys, now)
     surveys = satisfaction_section(scores, names, tz)
-    extra = assessment(settings, engine, period, now, owners, counts, hours, calendars, scores) if annual else []
-    document = Document(title, _intro(settings, period, now), [*extra,
-        Section("Figures", tables=[Table(FIGURE_COLUMNS, figure_rows(table), keys=3)]),
+    extra = (
+        assessment(settings, store.engine, period, now, owners, current.counts, current.answers, measure.calendars,
+                   scores)
+        if annual else []
+    )  # fmt: skip
+    document = Document(title, intro, [*extra,
+        Section("Figures", tables=figure_tables(table)),
         surveys,
         Section("Charts", charts=drawn),
     ])  # fmt: skip
@@ -85,6 +90,81 @@ def write_report(
         "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
         "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
     })  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Measured:
+    """One period's figures, its message rows and each row's business hours to the first answer (None: none)."""
+
+    table: list[Figure]
+    rows: list[MessageRow]
+    hours: list[float | None]
+    counts: dict[tuple[str, str], Counts]  # per (owner, kind), for the annual assessment
+    answers: dict[tuple[str, str], list[float]]  # business hours to each first answer, per (owner, kind)
+
+
+@dataclass(frozen=True)
+class _Measure:
+    """Measures a period as it stands at `now`: counts grouped in SQL, answer times and overdue at end of day
+    from the period's message rows (one pass, the office close of each due day looked up once)."""
+
+    engine: Engine
+    now: datetime
+    owners: list[Owner]
+    calendars: dict[str, BusinessCalendar]
+    organisation: str | None
+    teams: bool
+
+    def __call__(self, period: Period) -> _Measured:
+        keys = [owner.key for owner in self.owners]
+        rows = messages(self.engine, period.start, period.end, keys, self.now)
+        counts = dict(owner_counts(self.engine, period.start, period.end, self.now, keys))
+        answers: dict[tuple[str, str], list[float]] = defaultdict(list)
+        complaints: dict[tuple[str, str], list[float]] = defaultdict(list)
+        late: Counter[tuple[str, str]] = Counter()
+        hours: list[float | None] = []
+        for row in rows:
+            answered = row.answered_at if row.answered_at is not None and row.answered_at <= self.now else None
+            calendar = self.calendars[row.owner]
+            hours.append(None if answered is None else business_hours(row.received_at, answered, calendar))
+            if answered is not None:
+                answers[(row.owner, row.kind)].append(hours[-1] or 0.0)
+                if row.complaint:
+                    complaints[(row.owner, row.kind)].append(hours[-1] or 0.0)
+            # Each day's opening instants are cached by the calendar, so the close of the due day is a lookup.
+            late[(row.owner, row.kind)] += overdue_at_end_of_day(calendar.close_of_day(row.due_at), answered, self.now)
+        for key, number in late.items():
+            counts[key] = replace(counts.get(key, Counts()), overdue_end_of_day=number)
+        table = figures(self.owners, counts, Hours(answers, complaints), self.organisation, teams=self.teams)
+        return _Measured(table, rows, hours, counts, answers)
+
+
+def _charts(
+    settings: Settings, store: SqlStore, period: Period, now: datetime, owners: list[Owner], measured: _Measured
+) -> list[Chart]:
+    """The report's charts: on-time per week, per person, the response-time distribution, volume by hour."""
+    tz = settings.first_office.tz
+    keys = [owner.key for owner in owners]
+    weekly = _weekly(store, period, now, keys)
+    per_owner = {f.name: f.counts.on_time_percent for f in measured.table
+                 if f.scope in ("person", "shared mailbox") and f.kind == "all"}  # fmt: skip
+    by_kind: dict[str, list[float]] = {"email": [], "voicemail": []}
+    volume: Counter[tuple[int, int]] = Counter()
+    for row, hours in zip(measured.rows, measured.hours, strict=True):
+        if hours is not None:
+            by_kind[row.kind].append(hours)
+        local_time = row.received_at.astimezone(tz)
+        volume[(local_time.weekday(), local_time.hour)] += 1
+    label = period.label
+    return [
+        charts.weekly_on_time([w for w, _ in weekly], [r for _, r in weekly], f"On-time rate per week, {label}"),
+        charts.person_on_time([o.name for o in owners], [per_owner.get(o.name) for o in owners],
+                              f"On-time rate per person, {label}"),
+        charts.response_times(by_kind["email"], by_kind["voicemail"], _limits(settings),
+                              f"Business hours to first answer, {label}"),
+        charts.volume_by_weekday_hour(volume, _open_hours(settings.first_office),
+                                      tz.key, f"Messages received by weekday and hour, {label}"),
+    ]  # fmt: skip
 
 
 def _owners(settings: Settings, team: str | None, person: str | None) -> list[Owner]:
@@ -115,6 +195,7 @@ def _calendars(settings: Settings) -> dict[str, BusinessCalendar]:
 def _message_row(
     row: MessageRow, names: dict[str, str], hours: float | None, now: datetime, tz: ZoneInfo
 ) -> list[object]:
+    """messages.csv's row of one message, as it stood at `now`."""
     answer = row.answered_at if row.answered_at is not None and row.answered_at <= now else None
     within = "yes" if answer is not None and answer <= row.due_at else "no" if row.due_at <= now or answer else ""
     state = "answered" if answer is not None else "overdue" if row.due_at <= now else "open"
@@ -122,6 +203,7 @@ def _message_row(
         row.mailbox, names.get(row.owner, row.owner), row.kind, local(row.received_at, tz), local(row.due_at, tz),
         local(answer, tz), row.resolution if answer is not None else "", hours, within, state,
         names.get(row.answered_by, row.answered_by) if answer is not None else "",
+        "yes" if row.complaint else "",
     ]  # fmt: skip
 
 
@@ -143,7 +225,7 @@ def _title(settings: Settings, period: Period, team: str | None, person: str | N
     return f"{'Annual assessment' if annual else 'Service level report'}: {who}, {period.label}"
 
 
-def _intro(settings: Settings, period: Period, now: datetime) -> list[str]:
+def _intro(settings: Settings, period: Period, previous: Period, now: datetime) -> list[str]:
     tz = settings.first_office.tz
     days = settings.policy.email.business_days
     return [
@@ -152,7 +234,43 @@ def _intro(settings: Settings, period: Period, now: datetime) -> list[str]:
         f"The standard: e-mail answered within {days} business day{'s' if days != 1 else ''}, voicemail by the end of"
         " the workday it arrives. Answered within standard % is out of the messages answered or already past due; "
         "business hours count only the owner's office hours.",
+        OVERDUE_AT_END_OF_DAY,
+        f"Under each figure: the previous period ({previous.first:%d %B %Y} to {previous.last:%d %B %Y}) as it "
+        "stands at the same moment (its late answers since counted), and the change (in points for a %). Kind "
+        "'all' is e-mail and voicemail together.",
     ]
+
+
+def _limits(settings: Settings) -> list[tuple[float, str]]:
+    """The standard in business hours, for the response-time chart: e-mail's N business days of a full day of
+    the first office, and voicemail's at most one day."""
+    day = _day_hours(settings.first_office)
+    days = settings.policy.email.business_days
+    plural = "s" if days != 1 else ""
+    return [
+        (days * day, f"E-mail standard: {days} business day{plural} ({days * day:g} business hours)"),
+        (day, f"Voicemail standard: by the close of its workday (at most {day:g} business hours)"),
+    ]
+
+
+def _day_hours(calendar: BusinessCalendar) -> float:
+    """The longest opening of a weekday, in hours: a full business day."""
+    return max(sum(_hours(start, end) for start, end in spans) for spans in calendar.hours.values() if spans)
+
+
+def _hours(start: time, end: time) -> float:
+    minutes = 24 * 60 if end == time.max else end.hour * 60 + end.minute
+    return round((minutes - start.hour * 60 - start.minute) / 60, 2)
+
+
+def _open_hours(calendar: BusinessCalendar) -> set[tuple[int, int]]:
+    """(weekday, hour) cells the office is open in for at least part of the hour."""
+    return {
+        (weekday, hour)
+        for weekday, spans in calendar.hours.items()
+        for start, end in spans
+        for hour in range(start.hour, 24 if end == time.max else end.hour + (end.minute > 0))
+    }
 
 
 def _with_zone(columns: tuple[str, ...], zone: str) -> list[str]:

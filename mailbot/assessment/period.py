@@ -43,6 +43,20 @@ def parse_period(text: str, now: datetime, tz: ZoneInfo) -> Period:
     )
 
 
+def previous_period(text: str, period: Period, tz: ZoneInfo) -> Period:
+    """The period just before `period` (parsed from `text`): the week, month, quarter or year before, or for
+    FROM..TO the same number of days just before FROM."""
+    first = period.first
+    if text == "week":
+        return _days(first - timedelta(days=7), first - timedelta(days=1), tz)
+    months = {"month": 1, "quarter": 3, "year": 12}.get(text)
+    if months is not None:
+        back = first.year * 12 + first.month - 1 - months
+        return _days(date(back // 12, back % 12 + 1, 1), first - timedelta(days=1), tz)
+    days = (period.last - first).days + 1
+    return _days(first - timedelta(days=days), first - timedelta(days=1), tz)
+
+
 def week_starts(period: Period) -> list[date]:
     """The Mondays of the weeks the period touches, for the on-time rate per week."""
     monday = period.first - timedelta(days=period.first.weekday())

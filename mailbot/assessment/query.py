@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
 from mailbot.assessment.figures import Counts
-from mailbot.store.models import TrackedRow
+from mailbot.policy.complaint import ESCALATED
+from mailbot.store.models import ComplaintRow, TrackedRow
 
-T = TrackedRow.__table__.c
+_TRACKED = TrackedRow.__table__
+T = _TRACKED.c
+C = ComplaintRow.__table__.c
+_COMPLAINT = and_(C.mailbox == T.mailbox, C.message_id == T.message_id)
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,18 @@ class MessageRow:
     answered_at: datetime | None
     resolution: str
     answered_by: str = ""  # whose Sent Items held the first answer (an address); "" when unknown
+    complaint: bool = False
 
 
 def owner_counts(
     engine: Engine, start: datetime, end: datetime, as_of: datetime, owners: Collection[str]
 ) -> dict[tuple[str, str], Counts]:
-    """Counts per (owner, kind) of the messages received in [start, end), as they stand at `as_of`."""
+    """Counts per (owner, kind) of the messages received in [start, end), as they stand at `as_of`: received,
+    decided, within the standard, open, overdue, and complaints (noted by `as_of`) and those escalated by then.
+    Overdue at end of day needs each office's calendar: command.py counts it from the message rows."""
     answered = and_(T.answered_at.is_not(None), T.answered_at <= as_of)
     unanswered = or_(T.answered_at.is_(None), T.answered_at > as_of)
+    complaint = and_(C.noted_at.is_not(None), C.noted_at <= as_of)
     query = (
         select(
             T.owner_id, T.kind, func.count(),
@@ -47,39 +55,43 @@ def owner_counts(
             _sum(and_(answered, T.answered_at <= T.due_at)),
             _sum(unanswered),
             _sum(and_(unanswered, T.due_at <= as_of)),
+            _sum(complaint),
+            _sum(and_(complaint, C.escalated_at <= as_of, C.outcome.startswith(ESCALATED, autoescape=True))),
         )
+        .select_from(_TRACKED.outerjoin(ComplaintRow.__table__, _COMPLAINT))
         .where(T.received_at >= start, T.received_at < end, T.owner_id.in_(list(owners)))
         .group_by(T.owner_id, T.kind)
     )  # fmt: skip
     with engine.connect() as connection:
-        return {
-            (owner, kind): Counts(int(volume), int(decided or 0), int(within or 0), int(open_ or 0), int(late or 0))
-            for owner, kind, volume, decided, within, open_, late in connection.execute(query)
-        }
+        return {(owner, kind): _counts(*values) for owner, kind, *values in connection.execute(query)}
 
 
-def messages(engine: Engine, start: datetime, end: datetime, owners: Collection[str]) -> list[MessageRow]:
-    """Every tracked message of `owners` received in [start, end), oldest first."""
+def messages(
+    engine: Engine, start: datetime, end: datetime, owners: Collection[str], as_of: datetime | None = None
+) -> list[MessageRow]:
+    """Every tracked message of `owners` received in [start, end), oldest first, each marked whether it was noted
+    as a complaint by `as_of` (ever noted, without one)."""
+    as_of = as_of or datetime.max.replace(tzinfo=UTC)
+    columns = (T.mailbox, T.owner_id, T.kind, T.received_at, T.due_at, T.answered_at, T.resolution, T.answered_by)
     query = (
-        select(TrackedRow)
-        .where(TrackedRow.received_at >= start, TrackedRow.received_at < end, TrackedRow.owner_id.in_(list(owners)))
-        .order_by(TrackedRow.received_at, TrackedRow.mailbox, TrackedRow.message_id)
+        select(*columns, C.noted_at)
+        .select_from(_TRACKED.outerjoin(ComplaintRow.__table__, _COMPLAINT))
+        .where(T.received_at >= start, T.received_at < end, T.owner_id.in_(list(owners)))
+        .order_by(T.received_at, T.mailbox, T.message_id)
     )
     with engine.connect() as connection:
         rows = connection.execute(query).all()
-    return [
-        MessageRow(
-            row.mailbox,
-            row.owner_id,
-            row.kind,
-            row.received_at,
-            row.due_at,
-            row.answered_at,
-            row.resolution,
-            row.answered_by,
-        )
-        for row in rows
-    ]
+    return [MessageRow(*row[:8], complaint=row[8] is not None and row[8] <= as_of) for row in rows]
+
+
+def _counts(
+    volume: int, decided: int | None, within: int | None, open_: int | None, overdue: int | None,
+    complaints: int | None, escalated: int | None,
+) -> Counts:  # fmt: skip
+    return Counts(
+        volume=int(volume), decided=int(decided or 0), within=int(within or 0), open=int(open_ or 0),
+        overdue=int(overdue or 0), complaints=int(complaints or 0), escalated=int(escalated or 0),
+    )  # fmt: skip
 
 
 def _sum(condition: ColumnElement[bool]) -> ColumnElement[int]:

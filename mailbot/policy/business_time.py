@@ -113,6 +113,13 @@ class BusinessCalendar:
         day, _, _ = next(self._spans_ending_after(_utc(at)))
         return self._local(self._day_spans(day)[-1][1])
 
+    def close_of_day(self, at: datetime) -> datetime:
+        """The office's last close on the local day of `at` (a close at 24:00 belongs to the day it ends); on a
+        day the office is closed, its last close before `at`."""
+        instant = _utc(at)
+        spans = self._day_spans(self._local_date(instant - _TICK))  # `at` on a close at midnight: the day it ends
+        return self._local(spans[-1][1]) if spans and spans[-1][1] >= instant else self.last_open(at)
+
     def add_business_hours(self, start: datetime, amount: timedelta) -> datetime:
         """The instant `amount` of open time after `start`; it stops at a close, not the next opening."""
         if amount < _ZERO:

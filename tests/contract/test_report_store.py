@@ -61,3 +61,23 @@ def test_messages_of_the_period_oldest_first(store: SqlStore) -> None:
         (row.owner, row.received_at.day, row.kind) for row in listed
     ]  # fmt: skip
     assert [24, 25, None] == [row.answered_at and row.answered_at.day for row in listed[:3]]
+
+
+def test_complaints_and_escalations_are_counted_as_they_stood(store: SqlStore) -> None:
+    """A complaint escalated to the supervisors, one settled without (answered first) and one noted only after the
+    report's moment: two complaints then, one escalated; the message rows say which were complaints."""
+    for row in ROWS:
+        store.upsert_tracked(row)
+    store.note_complaint("ada@example.org", "<1@example.org>", at(23), "it is marked Complaint")
+    store.settle_complaint("ada@example.org", "<1@example.org>", at(23), "sent to Maria Reyes")
+    store.note_complaint("ada@example.org", "<3@example.org>", at(24), 'the subject mentions "unacceptable"')
+    store.settle_complaint("ada@example.org", "<3@example.org>", at(24), "answered before it could be escalated")
+    store.note_complaint("bo@example.org", "<7@example.org>", at(28), "it is marked Complaint")
+    counts = owner_counts(store.engine, START, END, AS_OF, ["ada", "bo"])
+    assert (2, 1) == (counts[("ada", "email")].complaints, counts[("ada", "email")].escalated)
+    assert (0, 0) == (counts[("bo", "email")].complaints, counts[("bo", "email")].escalated)
+    assert (
+        Counts(volume=5, decided=4, within=1, open=3, overdue=2, complaints=2, escalated=1) == counts[("ada", "email")]
+    )
+    listed = messages(store.engine, START, END, ["ada", "bo"], AS_OF)
+    assert [True, False, True, False] == [row.complaint for row in listed[:4]]

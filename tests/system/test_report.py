@@ -8,8 +8,9 @@ import subprocess
 import sys
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from lxml import etree, html
@@ -18,6 +19,7 @@ from pdf_text import images, page_texts
 ROOT = Path(__file__).resolve().parents[2]
 NOW = "2026-11-25T23:00-05:00"
 WEEK = (datetime(2026, 11, 23, 5, tzinfo=UTC), datetime(2026, 11, 30, 5, tzinfo=UTC))  # New York's week, in UTC
+NEW_YORK = ZoneInfo("America/New_York")  # the example's one office, open 08:00-17:00 on weekdays
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -61,44 +63,76 @@ class Row:
     answered: datetime | None
 
 
-def tracked_in_week(state: Path) -> list[Row]:
-    """The tracked rows the demo left, received in the week, read straight from the database (naive UTC)."""
+def tracked_in_week(state: Path, weeks_back: int = 0) -> list[Row]:
+    """The tracked rows the demo left, received in the week (or that many weeks before), read straight from the
+    database (naive UTC)."""
     with sqlite3.connect(state) as db:
         found = db.execute("SELECT owner_id, kind, received_at, due_at, answered_at FROM tracked").fetchall()
     rows = [Row(owner, kind, utc(received), utc(due), answered and utc(answered))
             for owner, kind, received, due, answered in found]  # fmt: skip
-    return [row for row in rows if WEEK[0] <= row.received < WEEK[1]]
+    start, end = (edge - timedelta(days=7 * weeks_back) for edge in WEEK)
+    return [row for row in rows if start <= row.received < end]
+
+
+def expected_counts(rows: list[Row], now: datetime) -> Counter[tuple[str, str, str]]:
+    """Per owner's name and kind: received, answered by the due time, still open, overdue, and overdue at the end
+    of the day it fell due (17:00 in New York on that day, every due day of the demo being a workday)."""
+    expected: Counter[tuple[str, str, str]] = Counter()
+    for row in rows:
+        name = OWNERS[row.owner]
+        answered = row.answered if row.answered is not None and row.answered <= now else None
+        close = datetime.combine(row.due.astimezone(NEW_YORK).date(), time(17), NEW_YORK)
+        expected[(name, row.kind, "received")] += 1
+        expected[(name, row.kind, "within")] += answered is not None and answered <= row.due
+        expected[(name, row.kind, "open")] += answered is None
+        expected[(name, row.kind, "overdue")] += answered is None and row.due <= now
+        expected[(name, row.kind, "end of day")] += close <= now and (answered is None or answered > close)
+    return +expected
+
+
+def actual_counts(lines: list[dict[str, str]], prefix: str = "") -> Counter[tuple[str, str, str]]:
+    """The same counts from figures.csv's person and shared mailbox rows of each kind (`prefix`: the previous
+    period's columns)."""
+    actual: Counter[tuple[str, str, str]] = Counter()
+    columns = (("received", "received"), ("within", "answered within standard"), ("open", "still open"),
+               ("overdue", "overdue"), ("end of day", "overdue at end of day"))  # fmt: skip
+    for line in lines:
+        if line["scope"] in ("person", "shared mailbox") and line["kind"] != "all":
+            for name, column in columns:
+                actual[(line["name"], line["kind"], name)] += int(line[prefix + column])
+    return +actual
+
+
+OWNERS = {"help@example.org": "Member Help Desk", "lchen": "Li Chen", "abrandt": "Anna Brandt",
+          "jokafor": "James Okafor", "pnovak": "Petr Novak", "mreyes": "Maria Reyes"}  # fmt: skip
 
 
 def test_the_weeks_figures_match_the_tracked_messages(demo_state: Path, tmp_path: Path) -> None:
     """Every tracked message of the week is a row of messages.csv, and figures.csv counts them per owner and kind:
-    received, answered by their due time, still open and overdue at the report's moment."""
+    received, answered by their due time, still open, overdue and overdue at end of day at the report's moment;
+    the previous week's columns count that week's messages as they stand at the same moment, the change is the
+    difference, and the 'all' rows add both kinds."""
     out = tmp_path / "report"
     result = report(demo_state, out, "--period", "week")
     assert 0 == result.returncode, result.stderr
     assert f"wrote {out / 'report.html'}" in result.stdout
     now = datetime.fromisoformat(NOW)
-    expected: Counter[tuple[str, str, str]] = Counter()
-    owners = {"help@example.org": "Member Help Desk", "lchen": "Li Chen", "abrandt": "Anna Brandt",
-              "jokafor": "James Okafor", "pnovak": "Petr Novak", "mreyes": "Maria Reyes"}  # fmt: skip
-    week = tracked_in_week(demo_state)
-    assert week, "the demo tracked no member messages in its week"
-    for row in week:
-        name = owners[row.owner]
-        answered = row.answered is not None and row.answered <= now
-        expected[(name, row.kind, "received")] += 1
-        expected[(name, row.kind, "within")] += row.answered is not None and answered and row.answered <= row.due
-        expected[(name, row.kind, "open")] += not answered
-        expected[(name, row.kind, "overdue")] += not answered and row.due <= now
-    figures = [row for row in read_csv(out / "figures.csv") if row["scope"] in ("person", "shared mailbox")]
-    actual: Counter[tuple[str, str, str]] = Counter()
-    for line in figures:
-        for name, column in (("received", "received"), ("within", "answered within standard"),
-                             ("open", "still open"), ("overdue", "overdue")):  # fmt: skip
-            actual[(line["name"], line["kind"], name)] += int(line[column])
-    assert +expected == +actual
-    organisation = {row["kind"]: row for row in read_csv(out / "figures.csv") if row["scope"] == "organisation"}
-    assert len(week) == sum(int(row["received"]) for row in organisation.values())
+    week, last_week = tracked_in_week(demo_state), tracked_in_week(demo_state, weeks_back=1)
+    assert week and last_week, "the demo tracked no member messages in its week or the week before"
+    lines = read_csv(out / "figures.csv")
+    assert expected_counts(week, now) == actual_counts(lines)
+    assert expected_counts(last_week, now) == actual_counts(lines, "previous period: ")
+    assert expected_counts(week, now)[("Member Help Desk", "voicemail", "end of day")] > 0, "nothing to check"
+    organisation = {row["kind"]: row for row in lines if row["scope"] == "organisation"}
+    assert (len(week), len(last_week)) == (int(organisation["all"]["received"]),
+                                           int(organisation["all"]["previous period: received"]))  # fmt: skip
+    assert len(week) - len(last_week) == int(organisation["all"]["change: received"])
+    assert len(week) == sum(int(organisation[kind]["received"]) for kind in ("email", "voicemail"))
+    with sqlite3.connect(demo_state) as db:
+        assert (db.execute("SELECT count(*) FROM complaint").fetchone()[0], "0") == (
+            0,
+            organisation["all"]["complaints"],
+        )
     listed = read_csv(out / "messages.csv")
     assert len(week) == len(listed)
     assert {"answered", "open", "overdue"} >= {row["state"] for row in listed}
@@ -106,26 +140,40 @@ def test_the_weeks_figures_match_the_tracked_messages(demo_state: Path, tmp_path
     assert all(float(row["business hours to answer"]) >= 0 for row in listed if row["state"] == "answered")
 
 
-def test_the_page_has_both_charts_titled_labelled_and_the_standard_marked(demo_state: Path, tmp_path: Path) -> None:
-    """report.html stands alone (no external links or scripts) and holds the figures table and two inline SVG
-    charts, each with its title, axis labels and the standard's line in the legend."""
+CHARTS = {  # each chart's title, its axis labels and legend or scale, and how the standard (or the hours) is marked
+    "On-time rate per week": ("Week beginning", "Answered within the standard (%)", "Answered on time",
+                              "Standard: every message answered on time (100 %)"),
+    "On-time rate per person": ("Answered within the standard (%)", "Person or shared mailbox", "Anna Brandt",
+                                "Standard: every message answered on time (100 %)"),
+    "Business hours to first answer": ("Business hours to first answer", "Messages answered", "E-mail", "Voicemail",
+                                       "E-mail standard: 1 business day (9 business hours)",
+                                       "Voicemail standard: by the close of its workday (at most 9 business hours)"),
+    "Messages received by weekday and hour": ("Hour of the day (America/New_York)", "Weekday", "Monday",
+                                              "Messages received", "Office hours"),
+}  # fmt: skip
+
+
+def test_the_page_has_its_charts_titled_labelled_and_the_standard_marked(demo_state: Path, tmp_path: Path) -> None:
+    """report.html stands alone (no external links or scripts) and holds the figures tables and four inline SVG
+    charts: on-time per week and per person, the response-time distribution and volume by weekday and hour, each
+    with its title, axis labels, legend, and the standard (for volume: the office hours) marked."""
     out = tmp_path / "report"
     assert 0 == report(demo_state, out).returncode
     page = html.document_fromstring((out / "report.html").read_text(encoding="utf-8"))
     assert "Service level report: Riverside Members' Association, 2026-11-23 to 2026-11-29" == page.findtext(".//title")
     assert [] == page.xpath("//script | //link | //img | //*[@src]")
     assert "Li Chen" in page.xpath("string(//table)")
+    assert "Overdue at end of day counts the messages still unanswered when the owner's office closed" in (
+        page.xpath("string(//body)"))  # fmt: skip
     charts = page.xpath("//figure[@class='chart']")
-    assert 2 == len(charts)
+    assert len(CHARTS) == len(charts)
     texts = [" ".join(t.strip() for t in chart.itertext() if t.strip()) for chart in charts]
-    for title in ("On-time rate per week", "On-time rate per person"):
-        title += ", 2026-11-23 to 2026-11-29"
-        assert 1 == sum(title in text for text in texts), title
-    assert "Week beginning" in texts[0] and "Answered within the standard (%)" in texts[0]
-    assert "Person or shared mailbox" in texts[1] and "Anna Brandt" in texts[1]
-    assert all("Standard: every message answered on time (100 %)" in text for text in texts)
-    svg = etree.fromstring(etree.tostring(charts[0][0]))
-    assert f"{SVG}svg" == svg.tag or "svg" == svg.tag
+    for (title, labels), text in zip(CHARTS.items(), texts, strict=True):
+        assert f"{title}, 2026-11-23 to 2026-11-29" in text
+        assert [] == [label for label in labels if label not in text], title
+    for chart in charts:
+        svg = etree.fromstring(etree.tostring(chart[0]))
+        assert f"{SVG}svg" == svg.tag or "svg" == svg.tag
 
 
 def test_member_satisfaction_counts_the_scores_members_gave_through_the_links(demo_state: Path, tmp_path: Path) -> None:
@@ -150,8 +198,8 @@ def test_member_satisfaction_counts_the_scores_members_gave_through_the_links(de
 
 
 def test_the_pdf_says_what_the_page_says(demo_state: Path, tmp_path: Path) -> None:
-    """report.pdf, written beside report.html, carries the same title, intro, figures and both charts (as images),
-    with numbered pages."""
+    """report.pdf, written beside report.html, carries the same title, intro, figures (each with the previous
+    period's value and the change under it) and all four charts (as images), with numbered pages."""
     out = tmp_path / "report"
     result = report(demo_state, out)
     assert 0 == result.returncode, result.stderr
@@ -167,7 +215,9 @@ def test_the_pdf_says_what_the_page_says(demo_state: Path, tmp_path: Path) -> No
     names = {cell.text for cell in page.xpath("//table//tr/td[2]")}
     assert {"Li Chen", "Member Help Desk"} <= names
     assert all(name in everything for name in names)
-    assert 2 == images(pdf)
+    notes = {" ".join(n.split()) for n in page.xpath("//table//td/span[@class='note']/text()")}
+    assert notes and all(note in everything for note in notes)
+    assert 4 == images(pdf)
     assert all(f"page {n} of {len(texts)}" in " ".join(text.split()) for n, text in enumerate(texts, 1))
 
 

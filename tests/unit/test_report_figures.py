@@ -7,11 +7,22 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mailbot.assessment.document import Document, Section, Table
-from mailbot.assessment.figures import Counts, Figure, Owner, business_hours, figures, percentile
-from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows
+from mailbot.assessment.document import Cell, Document, Section, Table
+from mailbot.assessment.figures import (
+    Counts,
+    Figure,
+    Hours,
+    Owner,
+    business_hours,
+    change,
+    figures,
+    overdue_at_end_of_day,
+    percentile,
+    with_previous,
+)
+from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, figure_tables
 from mailbot.assessment.page import html_page
-from mailbot.assessment.period import parse_period, week_starts
+from mailbot.assessment.period import parse_period, previous_period, week_starts
 from mailbot.policy.business_time import BusinessCalendar
 
 SYDNEY = ZoneInfo("Australia/Sydney")
@@ -110,14 +121,14 @@ def test_figures_add_people_up_to_teams_and_the_organisation() -> None:
         ("team", "Back", "voicemail")]  # fmt: skip
     assert Figure("person", "Bo", "email", Counts(2, 1, 1, 1, 0), 3.0, 3.0) == by_name[("person", "Bo", "email")]
     assert Counts() == by_name[("person", "Ada", "voicemail")].counts
-    assert 2 * (1 + 2 + 3) == len(rows)
+    assert 3 * (1 + 2 + 3) == len(rows)
 
 
 def test_a_report_on_part_of_the_organisation_has_no_organisation_row() -> None:
     """Without an organisation name only the team and its people have rows; without teams only the people."""
     owners = [Owner("ada", "Ada", "person", "Front")]
-    assert ["team", "team", "person", "person"] == [row.scope for row in figures(owners, {}, {}, None)]
-    assert ["person", "person"] == [row.scope for row in figures(owners, {}, {}, None, teams=False)]
+    assert ["team"] * 3 + ["person"] * 3 == [row.scope for row in figures(owners, {}, {}, None)]
+    assert ["person"] * 3 == [row.scope for row in figures(owners, {}, {}, None, teams=False)]
 
 
 def test_the_page_escapes_names_and_titles() -> None:
@@ -128,3 +139,94 @@ def test_the_page_escapes_names_and_titles() -> None:
     assert "<b>" not in page
     assert "<title>Report: &lt;b&gt;R&amp;D&lt;/b&gt;</title>" in page
     assert "<td>&lt;b&gt;R&amp;D&lt;/b&gt;</td>" in page and "<p>Intro &amp; more</p>" in page
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "first", "last"),
+    [
+        ("week", date(2026, 11, 25), date(2026, 11, 16), date(2026, 11, 22)),
+        ("month", date(2026, 1, 15), date(2025, 12, 1), date(2025, 12, 31)),
+        ("month", date(2026, 3, 31), date(2026, 2, 1), date(2026, 2, 28)),
+        ("quarter", date(2026, 2, 14), date(2025, 10, 1), date(2025, 12, 31)),
+        ("year", date(2026, 6, 1), date(2025, 1, 1), date(2025, 12, 31)),
+        ("2026-03-10..2026-03-16", date(2026, 6, 1), date(2026, 3, 3), date(2026, 3, 9)),
+    ],
+)
+def test_the_previous_period_is_the_one_just_before(text: str, now: date, first: date, last: date) -> None:
+    """The week, month, quarter or year before, across a year's end; a range's previous is as many days before."""
+    period = parse_period(text, datetime(now.year, now.month, now.day, 12, tzinfo=SYDNEY), SYDNEY)
+    previous = previous_period(text, period, SYDNEY)
+    assert (first, last) == (previous.first, previous.last)
+    assert period.start == previous.end
+
+
+def test_the_close_of_the_day_a_message_fell_due() -> None:
+    """Due at 10:00 on a Tuesday: that day's 17:00 close; due at the close itself: that close; on a Saturday (a
+    closed day): Friday's close."""
+    tz = BERLIN.tz
+    assert datetime(2026, 12, 8, 17, tzinfo=tz) == BERLIN.close_of_day(datetime(2026, 12, 8, 10, tzinfo=tz))
+    assert datetime(2026, 12, 8, 17, tzinfo=tz) == BERLIN.close_of_day(datetime(2026, 12, 8, 17, tzinfo=tz))
+    assert datetime(2026, 12, 11, 17, tzinfo=tz) == BERLIN.close_of_day(datetime(2026, 12, 12, 10, tzinfo=tz))
+
+
+def test_overdue_at_end_of_day_is_unanswered_when_the_due_day_closed() -> None:
+    """Answered after its due time but before the office closed: not overdue at end of day; answered after the
+    close, unanswered, or answered only after the report's moment: overdue, once the close has passed."""
+    close = datetime(2026, 12, 8, 16, tzinfo=UTC)
+    evening, night, next_day = close.replace(hour=15), close.replace(hour=18), close.replace(day=9)
+    assert not overdue_at_end_of_day(close, evening, night)
+    assert overdue_at_end_of_day(close, night, next_day)
+    assert overdue_at_end_of_day(close, None, night)
+    assert overdue_at_end_of_day(close, next_day, night)
+    assert not overdue_at_end_of_day(close, None, evening)
+
+
+def test_each_row_carries_the_previous_periods_row_and_the_change() -> None:
+    """figures.csv: the figures, the same row of the period before, and the change (in points for a %); a row
+    the period before did not have, or a figure it could not have, leaves the previous and change empty."""
+    now = Figure("person", "Ada", "email", Counts(4, 4, 3, 0, 1, overdue_end_of_day=1, complaints=1), 2.0, 5.0, 3.0)
+    before = Figure("person", "Ada", "email", Counts(2, 2, 1, 0, 1), 4.5, 6.0, None)
+    [row] = figure_rows(with_previous([now], [before]))
+    line = dict(zip(FIGURE_COLUMNS, row, strict=True))
+    assert (75.0, 50.0, 25.0) == (line["within standard %"], line["previous period: within standard %"],
+                                  line["change: within standard %"])  # fmt: skip
+    assert (2.0, 4.5, -2.5) == (line["median business hours to first answer"],
+                                line["previous period: median business hours to first answer"],
+                                line["change: median business hours to first answer"])  # fmt: skip
+    assert (3.0, None, None) == (line["median business hours to answer a complaint"],
+                                 line["previous period: median business hours to answer a complaint"],
+                                 line["change: median business hours to answer a complaint"])  # fmt: skip
+    assert (1, 0, 1) == (line["complaints"], line["previous period: complaints"], line["change: complaints"])
+    [alone] = figure_rows(with_previous([now], []))
+    assert [None] * 24 == alone[15:]
+    assert change(None, 1.0) is None
+
+
+def test_the_all_row_adds_both_kinds_and_the_owners_own_figures() -> None:
+    """Kind 'all' adds e-mail and voicemail with what is counted per owner whatever the kind (absences), and its
+    percentiles and the complaint median are over every answer of both kinds."""
+    owners = [Owner("ada", "Ada", "person", "Front")]
+    counts = {("ada", "email"): Counts(2, 2, 2, 0, 0), ("ada", "voicemail"): Counts(1, 1, 0, 0, 1),
+              ("ada", "all"): Counts(absences=2, absences_covered=1)}  # fmt: skip
+    hours = Hours({("ada", "email"): [1.0, 3.0], ("ada", "voicemail"): [8.0]}, {("ada", "voicemail"): [8.0]})
+    every = {row.kind: row for row in figures(owners, counts, hours, None, teams=False)}
+    assert Figure("person", "Ada", "all", Counts(3, 3, 2, 0, 1, absences=2, absences_covered=1), 3.0, 7.0, 8.0) == (
+        every["all"])  # fmt: skip
+    assert (None, 8.0) == (every["email"].complaint_median_hours, every["voicemail"].complaint_median_hours)
+    assert 66.7 == every["all"].counts.on_time_percent and 50.0 == every["all"].counts.absences_covered_percent
+
+
+def test_the_page_tables_note_the_previous_period_and_the_change_under_each_figure() -> None:
+    """Answers and complaints in two tables; under each value the previous period's and the change; a figure
+    neither period has is one dash without a note; a row without a previous period has no notes."""
+    now = Figure("person", "Ada", "email", Counts(4, 4, 3, 0, 1, complaints=1), 2.0, 5.0, None)
+    before = Figure("person", "Ada", "email", Counts(2, 2, 1, 0, 1), 4.5, 6.0, None)
+    answers, follow_up = figure_tables(with_previous([now], [before]))
+    line = dict(zip(answers.header, answers.rows[0], strict=True))
+    assert Cell("75", "was 50 (+25)") == line["within standard %"]
+    assert Cell("2", "was 4.5 (-2.5)") == line["median business hours to first answer"]
+    extra = dict(zip(follow_up.header, follow_up.rows[0], strict=True))
+    assert Cell("1", "was 0 (+1)") == extra["complaints"]
+    assert Cell("–") == extra["median business hours to answer a complaint"]
+    [[*_, last]] = figure_tables(with_previous([now], []))[1].rows
+    assert Cell("–") == last
