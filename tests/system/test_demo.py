@@ -31,9 +31,11 @@ def test_demo_runs_the_week_and_writes_the_last_digest(tmp_path: Path) -> None:
     # ... and on until she is back at 8:00 on Tuesday, not cleared in the night before: then it is turned off
     assert "mailbot's automatic reply has ended but is still scheduled; turn it off" in out
     assert "sent Maria Reyes the digest: Service level digest for Monday, November 23" in out
-    assert "Thursday 26 November: 0 member message(s) tracked, 0 answered\n\n" in out  # Thanksgiving: quiet
+    assert "Thursday 26 November: 0 member message(s) tracked, 0 answered\n" in out
     assert "still open at the end: 0." in out
     days = report_days(out)
+    # Thanksgiving is quiet for mailbot (no nudge, digest or reply set); only a member answers a survey link.
+    assert [] == [line for line in days["Thursday 26 November"] if not line.startswith("  - ")]
     # Maria books Wednesday off at 16:30 the day before: her script goes out that evening, not on the day off, and
     # her reply runs through Thanksgiving and the day after, to the office's next opening.
     update = "weekly status: Maria Reyes: sent an update, the week changed: Wednesday, November 25: away, back Monday"
