@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,11 +29,19 @@ from mailbot.assessment.files import FIGURE_COLUMNS, figure_rows, figure_tables,
 from mailbot.assessment.page import html_page
 from mailbot.assessment.pdf import pdf_bytes
 from mailbot.assessment.period import Period, local_midnight, parse_period, previous_period, week_starts
-from mailbot.assessment.query import MessageRow, messages, owner_counts
+from mailbot.assessment.query import (
+    MessageRow,
+    absences,
+    messages,
+    open_touchpoints,
+    owner_counts,
+    touchpoint_updates,
+)
 from mailbot.assessment.satisfaction import satisfaction, satisfaction_section
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
+from mailbot.policy.touchpoint import TouchpointRules, update_due
 from mailbot.store import SqlStore
 
 MESSAGE_COLUMNS = (
@@ -58,13 +66,12 @@ def write_report(
         raise ReportError(str(exc)) from None
     owners = _owners(settings, team, person)
     whole = settings.policy.organisation.name if team is None and person is None else None
-    measure = _Measure(store.engine, now, owners, _calendars(settings), whole, teams=person is None)
+    rules = TouchpointRules.from_settings(settings)
+    measure = _Measure(store.engine, now, owners, _calendars(settings), rules, whole, teams=person is None)
     current, before = measure(period), measure(previous_period(period_text, period, tz))
     table = with_previous(current.table, before.table)
-    names = {owner.key: owner.name for owner in owners}
     # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
-    names |= {p.email: p.name for p in settings.people()}
-    names |= {str(box.email).lower(): box.name for box in settings.roster.shared_mailboxes}
+    names = _names(settings)
     listed = zip(current.rows, current.hours, strict=True)
     message_rows = [_message_row(row, names, hours, now, tz) for row, hours in listed]
     annual = period_text == "year"
@@ -112,13 +119,19 @@ class _Measure:
     now: datetime
     owners: list[Owner]
     calendars: dict[str, BusinessCalendar]
+    rules: TouchpointRules
     organisation: str | None
     teams: bool
 
     def __call__(self, period: Period) -> _Measured:
         keys = [owner.key for owner in self.owners]
         rows = messages(self.engine, period.start, period.end, keys, self.now)
-        counts = dict(owner_counts(self.engine, period.start, period.end, self.now, keys))
+        counts = _add(
+            owner_counts(self.engine, period.start, period.end, self.now, keys),
+            touchpoint_updates(self.engine, period.start, period.end, self.now, keys),
+            absences(self.engine, period.start, period.end, self.now, keys),
+            self._overdue_updates(period, keys),
+        )
         answers: dict[tuple[str, str], list[float]] = defaultdict(list)
         complaints: dict[tuple[str, str], list[float]] = defaultdict(list)
         late: Counter[tuple[str, str]] = Counter()
@@ -133,10 +146,31 @@ class _Measure:
                     complaints[(row.owner, row.kind)].append(hours[-1] or 0.0)
             # Each day's opening instants are cached by the calendar, so the close of the due day is a lookup.
             late[(row.owner, row.kind)] += overdue_at_end_of_day(calendar.close_of_day(row.due_at), answered, self.now)
-        for key, number in late.items():
-            counts[key] = replace(counts.get(key, Counts()), overdue_end_of_day=number)
+        counts = _add(counts, {key: Counts(overdue_end_of_day=number) for key, number in late.items()})
         table = figures(self.owners, counts, Hours(answers, complaints), self.organisation, teams=self.teams)
         return _Measured(table, rows, hours, counts, answers)
+
+    def _overdue_updates(self, period: Period, keys: list[str]) -> dict[tuple[str, str], Counts]:
+        """Updates due in the period on requests still followed at `now` that have not been given: late."""
+        late: Counter[tuple[str, str]] = Counter()
+        for owner, kind, last_touch in open_touchpoints(self.engine, keys):
+            due = update_due(last_touch, self.calendars[owner], self.rules)
+            late[(owner, kind)] += period.start <= due < period.end and due <= self.now
+        return {key: Counts(updates_due=number) for key, number in late.items() if number}
+
+
+def _add(*parts: dict[tuple[str, str], Counts]) -> dict[tuple[str, str], Counts]:
+    total: dict[tuple[str, str], Counts] = {}
+    for part in parts:
+        for key, counts in part.items():
+            total[key] = total[key] + counts if key in total else counts
+    return total
+
+
+def _names(settings: Settings) -> dict[str, str]:
+    """Names by person id, person address and shared mailbox address (lower case), for the message rows."""
+    names = {p.id: p.name for p in settings.people()} | {p.email: p.name for p in settings.people()}
+    return names | {str(box.email).lower(): box.name for box in settings.roster.shared_mailboxes}
 
 
 def _charts(

@@ -30,6 +30,13 @@ FOLLOW_UP: tuple[tuple[str, Callable[[Figure], Value]], ...] = (
     ("complaints", lambda f: f.counts.complaints),
     ("complaints escalated", lambda f: f.counts.escalated),
     ("median business hours to answer a complaint", lambda f: f.complaint_median_hours),
+    ("touchpoint updates due", lambda f: f.counts.updates_due),
+    ("touchpoint updates on time", lambda f: f.counts.updates_on_time),
+    ("touchpoint updates on time %", lambda f: f.counts.updates_on_time_percent),
+    # Absences are a person's, whatever the kind of message: only on the 'all' rows.
+    ("absences begun", lambda f: f.counts.absences if f.kind == "all" else None),
+    ("absences covered before they began", lambda f: f.counts.absences_covered if f.kind == "all" else None),
+    ("absences covered before they began %", lambda f: f.counts.absences_covered_percent if f.kind == "all" else None),
 )
 VALUES = (*ANSWERS, *FOLLOW_UP)
 NAMES = tuple(name for name, _ in VALUES)

@@ -16,12 +16,15 @@ from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
 from mailbot.assessment.figures import Counts
 from mailbot.policy.complaint import ESCALATED
-from mailbot.store.models import ComplaintRow, TrackedRow
+from mailbot.store.models import AbsenceRow, ComplaintRow, TouchpointRow, TouchpointUpdateRow, TrackedRow
 
 _TRACKED = TrackedRow.__table__
 T = _TRACKED.c
 C = ComplaintRow.__table__.c
 _COMPLAINT = and_(C.mailbox == T.mailbox, C.message_id == T.message_id)
+U = TouchpointUpdateRow.__table__.c
+P = TouchpointRow.__table__.c
+A = AbsenceRow.__table__.c
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,59 @@ def messages(
     with engine.connect() as connection:
         rows = connection.execute(query).all()
     return [MessageRow(*row[:8], complaint=row[8] is not None and row[8] <= as_of) for row in rows]
+
+
+def touchpoint_updates(
+    engine: Engine, start: datetime, end: datetime, as_of: datetime, owners: Collection[str]
+) -> dict[tuple[str, str], Counts]:
+    """Per (owner, kind of the request's message): the recorded touchpoint updates that fell due in [start, end) by
+    `as_of`, and those given by their due time. Updates due on requests still followed are not recorded until
+    given: open_touchpoints lists those."""
+    on_time = and_(U.given_at.is_not(None), U.given_at <= U.due_at, U.given_at <= as_of)
+    kind = func.coalesce(T.kind, "email")
+    query = (
+        select(U.owner_id, kind, func.count(), _sum(on_time))
+        .select_from(TouchpointUpdateRow.__table__.outerjoin(_TRACKED, and_(T.mailbox == U.mailbox,
+                                                                           T.message_id == U.message_id)))
+        .where(U.due_at >= start, U.due_at < end, U.due_at <= as_of, U.owner_id.in_(list(owners)))
+        .group_by(U.owner_id, kind)
+    )  # fmt: skip
+    with engine.connect() as connection:
+        return {
+            (owner, kind): Counts(updates_due=int(due), updates_on_time=int(given or 0))
+            for owner, kind, due, given in connection.execute(query)
+        }
+
+
+def open_touchpoints(engine: Engine, owners: Collection[str]) -> list[tuple[str, str, datetime]]:
+    """Owner, kind and last touch of each request still followed (few: those marked in progress right now)."""
+    query = (
+        select(P.owner_id, func.coalesce(T.kind, "email"), P.last_touch_at)
+        .select_from(TouchpointRow.__table__.outerjoin(_TRACKED, and_(T.mailbox == P.mailbox,
+                                                                     T.message_id == P.message_id)))
+        .where(P.ended_at.is_(None), P.owner_id.in_(list(owners)))
+    )  # fmt: skip
+    with engine.connect() as connection:
+        return [(owner, kind, last) for owner, kind, last in connection.execute(query)]
+
+
+def absences(
+    engine: Engine, start: datetime, end: datetime, as_of: datetime, people: Collection[str]
+) -> dict[tuple[str, str], Counts]:
+    """Per (person, "all"): the absences that began in [start, end) by `as_of`, and those an automatic reply
+    covered from before they began. One mailbot first saw under way with a reply already in place is left out:
+    when that reply was set is not known."""
+    unknown = and_(A.noted_at > A.start, A.covered_at == A.noted_at)
+    query = (
+        select(A.person_id, func.count(), _sum(and_(A.covered_at.is_not(None), A.covered_at <= A.start)))
+        .where(A.start >= start, A.start < end, A.start <= as_of, A.person_id.in_(list(people)), ~unknown)
+        .group_by(A.person_id)
+    )
+    with engine.connect() as connection:
+        return {
+            (person, "all"): Counts(absences=int(begun), absences_covered=int(covered or 0))
+            for person, begun, covered in connection.execute(query)
+        }
 
 
 def _counts(

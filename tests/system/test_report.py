@@ -40,8 +40,18 @@ def demo_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder / "demo-state.sqlite3"
 
 
-def report(state: Path, out: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return mailbot("report", "--state", f"sqlite:///{state}", "--now", NOW, "--out", str(out), *args, cwd=out.parent)
+@pytest.fixture(scope="module")
+def graph_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state database of the demo's first two days played through Microsoft Graph."""
+    folder = tmp_path_factory.mktemp("graph")
+    result = mailbot("demo", "--out", str(folder), "--days", "2", "--now", "2026-11-23T07:00-05:00", "--backend",
+                     "graph", cwd=folder)  # fmt: skip
+    assert 0 == result.returncode, result.stderr
+    return folder / "demo-state.sqlite3"
+
+
+def report(state: Path, out: Path, *args: str, now: str = NOW) -> subprocess.CompletedProcess[str]:
+    return mailbot("report", "--state", f"sqlite:///{state}", "--now", now, "--out", str(out), *args, cwd=out.parent)
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -151,6 +161,38 @@ CHARTS = {  # each chart's title, its axis labels and legend or scale, and how t
     "Messages received by weekday and hour": ("Hour of the day (America/New_York)", "Weekday", "Monday",
                                               "Messages received", "Office hours"),
 }  # fmt: skip
+
+
+def test_touchpoint_updates_and_absences(demo_state: Path, tmp_path: Path) -> None:
+    """The lost card request marked in progress on Monday afternoon is owed its update on Tuesday and gets it on
+    Wednesday: one update due, none on time, as recorded; Maria's Wednesday off, booked the afternoon before, was
+    covered by her automatic reply before it began (Anna's training began before the demo's first look, with her
+    own reply already on, so when it was set is unknown: left out; Li's vacation is still ahead)."""
+    out = tmp_path / "report"
+    assert 0 == report(demo_state, out, "--period", "week").returncode
+    lines = {(row["name"], row["kind"]): row for row in read_csv(out / "figures.csv")}
+    with sqlite3.connect(demo_state) as db:
+        recorded = db.execute("SELECT due_at, given_at FROM touchpoint_update").fetchall()
+    due = [(utc(due), given and utc(given)) for due, given in recorded if WEEK[0] <= utc(due) < WEEK[1]]
+    help_desk = lines[("Member Help Desk", "email")]
+    assert (len(due), sum(given is not None and given <= at for at, given in due)) == (1, 0)
+    assert ("1", "0", "0.0") == (help_desk["touchpoint updates due"], help_desk["touchpoint updates on time"],
+                                 help_desk["touchpoint updates on time %"])  # fmt: skip
+    columns = ("absences begun", "absences covered before they began")
+    absences = {name: tuple(lines[(name, "all")][column] for column in columns) for name in OWNERS.values()}
+    assert {"Maria Reyes": ("1", "1")} == {name: counts for name, counts in absences.items() if counts != ("0", "0")}
+    assert "" == lines[("Maria Reyes", "email")]["absences begun"]  # a person's, not an e-mail's
+
+
+def test_a_report_on_the_graph_backends_demo(graph_state: Path, tmp_path: Path) -> None:
+    """The demo played through Microsoft Graph reports the same way: its figures match the messages it tracked."""
+    out, now = tmp_path / "report", "2026-11-24T23:00-05:00"
+    result = report(graph_state, out, "--period", "week", now=now)
+    assert 0 == result.returncode, result.stderr
+    week = tracked_in_week(graph_state)
+    assert week, "the Graph demo tracked no member messages in its week"
+    assert expected_counts(week, datetime.fromisoformat(now)) == actual_counts(read_csv(out / "figures.csv"))
+    assert len(week) == len(read_csv(out / "messages.csv"))
 
 
 def test_the_page_has_its_charts_titled_labelled_and_the_standard_marked(demo_state: Path, tmp_path: Path) -> None:
