@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from sandbox_fixtures import quiet_scenario
 from sqlalchemy import select
 
+from mailbot.assessment.figures import Counts
+from mailbot.assessment.query import touchpoint_updates
 from mailbot.jobs import Deps
 from mailbot.jobs.digest import digest
 from mailbot.jobs.nudge import nudge
@@ -135,6 +137,9 @@ def test_each_update_is_recorded_for_the_report_with_when_the_member_got_it(make
         updates = db.execute(select(TouchpointUpdateRow.due_at, TouchpointUpdateRow.given_at)).all()
     assert [(at("2026-11-24T10:05"), at("2026-11-24T11:00")), (at("2026-11-25T11:00"), at("2026-11-25T10:30"))] == (
         sorted(updates))  # fmt: skip
+    week = (at("2026-11-23T00:00"), at("2026-11-30T00:00"))
+    assert {("lchen", "email"): Counts(updates_due=2, updates_on_time=1)} == touchpoint_updates(
+        deps.store.engine, *week, at("2026-11-25T12:00"), ["lchen"])  # fmt: skip
     assert [] == deps.store.touchpoints()
 
 
