@@ -7,7 +7,7 @@ past their due time unanswered. A message still open and not yet due counts towa
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import astuple, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 
 from mailbot.policy.business_time import BusinessCalendar
@@ -34,7 +34,7 @@ class Counts:
     absences_covered: int = 0
 
     def __add__(self, other: Counts) -> Counts:
-        return Counts(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
+        return Counts(*(getattr(self, name) + getattr(other, name) for name in _COUNTED))
 
     @property
     def on_time_percent(self) -> float | None:
@@ -50,6 +50,9 @@ class Counts:
     def absences_covered_percent(self) -> float | None:
         """Absences with an automatic reply in place before they began, in % of those begun."""
         return _percent(self.absences_covered, self.absences)
+
+
+_COUNTED = tuple(counted.name for counted in fields(Counts))  # read by name: astuple deep-copies, ten times slower
 
 
 def _percent(part: int, whole: int) -> float | None:
