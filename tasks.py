@@ -47,11 +47,12 @@ def task_demo(args: list[str]) -> None:
 
 
 def task_test(args: list[str]) -> None:
-    """Lint, type-check and run the whole test suite (extra arguments go to pytest)."""
+    """Lint, type-check and run the whole test suite, one pytest-xdist worker per core (extra arguments go to
+    pytest instead of the defaults, e.g. `python3 tasks.py test tests/unit -q`)."""
     run(BIN / "ruff", "check", "mailbot", "tests", "tasks.py")
     run(BIN / "ruff", "format", "--check", "mailbot", "tests", "tasks.py")
     run(BIN / "mypy")
-    run(BIN / "python", "-m", "pytest", *(args or ["-q"]))
+    run(BIN / "python", "-m", "pytest", *(args or ["-q", "-n", "auto"]))
 
 
 def task_bench(args: list[str]) -> None:
