@@ -2,4 +2,5 @@
 
 from mailbot.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a worker process that imports the main module (the report's charts)
+    main()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -68,35 +69,49 @@ def write_report(
     whole = settings.policy.organisation.name if team is None and person is None else None
     rules = TouchpointRules.from_settings(settings)
     measure = _Measure(store.engine, now, owners, _calendars(settings), rules, whole, teams=person is None)
-    current, before = measure(period), measure(previous_period(period_text, period, tz))
-    table = with_previous(current.table, before.table)
-    # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
+    with charts.Painter() as painter:
+        current = measure(period)
+        # The charts are drawn by other processes while this one measures the previous period and reads the rest.
+        pending = _charts(painter, settings, period, now, owners, current)
+        table = with_previous(current.table, measure(previous_period(period_text, period, tz)).table)
+        document, names = _document(
+            settings, store, period_text, period, now, team, person, owners, current, table, pending, measure.calendars
+        )
+    return _write(out, {
+        "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), (
+            _message_row(row, names, hours, now, tz) for row, hours in zip(current.rows, current.hours, strict=True)
+        )),
+        "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
+        "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
+        "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
+    })  # fmt: skip
+
+
+def _document(
+    settings: Settings, store: SqlStore, period_text: str, period: Period, now: datetime, team: str | None,
+    person: str | None, owners: list[Owner], current: _Measured, table: list[Figure],
+    pending: list[Callable[[], Chart]], calendars: dict[str, BusinessCalendar],
+) -> tuple[Document, dict[str, str]]:  # fmt: skip
+    """The report's content, and the names of who answered by address (any colleague, also outside a --team or
+    --person report, or a shared mailbox)."""
+    tz = settings.first_office.tz
     names = _names(settings)
-    listed = zip(current.rows, current.hours, strict=True)
-    message_rows = [_message_row(row, names, hours, now, tz) for row, hours in listed]
     annual = period_text == "year"
     title = _title(settings, period, team, person, annual)
-    drawn = _charts(settings, store, period, now, owners, current)
     intro = _intro(settings, period, previous_period(period_text, period, tz), now)
     keys = [owner.key for owner in owners]
     scores = satisfaction(store.engine, period.start, period.end, keys, now)
     surveys = satisfaction_section(scores, names, tz)
     extra = (
-        assessment(settings, store.engine, period, now, owners, current.counts, current.answers, measure.calendars,
-                   scores)
+        assessment(settings, store.engine, period, now, owners, current.counts, current.answers, calendars, scores)
         if annual else []
     )  # fmt: skip
     document = Document(title, intro, [*extra,
         Section("Figures", tables=figure_tables(table)),
         surveys,
-        Section("Charts", charts=drawn),
+        Section("Charts", charts=[drawn() for drawn in pending]),
     ])  # fmt: skip
-    return _write(out, {
-        "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), message_rows),
-        "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
-        "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
-        "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
-    })  # fmt: skip
+    return document, names
 
 
 @dataclass(frozen=True)
@@ -174,12 +189,16 @@ def _names(settings: Settings) -> dict[str, str]:
 
 
 def _charts(
-    settings: Settings, store: SqlStore, period: Period, now: datetime, owners: list[Owner], measured: _Measured
-) -> list[Chart]:
-    """The report's charts: on-time per week, per person, the response-time distribution, volume by hour."""
+    painter: charts.Painter, settings: Settings, period: Period, now: datetime, owners: list[Owner],
+    measured: _Measured,
+) -> list[Callable[[], Chart]]:  # fmt: skip
+    """The report's charts, handed to `painter`: on-time per week, the response-time distribution, volume by hour,
+    then on-time per person (a chart per few teams in a large organisation). The week of each message is found
+    in the same pass over the period's rows as its hour; its decision as in the figures' SQL."""
     tz = settings.first_office.tz
-    keys = [owner.key for owner in owners]
-    weekly = _weekly(store, period, now, keys)
+    mondays = week_starts(period)
+    bounds = [local_midnight(monday, tz) for monday in mondays[1:]]
+    decided, within = [0] * len(mondays), [0] * len(mondays)
     per_owner = {f.name: f.counts.on_time_percent for f in measured.table
                  if f.scope in ("person", "shared mailbox") and f.kind == "all"}  # fmt: skip
     by_kind: dict[str, list[float]] = {"email": [], "voicemail": []}
@@ -189,16 +208,50 @@ def _charts(
             by_kind[row.kind].append(hours)
         local_time = row.received_at.astimezone(tz)
         volume[(local_time.weekday(), local_time.hour)] += 1
+        answered = row.answered_at is not None and row.answered_at <= now
+        if answered or row.due_at <= now:
+            week = bisect_right(bounds, row.received_at)
+            decided[week] += 1
+            within[week] += answered and row.answered_at <= row.due_at  # type: ignore[operator]
+    weekly = [Counts(decided=d, within=w).on_time_percent for d, w in zip(decided, within, strict=True)]
     label = period.label
     return [
-        charts.weekly_on_time([w for w, _ in weekly], [r for _, r in weekly], f"On-time rate per week, {label}"),
-        charts.person_on_time([o.name for o in owners], [per_owner.get(o.name) for o in owners],
-                              f"On-time rate per person, {label}"),
-        charts.response_times(by_kind["email"], by_kind["voicemail"], _limits(settings),
-                              f"Business hours to first answer, {label}"),
-        charts.volume_by_weekday_hour(volume, _open_hours(settings.first_office),
-                                      tz.key, f"Messages received by weekday and hour, {label}"),
+        painter.draw(charts.weekly_on_time, [monday.isoformat() for monday in mondays], weekly,
+                     f"On-time rate per week, {label}"),
+        painter.draw(charts.response_times, by_kind["email"], by_kind["voicemail"], _limits(settings),
+                     f"Business hours to first answer, {label}"),
+        painter.draw(charts.volume_by_weekday_hour, volume, _open_hours(settings.first_office), tz.key,
+                     f"Messages received by weekday and hour, {label}"),
+        *(painter.draw(charts.person_on_time, [o.name for o in group], [per_owner.get(o.name) for o in group],
+                       f"On-time rate per person, {label}{part}") for part, group in _by_team(owners)),
     ]  # fmt: skip
+
+
+PEOPLE_PER_CHART = 20  # bars on one per-person chart: it then fits a landscape page of the PDF at full width
+
+
+def _by_team(owners: list[Owner]) -> list[tuple[str, list[Owner]]]:
+    """The owners in groups for the per-person charts: whole teams (alphabetical, roster order within) packed
+    together up to PEOPLE_PER_CHART, a larger team split; each group with what its title adds ('' when one is
+    enough)."""
+    teams: dict[str, list[Owner]] = defaultdict(list)
+    for owner in owners:
+        teams[owner.team].append(owner)
+    groups: list[list[Owner]] = []
+    for team in sorted(teams):
+        members = teams[team]
+        if groups and len(groups[-1]) + len(members) <= PEOPLE_PER_CHART:
+            groups[-1].extend(members)
+        else:
+            groups += [members[n : n + PEOPLE_PER_CHART] for n in range(0, len(members), PEOPLE_PER_CHART)]
+    if len(groups) <= 1:
+        return [("", groups[0] if groups else [])]
+    parts = []
+    for number, group in enumerate(groups, 1):
+        first, last = group[0].team or "no team", group[-1].team or "no team"
+        named = first if first == last else f"{first} to {last}"
+        parts.append((f" ({named}; chart {number} of {len(groups)})", group))
+    return parts
 
 
 def _owners(settings: Settings, team: str | None, person: str | None) -> list[Owner]:
@@ -239,19 +292,6 @@ def _message_row(
         names.get(row.answered_by, row.answered_by) if answer is not None else "",
         "yes" if row.complaint else "",
     ]  # fmt: skip
-
-
-def _weekly(store: SqlStore, period: Period, now: datetime, keys: list[str]) -> list[tuple[str, float | None]]:
-    """The on-time rate of each week the period touches (e-mail and voicemail together), counted in SQL."""
-    tz = period.start.tzinfo
-    assert isinstance(tz, ZoneInfo)
-    rates = []
-    for monday in week_starts(period):
-        start = max(local_midnight(monday, tz), period.start)
-        end = min(local_midnight(monday + timedelta(days=7), tz), period.end)
-        counts = owner_counts(store.engine, start, end, now, keys)
-        rates.append((monday.isoformat(), sum(counts.values(), Counts()).on_time_percent))
-    return rates
 
 
 def _title(settings: Settings, period: Period, team: str | None, person: str | None, annual: bool) -> str:

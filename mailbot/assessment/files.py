@@ -4,7 +4,7 @@ is page.py's and report.pdf pdf.py's."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -46,12 +46,13 @@ FIGURE_COLUMNS = (
 )  # fmt: skip
 
 
-def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """A CSV with a byte-order mark so Excel reads UTF-8; empty cells for values that do not exist."""
+def write_csv(path: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """A CSV with a byte-order mark so Excel reads UTF-8; empty cells for values that do not exist. The rows are
+    written as they come (a year's messages are never all formatted at once)."""
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
-        writer.writerows([["" if value is None else value for value in row] for row in rows])
+        writer.writerows(["" if value is None else value for value in row] for row in rows)
 
 
 def figure_rows(figures: Sequence[Figure]) -> list[list[object]]:

@@ -9,8 +9,8 @@ business hours (which need the office calendar) are computed in Python.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, Engine, and_, case, func, or_, select
 
@@ -27,9 +27,8 @@ P = TouchpointRow.__table__.c
 A = AbsenceRow.__table__.c
 
 
-@dataclass(frozen=True)
-class MessageRow:
-    """One tracked message, as messages.csv lists it."""
+class MessageRow(NamedTuple):
+    """One tracked message, as messages.csv lists it (a named tuple: a year holds a quarter of a million)."""
 
     mailbox: str
     owner: str

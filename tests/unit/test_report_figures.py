@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailbot.assessment.command import _by_team
 from mailbot.assessment.document import Cell, Document, Section, Table
 from mailbot.assessment.figures import (
     Counts,
@@ -231,3 +232,21 @@ def test_the_page_tables_note_the_previous_period_and_the_change_under_each_figu
     assert Cell("–") == extra["median business hours to answer a complaint"]
     [[*_, last]] = figure_tables(with_previous([now], []))[1].rows
     assert Cell("–") == last
+
+
+def test_per_person_charts_take_whole_teams_up_to_a_page_and_split_only_a_larger_team() -> None:
+    """Six teams of ten and one of 30, by name: whole teams packed up to 20 bars a chart, the team of 30 split (its
+    last ten sharing a chart with the team after it); a single chart needs no part in its title."""
+    owners = [Owner(f"p{t}{n}", f"Person {t}{n}", "person", f"Team {t}") for t in "ABCDEF" for n in range(10)]
+    owners += [Owner(f"big{n}", f"Big {n}", "person", "Team Big") for n in range(30)]
+    groups = _by_team(owners)
+    assert [len(group) for _, group in groups] == [20, 20, 20, 20, 10]  # A+B, Big, the rest of Big+C, D+E, F
+    assert [part for part, _ in groups] == [
+        " (Team A to Team B; chart 1 of 5)",
+        " (Team Big; chart 2 of 5)",
+        " (Team Big to Team C; chart 3 of 5)",
+        " (Team D to Team E; chart 4 of 5)",
+        " (Team F; chart 5 of 5)",
+    ]
+    assert sorted(o.key for _, group in groups for o in group) == sorted(o.key for o in owners)
+    assert _by_team(owners[:10]) == [("", owners[:10])]

@@ -70,3 +70,12 @@ def test_a_cells_note_is_under_its_value_in_the_pdf_and_on_the_page() -> None:
     lines = page_texts(pdf_bytes(document, NOW))[0].split("\n")
     assert ["12", "was 9 <+3>"] == lines[lines.index("received") + 4 : lines.index("received") + 6]
     assert '<td>12<br><span class="note">was 9 &lt;+3&gt;</span></td>' in html_page(document)
+
+
+def test_a_chart_drawn_by_a_worker_process_is_the_one_drawn_here() -> None:
+    """The painter's workers (on a machine of more than one core) draw exactly what this process would."""
+    names, rates = ["Łucja Żółć", "Jiří Dvořák"], [100.0, None]
+    with charts.Painter() as painter:
+        drawn = painter.draw(charts.person_on_time, names, rates, "On-time rate per person")
+        here = charts.person_on_time(names, rates, "On-time rate per person")
+        assert (drawn().svg, drawn().title) == (here.svg, here.title)
