@@ -49,6 +49,9 @@ class BusinessCalendar:
     holidays: Container[date] = frozenset()
     # Each day's open instants, worked out once: a year's report measures a quarter of a million answers.
     _spans: dict[date, tuple[Span, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Open time of every day before a date, counted from the first date asked about (negative before it): elapsed
+    # time is then a difference of two look-ups, whatever the distance.
+    _before: dict[date, timedelta] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for weekday, intervals in self.hours.items():
@@ -149,15 +152,42 @@ class BusinessCalendar:
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Open time between `start` and `end`; zero if `end` is not after `start`."""
         begin, finish = _utc(start), _utc(end)
-        total = _ZERO
         if finish <= begin:
-            return total
-        day, last_day = self._local_date(begin) - _ONE_DAY, self._local_date(finish)
-        while day <= last_day:
-            for opening, close in self._day_spans(day):
-                total += max(_ZERO, min(close, finish) - max(opening, begin))
-            day += _ONE_DAY
+            return _ZERO
+        return max(_ZERO, self._open_until(finish) - self._open_until(begin))
+
+    def _open_until(self, instant: datetime) -> timedelta:
+        """Open time before `instant`, counted from the first date asked about. Every interval of an earlier local
+        date has closed by `instant` (a close at 24:00 is the next date's first instant), so only the intervals of
+        its own date are partly counted."""
+        day = self._local_date(instant)
+        total = self._open_before(day)
+        for opening, close in self._day_spans(day):
+            if opening >= instant:
+                break
+            total += min(close, instant) - opening
         return total
+
+    def _open_before(self, day: date) -> timedelta:
+        """Open time of the days from the first date asked about up to `day` (negative before that date)."""
+        known = self._before
+        found = known.get(day)
+        if found is not None:
+            return found
+        if not known:
+            known[day] = _ZERO
+            return _ZERO
+        first, last = min(known), max(known)
+        while last < day:
+            known[last + _ONE_DAY] = known[last] + self._open_on(last)
+            last += _ONE_DAY
+        while first > day:
+            known[first - _ONE_DAY] = known[first] - self._open_on(first - _ONE_DAY)
+            first -= _ONE_DAY
+        return known[day]
+
+    def _open_on(self, day: date) -> timedelta:
+        return sum((close - opening for opening, close in self._day_spans(day)), _ZERO)
 
     def business_days_between(self, start: date, end: date) -> int:
         """How many business days d satisfy start < d <= end."""

@@ -469,3 +469,34 @@ def test_last_open_is_not_later_and_no_open_time_follows_it(calendar: BusinessCa
     last = calendar.last_open(at)
     at_or_before_close = calendar.is_open(last) or calendar.is_open(utc(last) - TICK)
     assert (True, timedelta(), True) == (utc(last) <= utc(at), calendar.elapsed(last, at), at_or_before_close)
+
+
+def _elapsed_day_by_day(calendar: BusinessCalendar, start: datetime, end: datetime) -> timedelta:
+    """Open time between two instants, added up interval by interval (what elapsed did before its running sums)."""
+    total, day = timedelta(0), start.astimezone(calendar.tz).date() - timedelta(days=1)
+    while day <= end.astimezone(calendar.tz).date():
+        for opening, close in calendar._day_spans(day):
+            total += max(timedelta(0), min(close, end) - max(opening, start))
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    zone=st.sampled_from(["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "UTC"]),
+    hours=st.sampled_from([{"mon-fri": "08:00-17:00"}, {"mon-sat": ["00:00-02:30", "13:00-24:00"]},
+                           {"sun": "01:30-03:00", "wed": "00:00-24:00"}]),
+    first=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+    second=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
+    asked_before=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31),
+                              timezones=st.just(UTC)),
+)  # fmt: skip
+def test_elapsed_is_the_open_time_added_up_interval_by_interval(
+    zone: str, hours: dict[str, str | list[str]], first: datetime, second: datetime, asked_before: datetime
+) -> None:
+    """Whatever was asked before (the running sums start there) and across clock changes and midnight closes."""
+    calendar = BusinessCalendar.from_spec(zone, hours, {date(2026, 12, 25)})
+    calendar.elapsed(asked_before, asked_before + timedelta(hours=1))
+    start, end = sorted((first, second))
+    assert _elapsed_day_by_day(calendar, start, end) == calendar.elapsed(start, end)
+    assert timedelta(0) == calendar.elapsed(end, start)
