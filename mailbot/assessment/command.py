@@ -69,19 +69,25 @@ def write_report(
     whole = settings.policy.organisation.name if team is None and person is None else None
     rules = TouchpointRules.from_settings(settings)
     measure = _Measure(store.engine, now, owners, _calendars(settings), rules, whole, teams=person is None)
+    # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
+    names = _names(settings)
     with charts.Painter() as painter:
         current = measure(period)
-        # The charts are drawn by other processes while this one measures the previous period and reads the rest.
+        # The charts are drawn by other processes while this one measures the previous period, writes the CSV files
+        # and reads the rest.
         pending = _charts(painter, settings, period, now, owners, current)
         table = with_previous(current.table, measure(previous_period(period_text, period, tz)).table)
-        document, names = _document(
+        written = _write(out, {
+            "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), (
+                _message_row(row, names, hours, now, tz) for row, hours in zip(current.rows, current.hours,
+                                                                                strict=True)
+            )),
+            "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
+        })  # fmt: skip
+        document = _document(
             settings, store, period_text, period, now, team, person, owners, current, table, pending, measure.calendars
         )
-    return _write(out, {
-        "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), (
-            _message_row(row, names, hours, now, tz) for row, hours in zip(current.rows, current.hours, strict=True)
-        )),
-        "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
+    return written + _write(out, {
         "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
         "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
     })  # fmt: skip
@@ -91,9 +97,8 @@ def _document(
     settings: Settings, store: SqlStore, period_text: str, period: Period, now: datetime, team: str | None,
     person: str | None, owners: list[Owner], current: _Measured, table: list[Figure],
     pending: list[Callable[[], Chart]], calendars: dict[str, BusinessCalendar],
-) -> tuple[Document, dict[str, str]]:  # fmt: skip
-    """The report's content, and the names of who answered by address (any colleague, also outside a --team or
-    --person report, or a shared mailbox)."""
+) -> Document:  # fmt: skip
+    """The report's content, its charts waited for last."""
     tz = settings.first_office.tz
     names = _names(settings)
     annual = period_text == "year"
@@ -111,7 +116,7 @@ def _document(
         surveys,
         Section("Charts", charts=[drawn() for drawn in pending]),
     ])  # fmt: skip
-    return document, names
+    return document
 
 
 @dataclass(frozen=True)
