@@ -6,12 +6,7 @@ from __future__ import annotations
 
 import io
 import math
-import multiprocessing
-import os
-from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
-from types import TracebackType
-from typing import ParamSpec
+from collections.abc import Collection, Mapping, Sequence
 
 import matplotlib
 
@@ -25,46 +20,10 @@ from matplotlib.patches import Rectangle
 
 from mailbot.assessment.document import Chart
 
-Drawn = ParamSpec("Drawn")
 STANDARD = 100.0  # the standard is every message answered by its due time
 STANDARD_LABEL = "Standard: every message answered on time (100 %)"
 PNG_DPI = 150  # about 160 dots per inch at the PDF's chart width: sharp in print, and quick to draw
 PNG_PIXELS = 6000
-
-
-class Painter:
-    """Draws charts in worker processes, one per core beyond the first (at most four), so that a large report's
-    charts are drawn while its figures are still being counted; in this process on a machine of one core.
-
-    Workers start from a clean server process (forkserver) with this module imported, never as forks of the
-    command holding database connections: a forked copy of a PostgreSQL connection would end the server session
-    of the original when it is closed."""
-
-    def __init__(self) -> None:
-        self._pool: Executor | None = None
-
-    def __enter__(self) -> Painter:
-        workers = min((os.cpu_count() or 1) - 1, 4)
-        if workers > 0:
-            methods = multiprocessing.get_all_start_methods()
-            context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-            if "forkserver" in methods:
-                context.set_forkserver_preload([__name__])
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-
-    def draw(self, chart: Callable[Drawn, Chart], *args: Drawn.args, **kwargs: Drawn.kwargs) -> Callable[[], Chart]:
-        """Start drawing `chart(*args)`; the returned function waits for the chart (raising what drawing raised)."""
-        if self._pool is None:
-            drawn = chart(*args, **kwargs)
-            return lambda: drawn
-        return self._pool.submit(chart, *args, **kwargs).result
 
 
 def weekly_on_time(weeks: Sequence[str], rates: Sequence[float | None], title: str) -> Chart:

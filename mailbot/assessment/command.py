@@ -10,7 +10,7 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 from mailbot.assessment import charts
 from mailbot.assessment.annual import assessment
@@ -39,6 +39,7 @@ from mailbot.assessment.query import (
     touchpoint_updates,
 )
 from mailbot.assessment.satisfaction import satisfaction, satisfaction_section
+from mailbot.assessment.workers import Workers
 from mailbot.config import Settings
 from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
@@ -68,26 +69,31 @@ def write_report(
     owners = _owners(settings, team, person)
     whole = settings.policy.organisation.name if team is None and person is None else None
     rules = TouchpointRules.from_settings(settings)
-    measure = _Measure(store.engine, now, owners, _calendars(settings), rules, whole, teams=person is None)
+    measure = _Measure(now, owners, _calendars(settings), rules, whole, teams=person is None)
     # Who answered, by address: any colleague (also outside a --team or --person report) or a shared mailbox.
     names = _names(settings)
-    with charts.Painter() as painter:
-        current = measure(period)
-        # The charts are drawn by other processes while this one measures the previous period, writes the CSV files
-        # and reads the rest.
-        pending = _charts(painter, settings, period, now, owners, current)
-        table = with_previous(current.table, measure(previous_period(period_text, period, tz)).table)
+    with Workers(__name__) as workers:
+        # The previous period is measured by another process (with its own connections), and the charts drawn,
+        # while this one measures the period, writes messages.csv and reads the rest.
+        before = previous_period(period_text, period, tz)
+        url = store.engine.url
+        previous = (
+            workers.start(_previous_figures, url.render_as_string(hide_password=False), measure, before)
+            if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
+            else (lambda figures: lambda: figures)(measure(store.engine, before).table)  # a database only here
+        )
+        current = measure(store.engine, period)
+        pending = _charts(workers, settings, period, now, owners, current)
         written = _write(out, {
             "messages.csv": lambda path: write_csv(path, _with_zone(MESSAGE_COLUMNS, str(tz)), (
                 _message_row(row, names, hours, now, tz) for row, hours in zip(current.rows, current.hours,
                                                                                 strict=True)
             )),
-            "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
         })  # fmt: skip
-        document = _document(
-            settings, store, period_text, period, now, team, person, owners, current, table, pending, measure.calendars
-        )
+        document, table = _document(settings, store, period_text, period, now, team, person, owners, current,
+                                    previous, pending, measure.calendars)  # fmt: skip
     return written + _write(out, {
+        "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
         "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
         "report.pdf": lambda path: path.write_bytes(pdf_bytes(document, now)),
     })  # fmt: skip
@@ -95,10 +101,11 @@ def write_report(
 
 def _document(
     settings: Settings, store: SqlStore, period_text: str, period: Period, now: datetime, team: str | None,
-    person: str | None, owners: list[Owner], current: _Measured, table: list[Figure],
+    person: str | None, owners: list[Owner], current: _Measured, previous: Callable[[], list[Figure]],
     pending: list[Callable[[], Chart]], calendars: dict[str, BusinessCalendar],
-) -> Document:  # fmt: skip
-    """The report's content, its charts waited for last."""
+) -> tuple[Document, list[Figure]]:  # fmt: skip
+    """The report's content and its figures with the previous period's, which (as the charts) are waited for only
+    once the rest is read."""
     tz = settings.first_office.tz
     names = _names(settings)
     annual = period_text == "year"
@@ -111,12 +118,13 @@ def _document(
         assessment(settings, store.engine, period, now, owners, current.counts, current.answers, calendars, scores)
         if annual else []
     )  # fmt: skip
+    table = with_previous(current.table, previous())
     document = Document(title, intro, [*extra,
         Section("Figures", tables=figure_tables(table)),
         surveys,
         Section("Charts", charts=[drawn() for drawn in pending]),
     ])  # fmt: skip
-    return document
+    return document, table
 
 
 @dataclass(frozen=True)
@@ -135,7 +143,6 @@ class _Measure:
     """Measures a period as it stands at `now`: counts grouped in SQL, answer times and overdue at end of day
     from the period's message rows (one pass, the office close of each due day looked up once)."""
 
-    engine: Engine
     now: datetime
     owners: list[Owner]
     calendars: dict[str, BusinessCalendar]
@@ -143,14 +150,14 @@ class _Measure:
     organisation: str | None
     teams: bool
 
-    def __call__(self, period: Period) -> _Measured:
+    def __call__(self, engine: Engine, period: Period) -> _Measured:
         keys = [owner.key for owner in self.owners]
-        rows = messages(self.engine, period.start, period.end, keys, self.now)
+        rows = messages(engine, period.start, period.end, keys, self.now)
         counts = _add(
-            owner_counts(self.engine, period.start, period.end, self.now, keys),
-            touchpoint_updates(self.engine, period.start, period.end, self.now, keys),
-            absences(self.engine, period.start, period.end, self.now, keys),
-            self._overdue_updates(period, keys),
+            owner_counts(engine, period.start, period.end, self.now, keys),
+            touchpoint_updates(engine, period.start, period.end, self.now, keys),
+            absences(engine, period.start, period.end, self.now, keys),
+            self._overdue_updates(engine, period, keys),
         )
         answers: dict[tuple[str, str], list[float]] = defaultdict(list)
         complaints: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -170,13 +177,22 @@ class _Measure:
         table = figures(self.owners, counts, Hours(answers, complaints), self.organisation, teams=self.teams)
         return _Measured(table, rows, hours, counts, answers)
 
-    def _overdue_updates(self, period: Period, keys: list[str]) -> dict[tuple[str, str], Counts]:
+    def _overdue_updates(self, engine: Engine, period: Period, keys: list[str]) -> dict[tuple[str, str], Counts]:
         """Updates due in the period on requests still followed at `now` that have not been given: late."""
         late: Counter[tuple[str, str]] = Counter()
-        for owner, kind, last_touch in open_touchpoints(self.engine, keys):
+        for owner, kind, last_touch in open_touchpoints(engine, keys):
             due = update_due(last_touch, self.calendars[owner], self.rules)
             late[(owner, kind)] += period.start <= due < period.end and due <= self.now
         return {key: Counts(updates_due=number) for key, number in late.items() if number}
+
+
+def _previous_figures(url: str, measure: _Measure, period: Period) -> list[Figure]:
+    """The previous period's figures, measured by a worker process on connections of its own."""
+    engine = create_engine(url)
+    try:
+        return measure(engine, period).table
+    finally:
+        engine.dispose()
 
 
 def _add(*parts: dict[tuple[str, str], Counts]) -> dict[tuple[str, str], Counts]:
@@ -194,10 +210,10 @@ def _names(settings: Settings) -> dict[str, str]:
 
 
 def _charts(
-    painter: charts.Painter, settings: Settings, period: Period, now: datetime, owners: list[Owner],
+    workers: Workers, settings: Settings, period: Period, now: datetime, owners: list[Owner],
     measured: _Measured,
 ) -> list[Callable[[], Chart]]:  # fmt: skip
-    """The report's charts, handed to `painter`: on-time per week, the response-time distribution, volume by hour,
+    """The report's charts, handed to `workers`: on-time per week, the response-time distribution, volume by hour,
     then on-time per person (a chart per few teams in a large organisation). The week of each message is found
     in the same pass over the period's rows as its hour; its decision as in the figures' SQL."""
     tz = settings.first_office.tz
@@ -221,13 +237,13 @@ def _charts(
     weekly = [Counts(decided=d, within=w).on_time_percent for d, w in zip(decided, within, strict=True)]
     label = period.label
     return [
-        painter.draw(charts.weekly_on_time, [monday.isoformat() for monday in mondays], weekly,
+        workers.start(charts.weekly_on_time, [monday.isoformat() for monday in mondays], weekly,
                      f"On-time rate per week, {label}"),
-        painter.draw(charts.response_times, by_kind["email"], by_kind["voicemail"], _limits(settings),
+        workers.start(charts.response_times, by_kind["email"], by_kind["voicemail"], _limits(settings),
                      f"Business hours to first answer, {label}"),
-        painter.draw(charts.volume_by_weekday_hour, volume, _open_hours(settings.first_office), tz.key,
+        workers.start(charts.volume_by_weekday_hour, volume, _open_hours(settings.first_office), tz.key,
                      f"Messages received by weekday and hour, {label}"),
-        *(painter.draw(charts.person_on_time, [o.name for o in group], [per_owner.get(o.name) for o in group],
+        *(workers.start(charts.person_on_time, [o.name for o in group], [per_owner.get(o.name) for o in group],
                        f"On-time rate per person, {label}{part}") for part, group in _by_team(owners)),
     ]  # fmt: skip
 

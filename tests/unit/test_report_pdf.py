@@ -11,6 +11,7 @@ from mailbot.assessment import charts
 from mailbot.assessment.document import Cell, Document, Section, Table
 from mailbot.assessment.page import html_page
 from mailbot.assessment.pdf import pdf_bytes
+from mailbot.assessment.workers import Workers
 
 NOW = datetime(2026, 11, 25, 23, tzinfo=UTC)
 
@@ -73,9 +74,9 @@ def test_a_cells_note_is_under_its_value_in_the_pdf_and_on_the_page() -> None:
 
 
 def test_a_chart_drawn_by_a_worker_process_is_the_one_drawn_here() -> None:
-    """The painter's workers (on a machine of more than one core) draw exactly what this process would."""
+    """The report's worker processes (on a machine of more than one core) draw exactly what this process would."""
     names, rates = ["Łucja Żółć", "Jiří Dvořák"], [100.0, None]
-    with charts.Painter() as painter:
-        drawn = painter.draw(charts.person_on_time, names, rates, "On-time rate per person")
+    with Workers("mailbot.assessment.charts") as workers:
+        drawn = workers.start(charts.person_on_time, names, rates, "On-time rate per person")
         here = charts.person_on_time(names, rates, "On-time rate per person")
         assert (drawn().svg, drawn().title) == (here.svg, here.title)
