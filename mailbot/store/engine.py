@@ -126,11 +126,13 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 
 def _create_engine(url: URL) -> Engine:
+    """The engine for `url`. Its errors never show the statement's parameters: they hold member data (senders,
+    subjects, message ids), and an error may reach the terminal or a log."""
     try:
         if url.get_backend_name() == "sqlite":
             return _create_sqlite_engine(url)
         connect_args: dict[str, Any] = {} if "connect_timeout" in url.query else {"connect_timeout": 10}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
     except ArgumentError as exc:  # e.g. a driver that is not installed
         raise StoreError(f"Cannot open the state database at {safe_url(url)}: {exc}; {_HINT}.") from None
 
@@ -139,7 +141,9 @@ def _create_sqlite_engine(url: URL) -> Engine:
     database = url.database or ""
     in_memory = database in ("", ":memory:")
     if in_memory:
-        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
+        )
     else:
         parent = Path(database).parent
         try:
@@ -149,7 +153,7 @@ def _create_sqlite_engine(url: URL) -> Engine:
                 f"Cannot create the directory {str(parent)!r} for the state database {safe_url(url)}: "
                 f"{exc.strerror}; {_HINT}."
             ) from None
-        engine = create_engine(url)
+        engine = create_engine(url, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

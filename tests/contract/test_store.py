@@ -12,6 +12,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailbot.domain import MessageKind, Touchpoint, Tracked, TrackingStart
 from mailbot.errors import StoreError
@@ -565,3 +566,13 @@ def test_a_sqlite_database_locked_past_the_wait_is_one_sentence(
         with open_store(url) as waiting, pytest.raises(StoreError) as caught:
             waiting.claim("nudge:anna:m1", T0)
     assert f"The state database {url} stayed locked by another mailbot process for 10 minutes" in str(caught.value)
+
+
+def test_a_database_error_never_shows_the_member_data_it_was_given(store: SqlStore) -> None:
+    """A statement the database refuses (here: a table that does not exist) names itself, not its parameters:
+    they hold senders, subjects and message ids, and an error may reach the terminal or a log."""
+    member = "ana.novak@member.example <Question about my card>"
+    with pytest.raises(SQLAlchemyError) as raised, store.engine.begin() as connection:
+        connection.execute(text("INSERT INTO no_such_table (sender) VALUES (:sender)"), {"sender": member})
+    assert "no_such_table" in str(raised.value)
+    assert "ana.novak" not in str(raised.value)
