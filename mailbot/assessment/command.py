@@ -10,7 +10,7 @@ from datetime import datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
 
 from mailbot.assessment import charts
 from mailbot.assessment.annual import assessment
@@ -45,6 +45,7 @@ from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.touchpoint import TouchpointRules, update_due
 from mailbot.store import SqlStore
+from mailbot.store.engine import open_engine
 
 MESSAGE_COLUMNS = (
     "mailbox", "owner", "kind", "received", "due", "first answer", "resolution", "business hours to answer",
@@ -188,7 +189,7 @@ class _Measure:
 
 def _previous_figures(url: str, measure: _Measure, period: Period) -> list[Figure]:
     """The previous period's figures, measured by a worker process on connections of its own."""
-    engine = create_engine(url)
+    engine = open_engine(url, migrate=False)  # as the command's own: SQLite's busy wait, PostgreSQL's pre-ping
     try:
         return measure(engine, period).table
     finally:
