@@ -127,14 +127,46 @@ def downgrade(engine: Engine, revision: str) -> None:
 
 def _create_engine(url: URL) -> Engine:
     """The engine for `url`. Its errors never show the statement's parameters: they hold member data (senders,
-    subjects, message ids), and an error may reach the terminal or a log."""
+    subjects, message ids), and an error may reach the terminal or a log. Text it is given never holds NUL."""
     try:
         if url.get_backend_name() == "sqlite":
-            return _create_sqlite_engine(url)
+            return _without_nul(_create_sqlite_engine(url))
         connect_args: dict[str, Any] = {} if "connect_timeout" in url.query else {"connect_timeout": 10}
-        return create_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True)
+        return _without_nul(create_engine(url, pool_pre_ping=True, connect_args=connect_args, hide_parameters=True))
     except ArgumentError as exc:  # e.g. a driver that is not installed
         raise StoreError(f"Cannot open the state database at {safe_url(url)}: {exc}; {_HINT}.") from None
+
+
+NUL = "\x00"
+NUL_STORED = "\ufffd"  # the replacement character
+
+
+def _without_nul(engine: Engine) -> Engine:
+    """Every NUL character in text bound to a statement becomes U+FFFD, on every database alike: PostgreSQL
+    refuses NUL in text, and a member's subject (or a sender's Message-ID) may hold one. Lookups are changed the
+    same way, so they still find what was stored."""
+
+    @event.listens_for(engine, "before_cursor_execute", retval=True)
+    def _clean(
+        connection: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+    ) -> tuple[str, Any]:
+        return statement, _clean_parameters(parameters, executemany)
+
+    return engine
+
+
+def _clean_parameters(parameters: Any, many: bool) -> Any:
+    if many and isinstance(parameters, (list, tuple)):
+        return type(parameters)(_clean_parameters(one, False) for one in parameters)
+    if isinstance(parameters, dict):
+        return {key: _clean_value(value) for key, value in parameters.items()}
+    if isinstance(parameters, (list, tuple)):
+        return type(parameters)(_clean_value(value) for value in parameters)
+    return parameters
+
+
+def _clean_value(value: Any) -> Any:
+    return value.replace(NUL, NUL_STORED) if isinstance(value, str) and NUL in value else value
 
 
 def _create_sqlite_engine(url: URL) -> Engine:

@@ -576,3 +576,17 @@ def test_a_database_error_never_shows_the_member_data_it_was_given(store: SqlSto
         connection.execute(text("INSERT INTO no_such_table (sender) VALUES (:sender)"), {"sender": member})
     assert "no_such_table" in str(raised.value)
     assert "ana.novak" not in str(raised.value)
+
+
+def test_a_nul_in_member_text_is_stored_as_a_replacement_character(store: SqlStore) -> None:
+    """PostgreSQL refuses NUL in text: a subject, sender or Message-ID holding one is stored (on every database)
+    with U+FFFD in its place, and found again by the id as it arrived."""
+    item = tracked("<odd\x00id@member.example>", subject="Card\x00lost", sender="a\x00b@member.example")
+    store.upsert_tracked(item)
+    found = store.get_tracked("office@example.org", "<odd\x00id@member.example>")
+    assert found is not None
+    assert (found.message_id, found.subject, found.sender) == (
+        "<odd\ufffdid@member.example>",
+        "Card\ufffdlost",
+        "a\ufffdb@member.example",
+    )
