@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from mailbot.domain import Touchpoint, Tracked
-from mailbot.store.models import Base, ComplaintRow, SentKeyRow, TouchpointRow, TrackedRow, to_utc
+from mailbot.store.models import Base, ComplaintRow, SentKeyRow, TouchpointRow, TrackedRow, sent_key, to_utc
 from mailbot.store.port import ComplaintRecord
 
 if TYPE_CHECKING:
@@ -138,7 +138,7 @@ class FollowupStore:
 
     def claim_detail(self, key: str) -> str | None:
         with self._session() as s:
-            detail: str | None = s.scalar(select(SentKeyRow.detail).where(SentKeyRow.key == key))
+            detail: str | None = s.scalar(select(SentKeyRow.detail).where(SentKeyRow.key == sent_key(key)))
             return detail
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, date, datetime
 
 from sqlalchemy import Boolean, Date, DateTime, Dialect, ForeignKey, Index, Integer, MetaData, String, Text
@@ -175,12 +176,25 @@ class LeftOutRow(Base):
     counted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+SENT_KEY_LENGTH = 512
+
+
+def sent_key(key: str) -> str:
+    """A claim's key as stored: itself when it fits the column, else its beginning and a SHA-256 of the whole (keys
+    carry Message-IDs, which a sender may make nearly a thousand characters long)."""
+    if len(key) <= SENT_KEY_LENGTH:
+        return key
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    marker = "…sha256:"
+    return key[: SENT_KEY_LENGTH - len(marker) - len(digest)] + marker + digest
+
+
 class SentKeyRow(Base):
     """A side effect (nudge, digest, e-mail) that has been claimed; the primary key makes it happen once."""
 
     __tablename__ = "sent_key"
 
-    key: Mapped[str] = mapped_column(String(512), primary_key=True)
+    key: Mapped[str] = mapped_column(String(SENT_KEY_LENGTH), primary_key=True)  # sent_key(): never longer
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     detail: Mapped[str] = mapped_column(Text)
 

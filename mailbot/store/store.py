@@ -30,6 +30,7 @@ from mailbot.store.models import (
     SyncStateRow,
     TrackedRow,
     WeeklyStatusRow,
+    sent_key,
     to_utc,
 )
 from mailbot.store.port import AuditEntry, JobRun, OofRecord, WeeklyStatusRecord
@@ -184,7 +185,7 @@ class SqlStore(FollowupStore, HorizonStore, SurveyStore, HistoryStore):
     def claim(self, key: str, at: datetime, detail: str = "") -> bool:
         # INSERT ... ON CONFLICT DO NOTHING: the primary key decides, atomically, with no read-then-write
         # race and without aborting an enclosing PostgreSQL transaction the way an IntegrityError would.
-        values = {"key": key, "claimed_at": to_utc(at, "claim time"), "detail": detail}
+        values = {"key": sent_key(key), "claimed_at": to_utc(at, "claim time"), "detail": detail}
         # RETURNING tells whether this call inserted the row (INSERT rowcount is not reliable across drivers).
         statement = (
             self._insert(SentKeyRow)
@@ -197,7 +198,7 @@ class SqlStore(FollowupStore, HorizonStore, SurveyStore, HistoryStore):
 
     def was_claimed(self, key: str) -> bool:
         with self._session() as s:
-            return bool(s.scalar(select(exists().where(SentKeyRow.key == key))))
+            return bool(s.scalar(select(exists().where(SentKeyRow.key == sent_key(key)))))
 
     # Out-of-office replies mailbot set
 

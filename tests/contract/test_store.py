@@ -590,3 +590,14 @@ def test_a_nul_in_member_text_is_stored_as_a_replacement_character(store: SqlSto
         "Card\ufffdlost",
         "a\ufffdb@member.example",
     )
+
+
+def test_a_claim_whose_key_holds_a_long_message_id_is_made_once(store: SqlStore) -> None:
+    """A nudge's key names the Message-ID, which a sender may make 600 (or 990) characters long: the claim is made,
+    made once, found again with its detail, and not confused with a key that differs only at its end."""
+    for length in (600, 990):
+        key = f"nudge:anna:office@example.org:<{'x' * length}@member.example>"
+        assert store.claim(key, T0, "told anna")
+        assert not store.claim(key, T0)
+        assert store.was_claimed(key) and "told anna" == store.claim_detail(key)
+        assert not store.was_claimed(key.replace("@member.example>", "@member.example.>"))
