@@ -302,6 +302,16 @@ def test_a_bad_request_is_one_sentence(demo_state: Path, tmp_path: Path, args: l
     assert not (tmp_path / "out").exists()
 
 
+def test_a_state_database_that_is_not_there_is_one_sentence(tmp_path: Path) -> None:
+    """--state naming a SQLite file that does not exist (a typo) ends in one sentence and exit code 2; no empty
+    database is made and no empty report written."""
+    missing = tmp_path / "no-such.sqlite3"
+    result = report(missing, tmp_path / "out")
+    assert (2, f"mailbot: There is no state database at {missing} (from --state); check the path.\n") == (
+        result.returncode, result.stderr)  # fmt: skip
+    assert not missing.exists() and not (tmp_path / "out").exists()
+
+
 def test_a_folder_it_cannot_write_is_one_sentence(demo_state: Path, tmp_path: Path) -> None:
     """--out naming a file, not a folder, ends in one sentence and exit code 2."""
     blocked = tmp_path / "blocked"
