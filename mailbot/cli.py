@@ -438,13 +438,12 @@ def report_command(
     """Figures on how member mail was answered in a period: messages.csv, figures.csv, report.html and .pdf."""
     from mailbot.assessment.command import ReportError, write_report
     from mailbot.store import open_store
-    from mailbot.store.engine import database_url
+    from mailbot.store.engine import database_url, sqlite_file
 
     settings = ctx.settings(resolve_secrets=state is None)
     url = state or settings.state_url(with_password=True)
-    parsed = database_url(url)
-    database = parsed.database or ""
-    if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not Path(database).is_file():
+    database = sqlite_file(database_url(url))
+    if database is not None and not Path(database).is_file():
         # Opening it would create an empty database, and the report would say nothing was received.
         where = "--state" if state else "service.yaml's state.url"
         raise ReportError(f"There is no state database at {database} (from {where}); check the path.")

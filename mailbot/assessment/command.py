@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -45,7 +46,7 @@ from mailbot.errors import MailbotError, UnknownNameError
 from mailbot.policy.business_time import BusinessCalendar
 from mailbot.policy.touchpoint import TouchpointRules, update_due
 from mailbot.store import SqlStore
-from mailbot.store.engine import open_engine
+from mailbot.store.engine import open_engine, sqlite_file
 
 MESSAGE_COLUMNS = (
     "mailbox", "owner", "kind", "received", "due", "first answer", "resolution", "business hours to answer",
@@ -78,11 +79,10 @@ def write_report(
         # while this one measures the period, writes messages.csv and reads the rest.
         before = previous_period(period_text, period, tz)
         url = store.engine.url
-        previous = (
-            workers.start(_previous_figures, url.render_as_string(hide_password=False), measure, before)
-            if url.get_backend_name() != "sqlite" or url.database not in (None, "", ":memory:")
-            else (lambda figures: lambda: figures)(measure(store.engine, before).table)  # a database only here
-        )
+        if url.get_backend_name() == "sqlite" and sqlite_file(url) is None:  # a database only this process sees
+            previous: Callable[[], list[Figure]] = partial(list, measure(store.engine, before).table)
+        else:
+            previous = workers.start(_previous_figures, url.render_as_string(hide_password=False), measure, before)
         current = measure(store.engine, period)
         pending = _charts(workers, settings, period, now, owners, current)
         written = _write(out, {
@@ -91,8 +91,8 @@ def write_report(
                                                                                 strict=True)
             )),
         })  # fmt: skip
-        document, table = _document(settings, store, period_text, period, now, team, person, owners, current,
-                                    previous, pending, measure.calendars)  # fmt: skip
+        document, table = _document(settings, store, period_text, period, before, now, team, person, owners, names,
+                                    current, previous, pending, measure.calendars)  # fmt: skip
     return written + _write(out, {
         "figures.csv": lambda path: write_csv(path, FIGURE_COLUMNS, figure_rows(table)),
         "report.html": lambda path: path.write_text(html_page(document), encoding="utf-8"),
@@ -101,17 +101,16 @@ def write_report(
 
 
 def _document(
-    settings: Settings, store: SqlStore, period_text: str, period: Period, now: datetime, team: str | None,
-    person: str | None, owners: list[Owner], current: _Measured, previous: Callable[[], list[Figure]],
-    pending: list[Callable[[], Chart]], calendars: dict[str, BusinessCalendar],
+    settings: Settings, store: SqlStore, period_text: str, period: Period, before: Period, now: datetime,
+    team: str | None, person: str | None, owners: list[Owner], names: dict[str, str], current: _Measured,
+    previous: Callable[[], list[Figure]], pending: list[Callable[[], Chart]], calendars: dict[str, BusinessCalendar],
 ) -> tuple[Document, list[Figure]]:  # fmt: skip
-    """The report's content and its figures with the previous period's, which (as the charts) are waited for only
-    once the rest is read."""
+    """The report's content and its figures with the previous period's (`before`), which (as the charts) are
+    waited for only once the rest is read."""
     tz = settings.first_office.tz
-    names = _names(settings)
     annual = period_text == "year"
     title = _title(settings, period, team, person, annual)
-    intro = _intro(settings, period, previous_period(period_text, period, tz), now)
+    intro = _intro(settings, period, before, now)
     keys = [owner.key for owner in owners]
     scores = satisfaction(store.engine, period.start, period.end, keys, now)
     surveys = satisfaction_section(scores, names, tz)

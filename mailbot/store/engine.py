@@ -49,6 +49,12 @@ def database_url(url: str) -> URL:
     return parsed
 
 
+def sqlite_file(url: URL) -> str | None:
+    """The file a SQLite URL names; None for one held in memory and for any other database."""
+    database = url.database or ""
+    return database if url.get_backend_name() == "sqlite" and database not in ("", ":memory:") else None
+
+
 def safe_url(url: URL) -> str:
     """The URL as text with any password masked, fit for messages and logs."""
     return url.render_as_string(hide_password=True)
@@ -170,9 +176,9 @@ def _clean_value(value: Any) -> Any:
 
 
 def _create_sqlite_engine(url: URL) -> Engine:
-    database = url.database or ""
-    in_memory = database in ("", ":memory:")
-    if in_memory:
+    database = sqlite_file(url)
+    in_memory = database is None
+    if database is None:
         engine = create_engine(
             url, poolclass=StaticPool, connect_args={"check_same_thread": False}, hide_parameters=True
         )
