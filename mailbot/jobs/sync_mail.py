@@ -22,6 +22,7 @@ from mailbot.exchange.base import Folder
 from mailbot.jobs.complaints import escalate_complaints, note_complaints
 from mailbot.jobs.deps import Deps, JobResult, note_mailbox_failure
 from mailbot.jobs.horizon import count_left_out, left_out_line, mailbox_horizon, record_start, settle_start
+from mailbot.jobs.identity import identify
 from mailbot.jobs.open_items import calendar_of, person_by_email
 from mailbot.jobs.satisfaction import send_surveys
 from mailbot.jobs.touchpoints import follow_marks, record_touches, stop_removed
@@ -134,6 +135,8 @@ def _collect_sent(run: _Run, mailbox: str) -> None:
 def _track_inbox(run: _Run, mailbox: str) -> None:
     store = run.deps.store
     pages, full = _pages(run, mailbox, "inbox")
+    keyed = identify(store, mailbox, [items for items, _, _ in pages])
+    pages = [(items, deleted, state) for items, (_, deleted, state) in zip(keyed, pages, strict=True)]
     if run.unrecorded:
         run.start, run.unrecorded = record_start(run.deps, run.start, run.now), False
     horizon_at = mailbox_horizon(run.deps, run.start, mailbox)

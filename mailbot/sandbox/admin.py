@@ -90,6 +90,7 @@ class AdminApp:
             headers=data.get("headers", {}), message_class=data.get("message_class"), item_type=data.get("item_type"),
             in_reply_to=data.get("in_reply_to"), references=_list(data.get("references", [])),
             categories=_list(data.get("categories", [])), cc=_list(data.get("cc", [])),
+            message_id=data.get("message_id"),  # "" for mail without one; absent for a fresh one
         )  # fmt: skip
         return {"created": [{"mailbox": m.mailbox, "item_id": m.item_id, "message_id": m.message_id}
                             for m in delivered]}  # fmt: skip

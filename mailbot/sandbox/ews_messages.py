@@ -63,7 +63,7 @@ def _properties(item: StoredMessage) -> dict[tuple[int, str], str | None]:
     """The MAPI properties a client may ask for by tag, as (tag, type): the message class, Internet ids and
     PidTagAutoResponseSuppress."""
     suppress = item.auto_response_suppress
-    return {(0x001A, "String"): item.item_class, (0x1035, "String"): item.message_id,
+    return {(0x001A, "String"): item.item_class, (0x1035, "String"): item.message_id or None,
             (0x1039, "String"): " ".join(item.references) or None, (0x1042, "String"): item.in_reply_to,
             (0x3FDF, "Integer"): None if suppress is None else str(suppress)}  # fmt: skip
 
@@ -161,7 +161,7 @@ _MESSAGE: Fields = [
     ("IsDeliveryReceiptRequested", lambda m, w, s: False),
     ("ConversationTopic", lambda m, w, s: m.subject.removeprefix("RE: ").removeprefix("Re: ")),
     ("From", lambda m, w, s: single("From", m.author)),
-    ("InternetMessageId", lambda m, w, s: m.message_id),
+    ("InternetMessageId", lambda m, w, s: m.message_id or None),
     ("IsRead", lambda m, w, s: m.is_read),
     ("IsResponseRequested", lambda m, w, s: False),
     ("References", lambda m, w, s: " ".join(m.references) or None),
@@ -173,7 +173,7 @@ _MESSAGE: Fields = [
 _POST: Fields = [
     ("ConversationTopic", lambda m, w, s: m.subject),
     ("From", lambda m, w, s: single("From", m.author)),
-    ("InternetMessageId", lambda m, w, s: m.message_id),
+    ("InternetMessageId", lambda m, w, s: m.message_id or None),
     ("IsRead", lambda m, w, s: m.is_read),
     ("PostedTime", lambda m, w, s: m.received_at),
     ("References", lambda m, w, s: " ".join(m.references) or None),

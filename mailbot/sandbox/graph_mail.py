@@ -147,7 +147,7 @@ def message(item: StoredMessage, folder_id: str, as_text: bool = False) -> dict[
         "receivedDateTime": timestamp(item.received_at),
         "sentDateTime": timestamp(item.sent_at),
         "hasAttachments": item.has_attachments,  # inline images do not count (Graph's documentation)
-        "internetMessageId": item.message_id,
+        "internetMessageId": item.message_id or None,
         "subject": item.subject,
         "bodyPreview": item.body_text[:255],
         "importance": item.importance.lower(),
@@ -184,7 +184,7 @@ def extended_properties(item: StoredMessage, expand: str) -> list[dict[str, str]
         raise GraphError(400, "RequestBroker--ParseUri", f"The sandbox cannot expand '{expand}'; it expands "
                          "singleValueExtendedProperties($filter=id eq '...').")  # fmt: skip
     suppress = item.auto_response_suppress
-    values = {("String", MESSAGE_CLASS): item.item_class, ("String", INTERNET_MESSAGE_ID): item.message_id,
+    values = {("String", MESSAGE_CLASS): item.item_class, ("String", INTERNET_MESSAGE_ID): item.message_id or None,
               ("String", INTERNET_REFERENCES): " ".join(item.references) or None,
               ("String", IN_REPLY_TO): item.in_reply_to,
               ("Integer", AUTO_RESPONSE_SUPPRESS): None if suppress is None else str(suppress)}  # fmt: skip

@@ -114,7 +114,9 @@ class MailFlow:
             template = self._compose(
                 mailbox="", folder="inbox", author=author, to=to_list, cc=cc_list, subject=subject, text=body_text,
                 markup=body_html, at=received_at or self.clock.now(),
-                message_id=message_id or ids.message_id(author.email, seed), in_reply_to=in_reply_to,
+                # "" is mail that came without a Message-ID (Exchange then shows none)
+                message_id=ids.message_id(author.email, seed) if message_id is None else message_id,
+                in_reply_to=in_reply_to,
                 references=tuple(references), item_class=item_class, internal=False,
                 extra=tuple(headers.items()) if isinstance(headers, dict) else tuple(headers),
             )  # fmt: skip
@@ -219,7 +221,9 @@ class MailFlow:
         # A reply joins the thread of the first message it names that we know; anything else starts a new one.
         named = (fields.get("in_reply_to"), *reversed(fields.get("references", ())))
         known = next((self._conversations[n] for n in named if n and n in self._conversations), None)
-        return mailgen.compose(conversation_id=known or ids.conversation_id(fields["message_id"]), **fields)
+        # A message without a Message-ID starts a thread of its own (named after a fresh id, not after "").
+        root = fields["message_id"] or ids.message_id(fields["author"].email)
+        return mailgen.compose(conversation_id=known or ids.conversation_id(root), **fields)
 
     def _auto_reply(self, delivered: StoredMessage) -> None:
         """Automatic replies to outside senders, as Exchange sends them: once per sender while OOF is on."""

@@ -45,7 +45,9 @@ def transport_headers(
     ]
     if cc:
         headers.append(("CC", ", ".join(str(a) for a in cc)))
-    headers += [("Subject", subject), ("Date", format_datetime(sent_at)), ("Message-ID", message_id)]
+    headers += [("Subject", subject), ("Date", format_datetime(sent_at))]
+    if message_id:
+        headers.append(("Message-ID", message_id))
     if in_reply_to:
         headers.append(("In-Reply-To", in_reply_to))
     if references:

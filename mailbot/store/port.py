@@ -173,6 +173,10 @@ class StateStore(Protocol):
 
     def get_tracked(self, mailbox: str, message_id: str) -> Tracked | None: ...
 
+    def key_holders(self, mailbox: str, message_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        """For each of `message_ids` tracked in `mailbox`: the item id and sender of the message tracked under it."""
+        ...
+
     def open_tracked(self, owner_id: str | None = None) -> list[Tracked]:
         """Unanswered messages (of one owner, if given), soonest due first."""
         ...

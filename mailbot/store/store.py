@@ -140,6 +140,17 @@ class SqlStore(FollowupStore, HorizonStore, SurveyStore, HistoryStore):
             row = s.get(TrackedRow, (mailbox, message_id))
             return None if row is None else _tracked(row)
 
+    def key_holders(self, mailbox: str, message_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+        wanted = sorted(set(message_ids))
+        found: dict[str, tuple[str, str]] = {}
+        with self._session() as s:
+            for chunk in (wanted[i : i + 500] for i in range(0, len(wanted), 500)):
+                query = select(TrackedRow.message_id, TrackedRow.item_id, TrackedRow.sender).where(
+                    TrackedRow.mailbox == mailbox, TrackedRow.message_id.in_(chunk)
+                )
+                found.update({key: (item_id, sender) for key, item_id, sender in s.execute(query)})
+        return found
+
     def open_tracked(self, owner_id: str | None = None) -> list[Tracked]:
         query = select(TrackedRow).where(TrackedRow.answered_at.is_(None))
         if owner_id is not None:
